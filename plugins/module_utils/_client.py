@@ -1,0 +1,505 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY
+# The content of this file is not part of the public API of this collection and may change without notice.
+"""The one OBShell agent client: transport (requests, keep-alive, TLS), auth v1/v2, envelopes, retries.
+
+Used by modules on targets and by lookup/action plugins on the controller. Section numbers refer to the
+protocol spec (obshell-api.md).
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import random
+import re
+import time
+import traceback
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised through missing_required_lib in modules
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address, parse_time
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellApiError,
+    ObshellAuthError,
+    ObshellConnectionError,
+    ObshellError,
+    ObshellIdentityError,
+    ObshellNotFoundError,
+    ObshellProtocolError,
+    ObshellServerError,
+    ObshellTLSError,
+)
+
+CLUSTER_AGENT = 'CLUSTER AGENT'
+SINGLE = 'SINGLE'
+AUTH_VERSIONS = ('auto', 'v1', 'v2')
+TASK_PREFIX = '/api/v1/task'
+
+# Agent-side failures that are deterministic: retrying them only burns the budget.
+_PERMANENT_5XX = (
+    'Agent.Identify.Unknown',
+    'Agent.Identify.NotSupportOperation',
+    'Request.Body.Decrypt.AES.KeyAndIv.Invalid',
+    'Request.Body.Decrypt.AES.ContentLength.Invalid',
+)
+
+# What each auth failure means for the person running the playbook (§1.13).
+_AUTH_HINTS = {
+    'Security.Authentication.Header.DecryptFailed':
+        'the agent could not decrypt the auth header (its RSA key may have changed, e.g. after an upgrade)',
+    'Security.Authentication.Header.UriMismatch':
+        'the agent saw a different request URI than the one signed (is a proxy rewriting paths?)',
+    'Security.Authentication.Expired':
+        'the auth header expired before the agent checked it: the agent clock is ahead of this host by more '
+        'than the header lifetime; synchronise the clocks',
+    'Security.Authentication.Timestamp.Invalid': 'the agent rejected the auth timestamp',
+    'Security.Authentication.IncorrectOceanbasePassword':
+        'the root@sys password is wrong (option password / OBSHELL_PASSWORD)',
+    'Security.Authentication.IncorrectAgentPassword':
+        'the agent password is wrong (option agent_password / OBSHELL_AGENT_PASSWORD)',
+    'Security.Authentication.WithAgentPassword':
+        'this agent has an agent password set: give agent_password (OBSHELL_AGENT_PASSWORD)',
+    'Security.Authentication.WithOceanBasePassword':
+        'this agent expects the root@sys password (option password), not agent_password',
+    'Security.Authentication.AgentPasswordNotInitialized':
+        'this operation needs an agent password, and the agent has none set',
+    'Security.Authentication.IncorrectToken': 'the agent rejected the token',
+    'Request.Header.NotFound': 'the agent requires an auth header and received none',
+}
+
+
+def parse_address(text, default_port=2886):
+    """'host', 'host:port', '[v6]:port' or a bare IPv6 literal -> (host, port). ValueError names the problem."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('an agent address must be a non-empty string like host or host:port, got %r' % (text,))
+    text = text.strip()
+    port = default_port
+    if text.startswith('['):
+        host, sep, rest = text[1:].partition(']')
+        if not sep or not host:
+            raise ValueError('%r: an IPv6 address in brackets needs the closing bracket, e.g. [::1]:2886' % text)
+        if rest:
+            if not rest.startswith(':'):
+                raise ValueError('%r: expected [ipv6]:port' % text)
+            port = rest[1:]
+    elif text.count(':') == 1:
+        host, port = text.split(':')
+    else:
+        host = text  # a name, an IPv4 address, or a bare IPv6 literal (more than one colon)
+    if not host:
+        raise ValueError('%r: the host part is empty' % text)
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise ValueError('%r: the port must be a number, got %r' % (text, port))
+    if not 0 < port < 65536:
+        raise ValueError('%r: the port must be between 1 and 65535' % text)
+    return host, port
+
+
+def parse_version(text):
+    """'4.2.3.0' or '4.5.0.0-100' -> (4, 2, 3, 0); unparsable -> ()."""
+    if not isinstance(text, str):
+        return ()
+    numbers = re.findall(r'\d+', text.split('-')[0])
+    return tuple(int(n) for n in numbers[:4])
+
+
+def _first_bytes(raw, limit=120):
+    text = raw[:limit].decode('utf-8', 'replace') if isinstance(raw, bytes) else str(raw)[:limit]
+    text = re.sub(r'\s+', ' ', text).strip()
+    return repr(text) if text else 'an empty body'
+
+
+class ObshellClient(object):
+    """A client for one OBShell agent. Cheap to keep: one keep-alive session, agent info and key cached."""
+
+    def __init__(self, host='127.0.0.1', port=2886, password=None, agent_password=None, use_tls=False,
+                 validate_certs=True, ca_path=None, client_cert=None, client_key=None, timeout=10.0,
+                 auth_version='auto', retries=3, ts_lifetime=60, backoff_base=0.5, backoff_max=8.0,
+                 sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise ObshellError('the Python library requests is required')
+        if not _crypto.HAS_CRYPTOGRAPHY:
+            raise ObshellError('the Python library cryptography is required')
+        if auth_version not in AUTH_VERSIONS:
+            raise ValueError('auth_version must be one of %s, got %r' % (', '.join(AUTH_VERSIONS), auth_version))
+        self.host = str(host).strip('[]')
+        self.port = int(port)
+        self.address = format_address(self.host, self.port)
+        self.base_url = '%s://%s' % ('https' if use_tls else 'http', self.address)
+        self.timeout = float(timeout)
+        self.auth_version_option = auth_version
+        self.retries = max(0, int(retries))
+        self.ts_lifetime = int(ts_lifetime)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._sleep = sleep
+        self._password = password
+        self._agent_password = agent_password
+        self._info = None
+        self._public_key = None
+        self._ts_offset = 0  # seconds added to Ts when the agent's clock runs ahead of ours
+        self.stats = {'requests': 0, 'retries': 0, 'key_refreshes': 0}
+
+        self._session = requests.Session()
+        # Passed on every request: a session attribute would lose to REQUESTS_CA_BUNDLE from the environment.
+        self._verify = (ca_path if (validate_certs and ca_path) else bool(validate_certs)) if use_tls else True
+        self._cert = ((client_cert, client_key) if client_key else client_cert) if client_cert else None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self):
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------------ agent facts (no auth, §1.1)
+
+    def info(self, refresh=False):
+        """``GET /api/v1/info`` data (identity, version, supportedAuth, security...), cached per client."""
+        if self._info is None or refresh:
+            data = self._request('GET', '/api/v1/info', auth=False)
+            if not isinstance(data, dict) or not data.get('identity'):
+                raise ObshellProtocolError('/api/v1/info did not return agent information (no identity field)',
+                                           agent=self.address)
+            self._info = data
+        return self._info
+
+    @property
+    def identity(self):
+        return self.info().get('identity')
+
+    @property
+    def version(self):
+        return self.info().get('version')
+
+    @property
+    def agent(self):
+        """``ip:port`` as the agent reports itself (what local generic ids embed)."""
+        info = self.info()
+        if info.get('ip') and info.get('port'):
+            return format_address(info['ip'], info['port'])
+        return self.address
+
+    def public_key(self, refresh=False):
+        if self._public_key is None or refresh:
+            data = self._request('GET', '/api/v1/secret', auth=False)
+            if not isinstance(data, dict):
+                raise ObshellProtocolError('/api/v1/secret returned no key', agent=self.address)
+            try:
+                self._public_key = _crypto.PublicKey.from_base64(data.get('public_key'))
+            except ValueError as exc:
+                raise ObshellProtocolError('/api/v1/secret returned an unusable key: %s' % exc, agent=self.address)
+        return self._public_key
+
+    def auth_version(self):
+        """v1 or v2, from the option or from /api/v1/info (supportedAuth first, then version; §1.11)."""
+        if self.auth_version_option != 'auto':
+            return self.auth_version_option
+        info = self.info()
+        supported = info.get('supportedAuth') or []
+        for candidate in supported:
+            if candidate in ('v2', 'v1'):
+                return candidate
+        version = parse_version(info.get('version'))
+        if version[:3] == (4, 2, 2):
+            return 'v1'
+        if version >= (4, 2, 3):
+            return 'v2'
+        raise ObshellAuthError('cannot choose an auth version: the agent reports version %r and supportedAuth %r; '
+                               'set auth_version explicitly' % (info.get('version'), supported), agent=self.address)
+
+    def describe(self):
+        """Agent identity for results: what a playbook wants to know about who answered."""
+        info = self.info()
+        return {
+            'address': self.address,
+            'ip': info.get('ip'),
+            'port': info.get('port'),
+            'identity': info.get('identity'),
+            'version': info.get('version'),
+            'ob_version': info.get('obVersion'),
+            'zone': info.get('zone'),
+            'supported_auth': info.get('supportedAuth') or [],
+            'auth_version': self.auth_version(),
+            'agent_password_set': bool(info.get('security')),
+        }
+
+    # ------------------------------------------------------------------ authenticated calls
+
+    def get(self, path, params=None):
+        return self._request('GET', path, params=params, auth=True)
+
+    def post(self, path, body):
+        return self._request('POST', path, body=body, auth=True)
+
+    # Task endpoints (§3.1). Lists come back as {"contents": [...]}, where null means empty (§3.4).
+
+    def unfinished_dags(self, scope='all', show_details=False):
+        """Unfinished DAGs: scope 'all' (/dag/unfinish), 'cluster' (/dag/ob/unfinish), 'agent' (/dag/agent/unfinish).
+
+        'cluster' is only asked of a CLUSTER AGENT: elsewhere the agent answers 500 "cannot build response body"
+        (4.3.1+) or 400 (before), §2.4, so we refuse up front with a message naming the identity.
+        """
+        paths = {'all': '/dag/unfinish', 'cluster': '/dag/ob/unfinish', 'agent': '/dag/agent/unfinish'}
+        if scope not in paths:
+            raise ValueError('scope must be one of all, cluster, agent; got %r' % (scope,))
+        if scope == 'cluster' and self.identity != CLUSTER_AGENT:
+            raise ObshellIdentityError(
+                'is %s, not %s: it has no cluster DAGs to list (use scope agent or auto)'
+                % (self.identity, CLUSTER_AGENT), identity=self.identity, agent=self.address)
+        data = self.get(TASK_PREFIX + paths[scope], params={'show_details': 'true' if show_details else 'false'})
+        return self._contents(data, paths[scope])
+
+    def dag(self, generic_id, show_details=True):
+        data = self.get('%s/dag/%s' % (TASK_PREFIX, generic_id),
+                        params={'show_details': 'true' if show_details else 'false'})
+        if not isinstance(data, dict):
+            raise ObshellProtocolError('/dag/%s returned no DAG object' % generic_id, agent=self.address)
+        return data
+
+    def node(self, generic_id):
+        # show_details=false panics the agent on /node/{id} (§3.2), so never send it here.
+        data = self.get('%s/node/%s' % (TASK_PREFIX, generic_id))
+        if not isinstance(data, dict):
+            raise ObshellProtocolError('/node/%s returned no node object' % generic_id, agent=self.address)
+        return data
+
+    def sub_task_logs(self, generic_id):
+        return self._contents(self.get('%s/sub_task/%s/logs' % (TASK_PREFIX, generic_id)), 'sub_task logs')
+
+    def operate_dag(self, generic_id, operator):
+        """POST /dag/{id} {"operator": RETRY|ROLLBACK|CANCEL|PASS}. Never re-sent blindly."""
+        return self.post('%s/dag/%s' % (TASK_PREFIX, generic_id), {'operator': operator})
+
+    def pass_node(self, generic_id):
+        """POST /node/{id} {"operator": "PASS"} (4.3.1+)."""
+        return self.post('%s/node/%s' % (TASK_PREFIX, generic_id), {'operator': 'PASS'})
+
+    def _contents(self, data, what):
+        if data is None:
+            return []
+        if not isinstance(data, dict) or 'contents' not in data:
+            raise ObshellProtocolError('%s did not return a {"contents": [...]} list (got %s)'
+                                       % (what, _first_bytes(json.dumps(data))), agent=self.address)
+        contents = data['contents']
+        if contents is None:  # an empty aggregated list is null on a CLUSTER AGENT (§3.4)
+            return []
+        if not isinstance(contents, list):
+            raise ObshellProtocolError('%s returned contents that are not a list' % what, agent=self.address)
+        return contents
+
+    # ------------------------------------------------------------------ auth headers
+
+    def _credentials(self):
+        """(header name, password) for this agent, following the identity/password table (§1.8, §1.11)."""
+        info = self.info()
+        agent_password_set = bool(info.get('security'))
+        if agent_password_set and self._agent_password is not None:
+            return 'X-OCS-Agent-Header', self._agent_password
+        if info.get('identity') == SINGLE:
+            if agent_password_set:
+                raise ObshellAuthError('is a SINGLE agent with an agent password set: give agent_password '
+                                       '(OBSHELL_AGENT_PASSWORD)', agent=self.address)
+            # A SINGLE agent without an agent password accepts anything and checks nothing (§1.8).
+            return 'X-OCS-Header', ''
+        return 'X-OCS-Header', self._password or ''
+
+    def _auth_headers(self, uri, body):
+        """Headers and the (possibly encrypted) body bytes for one request."""
+        expires_at = int(time.time()) + self.ts_lifetime + self._ts_offset
+        key = self.public_key()
+        if self.auth_version() == 'v1':
+            payload = json.dumps(body).encode('utf-8') if body is not None else None
+            _header, password = self._credentials()
+            return {'X-OCS-Auth': _crypto.auth_v1_header(key, password, expires_at)}, payload
+        header, password = self._credentials()
+        aes_key, aes_iv = _crypto.new_session_keys()
+        payload = None
+        if body is not None:
+            payload = _crypto.aes_encrypt(aes_key, aes_iv, json.dumps(body).encode('utf-8'))
+        value = _crypto.auth_v2_header(key, password, uri, expires_at, aes_key, aes_iv)
+        return {header: value}, payload
+
+    # ------------------------------------------------------------------ transport
+
+    def _request(self, method, path, params=None, body=None, auth=True):
+        """One logical call: retries transport errors and transient 5xx (reads only), refreshes the key once."""
+        uri = path
+        if params:
+            # The signed Uri must equal the request-target byte for byte (§1.8), so build the query ourselves.
+            uri += '?' + '&'.join('%s=%s' % (k, v) for k, v in params.items())
+        is_read = method == 'GET'
+        attempt = 0
+        refreshed_key = False
+        adjusted_clock = False
+        while True:
+            try:
+                return self._send_once(method, uri, body, auth)
+            except ObshellAuthError as exc:
+                if not is_read:
+                    raise
+                if exc.err_code == 'Security.Authentication.Header.DecryptFailed' or exc.code == 1:
+                    if refreshed_key:
+                        raise
+                    # Key rotated (e.g. upgraded into 4.4.2): fetch it again and repeat once (§1.12).
+                    refreshed_key = True
+                    self.stats['key_refreshes'] += 1
+                    self._info = None
+                    self.public_key(refresh=True)
+                    continue
+                if exc.err_code == 'Security.Authentication.Expired' and not adjusted_clock:
+                    # The agent's clock runs ahead: widen Ts by the observed skew and repeat once.
+                    adjusted_clock = True
+                    skew = getattr(exc, 'agent_clock_ahead', None)
+                    if skew is None:
+                        raise
+                    self._ts_offset = int(skew) + 5
+                    continue
+                raise
+            except ObshellError as exc:
+                retry_ok = exc.retryable and (is_read or not getattr(exc, 'maybe_sent', True))
+                if not retry_ok or attempt >= self.retries:
+                    raise
+                attempt += 1
+                self.stats['retries'] += 1
+                self._sleep(self.backoff(attempt))
+
+    def backoff(self, attempt):
+        """Capped exponential backoff with full jitter."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2.0, ceiling)
+
+    def _send_once(self, method, uri, body, auth):
+        headers = {'Accept': 'application/json'}
+        data = None
+        if auth:
+            auth_headers, data = self._auth_headers(uri, body)
+            headers.update(auth_headers)
+        elif body is not None:
+            data = json.dumps(body).encode('utf-8')
+        if data is not None:
+            headers['Content-Type'] = 'application/json'
+        self.stats['requests'] += 1
+        try:
+            response = self._session.request(method, self.base_url + uri, data=data, headers=headers,
+                                             timeout=self.timeout, allow_redirects=False,
+                                             verify=self._verify, cert=self._cert)
+        except requests.exceptions.SSLError as exc:
+            raise ObshellTLSError('TLS failure talking to %s (certificate verification is on by default: set '
+                                  'ca_path to the CA that signed the agent certificate, or client_cert/client_key '
+                                  'if the agent requires them): %s' % (self.base_url, _short(exc)),
+                                  agent=self.address)
+        except requests.exceptions.ConnectTimeout:
+            raise ObshellConnectionError('connection timed out after %ss' % self.timeout, agent=self.address)
+        except requests.exceptions.ReadTimeout:
+            raise ObshellConnectionError('no answer within the %ss request timeout' % self.timeout,
+                                         maybe_sent=True, agent=self.address)
+        except requests.exceptions.ConnectionError as exc:
+            sent = not _refused(exc)
+            raise ObshellConnectionError('cannot connect to %s: %s' % (self.base_url, _short(exc)),
+                                         maybe_sent=sent, agent=self.address)
+        except requests.exceptions.RequestException as exc:
+            raise ObshellConnectionError('request failed: %s' % _short(exc), maybe_sent=True, agent=self.address)
+        return self._parse(response, method, uri)
+
+    def _parse(self, response, method, uri):
+        status = response.status_code
+        raw = response.content
+        try:
+            envelope = json.loads(raw.decode('utf-8')) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            envelope = None
+        where = '%s %s' % (method, uri.split('?')[0])
+        if not isinstance(envelope, dict) or 'successful' not in envelope:
+            message = '%s: HTTP %s with %s, not an OBShell JSON envelope' % (where, status, _first_bytes(raw))
+            if status >= 500:
+                raise ObshellServerError(message, agent=self.address, status=status)
+            raise ObshellProtocolError(message, agent=self.address, status=status)
+        if envelope.get('successful') is True and status < 400:
+            return envelope.get('data')
+        return self._raise_error(envelope, status, where)
+
+    def _raise_error(self, envelope, status, where):
+        error = envelope.get('error') if isinstance(envelope.get('error'), dict) else {}
+        err_code = error.get('errCode') if isinstance(error.get('errCode'), str) else None
+        code = error.get('code') if isinstance(error.get('code'), int) else None
+        agent_message = error.get('message') if isinstance(error.get('message'), str) else None
+        said = agent_message or 'no message'
+        details = dict(agent=self.address, status=status, err_code=err_code, code=code, agent_message=agent_message)
+
+        is_auth = (status == 401 or code in (1, 10008) or (err_code or '').startswith('Security.Authentication')
+                   or err_code == 'Request.Header.NotFound'
+                   or (agent_message or '').startswith('Verification failed'))
+        if is_auth:
+            hint = _AUTH_HINTS.get(err_code) or _legacy_auth_hint(agent_message, code)
+            exc = ObshellAuthError('%s: authentication failed: %s (agent said: %s%s, HTTP %s)'
+                                   % (where, hint, said, ' [%s]' % err_code if err_code else '', status), **details)
+            exc.agent_clock_ahead = _clock_ahead(envelope)
+            raise exc
+        label = err_code or (code if code is not None else 'no code')
+        message = '%s: the agent answered HTTP %s [%s]: %s' % (where, status, label, said)
+        if status == 404:
+            raise ObshellNotFoundError(message, **details)
+        if status >= 500:
+            permanent = err_code in _PERMANENT_5XX or 'cannot build response body' in said
+            raise ObshellServerError(message, retryable=not permanent, **details)
+        raise ObshellApiError(message, **details)
+
+
+def _legacy_auth_hint(message, code):
+    """Pre-4.3.1 agents say little: 4.2.3 sends 'err.unauthorized' for every failure (§1.13)."""
+    message = message or ''
+    if code == 1 or 'decrypt' in message:
+        return 'the agent could not decrypt the auth header (its RSA key may have changed)'
+    if 'expired' in message:
+        return 'the auth header expired (check the clocks of this host and the agent)'
+    if 'uri mismatch' in message:
+        return 'the agent saw a different request URI than the one signed'
+    if 'not found' in message:
+        return 'the agent received no auth header'
+    if 'denied' in message:
+        return 'wrong password (password for root@sys, or agent_password)'
+    return 'wrong password, expired header or clock skew (this agent version does not say which)'
+
+
+def _clock_ahead(envelope):
+    """Seconds the agent's clock runs ahead of ours, from the envelope timestamp; None if unknown."""
+    stamp = envelope.get('timestamp')
+    if not isinstance(stamp, str):
+        return None
+    agent_now = parse_time(stamp)
+    if agent_now is None:
+        return None
+    return max(0.0, agent_now - time.time())
+
+
+def _refused(exc):
+    """True when the connection was never established, so the request cannot have reached the agent."""
+    text = repr(exc)
+    return any(marker in text for marker in ('NewConnectionError', 'Connection refused', 'Failed to establish',
+                                             'Name or service not known', 'nodename nor servname'))
+
+
+def _short(exc):
+    text = str(exc)
+    match = re.search(r"\[Errno -?\d+\] [^'\"\)]+|CERTIFICATE_VERIFY_FAILED[^'\"\)]*|Connection refused", text)
+    return match.group(0) if match else text[:200]
