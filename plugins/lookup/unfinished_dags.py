@@ -16,7 +16,7 @@ description:
   - A cluster DAG reported by several agents of the same cluster appears once.
   - Each record carries C(agent), the C(ip:port) that answered.
 author:
-  - OceanBase obshell collection contributors
+  - OceanBase obshell collection contributors (@oceanbase)
 options:
   _terms:
     description:

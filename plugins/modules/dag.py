@@ -19,7 +19,7 @@ description:
     (C(changed=false)). Preconditions are checked before anything is sent.
   - By default waits until the DAG ends, with the same engine and progress output as M(oceanbase.obshell.dag_wait).
 author:
-  - OceanBase obshell collection contributors
+  - OceanBase obshell collection contributors (@oceanbase)
 options:
   id:
     description:
@@ -201,8 +201,8 @@ def _remediate(module, client, dag_id, state, node_id):
     if not done_or_underway:
         problem = _precondition_problem(before, state, node)
         if problem:
-            module.fail_json(msg='cannot %s %s: %s' % (VERBS[state], label if not node else 'node %s of %s'
-                                                           % (node_id, label), problem), dag_before=before)
+            target = label if node is None else 'node %s of %s' % (node_id, label)
+            module.fail_json(msg='cannot %s %s: %s' % (VERBS[state], target, problem), dag_before=before)
     result = dict(changed=not done_or_underway, dag_before=before, dag=before, operator=None, wait=None,
                   outcome=before.get('outcome'))
     if done_or_underway or module.check_mode:
@@ -258,8 +258,8 @@ def _send(module, client, dag_id, node_id, operator, label, before):
 
 
 def _took(before, now, operator):
-    if now.get('operator') == operator and (now.get('state'), now.get('operator')) != (before.get('state'),
-                                                                                      before.get('operator')):
+    changed = (now.get('state'), now.get('operator')) != (before.get('state'), before.get('operator'))
+    if now.get('operator') == operator and changed:
         return True
     if operator == 'PASS':
         return now.get('state') != 'FAILED'

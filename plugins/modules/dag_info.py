@@ -17,7 +17,7 @@ description:
   - With O(id), reads one DAG in any state, finished or not.
   - Nothing is changed on the agent.
 author:
-  - OceanBase obshell collection contributors
+  - OceanBase obshell collection contributors (@oceanbase)
 extends_documentation_fragment:
   - oceanbase.obshell.connection
   - oceanbase.obshell.query

@@ -16,7 +16,7 @@ description:
     can gate tasks on C(ansible_facts.obshell.idle).
   - Works as a facts module inside C(gather_facts) (see the examples), so the facts are there before the first task.
 author:
-  - OceanBase obshell collection contributors
+  - OceanBase obshell collection contributors (@oceanbase)
 extends_documentation_fragment:
   - oceanbase.obshell.connection
   - oceanbase.obshell.query

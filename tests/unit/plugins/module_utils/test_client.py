@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import base64
 import json
+import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -160,7 +161,7 @@ def test_https_with_custom_ca_and_mtls(sim_cluster, tmp_path):
 def test_keep_alive_reuses_one_connection(sim_cluster):
     sim = sim_cluster(agents=1, password=PASSWORD)
     client = client_for(sim.agents[0], password=PASSWORD)
-    for _ in range(5):
+    for dummy in range(5):
         client.unfinished_dags('all')
     assert client.stats['requests'] == 7  # info + secret + 5 lists: key and identity are cached
 
@@ -310,12 +311,11 @@ def test_operating_on_a_failed_dag(sim_cluster):
     sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out_fail', step_seconds=0.05)
     client = client_for(sim.agents[0], password=PASSWORD)
     dag_id = None
-    for _ in range(200):
+    for dummy in range(200):
         dags = client.unfinished_dags('cluster')
         if dags and dags[0]['state'] == 'FAILED':
             dag_id = dags[0]['id']
             break
-        import time
         time.sleep(0.05)
     assert dag_id, 'scale_out_fail never failed'
     with pytest.raises(ObshellApiError) as caught:
