@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""HTTP/1.1 transport of one simulated agent (keep-alive, optional TLS/mTLS), plus the request log."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import socket
+import ssl
+import threading
+import time
+
+import socketserver
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.simulator.api import Request
+from tests.simulator.faults import mangle
+
+_AUTH_HEADERS = ('X-OCS-Agent-Header', 'X-OCS-Header', 'X-OCS-Auth')
+
+
+def make_ssl_context(tls):
+    """``tls`` = dict(cert=..., key=..., client_ca=None); a client CA makes client certificates mandatory."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls['cert'], tls['key'])
+    if tls.get('client_ca'):
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(tls['client_ca'])
+    return context
+
+
+class AgentHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, agent, ssl_context=None):
+        self.address_family = socket.AF_INET6 if ':' in address[0] else socket.AF_INET
+        self.agent = agent
+        self.ssl_context = ssl_context
+        self.connections = set()
+        self.connections_lock = threading.Lock()
+        ThreadingHTTPServer.__init__(self, address, AgentRequestHandler)
+
+    def server_bind(self):
+        # skip HTTPServer.server_bind's getfqdn(): it can take seconds on hosts without DNS
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = host
+        self.server_port = port
+
+    def get_request(self):
+        sock, address = self.socket.accept()
+        if self.ssl_context is not None:
+            # the handshake runs lazily in the handler thread, so a slow client cannot block accept()
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        with self.connections_lock:
+            self.connections.add(sock)
+        return sock, address
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.connections.discard(request)
+        ThreadingHTTPServer.shutdown_request(self, request)
+
+    def handle_error(self, request, client_address):
+        # broken connections, TLS handshake failures, agents going down: not worth a traceback
+        return
+
+    def drop_connections(self):
+        """Reset every open (keep-alive) connection, as a dying process would."""
+        with self.connections_lock:
+            connections = list(self.connections)
+            self.connections.clear()
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except (OSError, ValueError):
+                pass
+            try:
+                conn.close()
+            except (OSError, ValueError):
+                pass
+
+
+class AgentRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True     # otherwise keep-alive requests stall ~40 ms (delayed ACK)
+    server_version = 'obshell-sim'
+    timeout = 120
+
+    def setup(self):
+        BaseHTTPRequestHandler.setup(self)
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.close_connection = True
+                raise
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        return
+
+    def send_response(self, code, message=None):
+        # Go's net/http sends Date but no Server header
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header('Date', formatdate(usegmt=True))
+
+    def _read_body(self):
+        if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
+            chunks = []
+            while True:
+                line = self.rfile.readline(65537)
+                size = int(line.split(b';', 1)[0].strip() or b'0', 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            return b''.join(chunks)
+        length = int(self.headers.get('Content-Length') or 0)
+        return self.rfile.read(length) if length > 0 else b''
+
+    def _handle(self):
+        agent = self.server.agent
+        t0 = time.monotonic()
+        body = self._read_body()
+        auth_header = None
+        for name in _AUTH_HEADERS:
+            if self.headers.get(name) is not None:
+                auth_header = name
+                break
+        plan = agent.faults.take(self.command)
+        if plan.delay:
+            time.sleep(plan.delay)
+        req = Request(self.command, self.path, self.headers, body)
+        response = None
+        if plan.error is not None and not plan.error['after']:
+            response = agent.injected_error(plan.error)
+        else:
+            response = agent.api.handle(req)
+            if plan.error is not None:
+                response = agent.injected_error(plan.error)
+        payload = response.body_bytes()
+        status = response.status
+        content_type = response.content_type
+        if plan.malformed is not None:
+            status, content_type, payload = mangle(plan.malformed['kind'], plan.malformed['status'], payload)
+        if self.command == 'HEAD':
+            payload_to_send = b''
+        else:
+            payload_to_send = payload
+        # recorded before the bytes go out, so a client that has the response also finds its log entry
+        agent.cluster.record({
+            'agent': agent.address,
+            'method': self.command,
+            'target': self.path,
+            'path': req.path,
+            'query': req.query,
+            'auth_header': auth_header,
+            'status': status,
+            'err_code': response.err_code if plan.malformed is None else None,
+            'code': response.code if plan.malformed is None else None,
+            'request_bytes': len(body),
+            'response_bytes': len(payload),
+            'time': t0,
+            'end': time.monotonic(),
+            'trace_id': (response.envelope or {}).get('traceId'),
+            'fault': plan.names,
+            'forwarded_to': response.forwarded_to,
+            'identity': agent.identity,
+        }, agent)
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        for name, value in response.extra_headers:
+            self.send_header(name, value)
+        self.send_header('Content-Length', str(len(payload)))
+        if self.close_connection:
+            self.send_header('Connection', 'close')
+        self.end_headers()
+        self.wfile.write(payload_to_send)
+        self.wfile.flush()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _handle
