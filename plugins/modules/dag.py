@@ -221,19 +221,16 @@ def _remediate(module, client, dag_id, state, node_id):
     result['dag'] = after
     result['outcome'] = after.get('outcome')
     if params['wait'] and after.get('outcome') == 'running':
-        from ansible_collections.oceanbase.obshell.plugins.module_utils import _waiter
-        waited = _waiter.wait_for_dag(client, dag_id, timeout=params['wait_timeout'],
-                                      poll_interval=params['poll_interval'])
+        waited = _wait(client, dag_id, params)
         result['wait'] = waited
         final = (waited.get('dags') or [after])[-1]
         result['dag'] = final
-        result['outcome'] = final.get('outcome') if waited.get('outcome') not in ('timeout', 'unreachable') \
-            else waited.get('outcome')
-        expected = _expected_outcomes(state)
-        if result['outcome'] not in expected:
+        ended = waited.get('outcome') in ('timeout', 'unreachable', 'error')
+        result['outcome'] = waited['outcome'] if ended else final.get('outcome')
+        if result['outcome'] not in _expected_outcomes(state):
             result['failed'] = True
-            result['msg'] = '%s was sent %s but ended %s: %s' % (
-                label, result['operator'] or 'nothing new', result['outcome'], waited.get('msg') or '')
+            result['msg'] = '%s: after %s it ended %s: %s' % (
+                label, result['operator'] or 'the earlier operation', result['outcome'], waited.get('msg'))
     return result
 
 
@@ -255,6 +252,16 @@ def _send(module, client, dag_id, node_id, operator, label, before):
         module.fail_json(msg='%s of %s: the answer was lost (%s) and the DAG is still %s/%s, so it did not take; '
                              'nothing was re-sent' % (operator, label, exc.message, now.get('state'),
                                                       now.get('operator')), dag_before=before, dag=now)
+
+
+def _wait(client, dag_id, params):
+    """Wait for the DAG with the dag_wait engine; its progress lines come back in ``events``."""
+    from ansible_collections.oceanbase.obshell.plugins.module_utils import _waiter
+    wait_params = dict(timeout=params['wait_timeout'], poll_interval=params['poll_interval'], appear_timeout=0,
+                       unreachable_timeout=300.0, fail_on=[], id=dag_id, scope='auto', names=None,
+                       details='summary', request_timeout=params['timeout'])
+    result, dummy_engine, dummy_events = _waiter.run_wait(wait_params, False, client, _waiter.stopwatch())
+    return result
 
 
 def _took(before, now, operator):
