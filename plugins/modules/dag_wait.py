@@ -33,7 +33,7 @@ description:
     the agent from the controller, inside one task run. With O(run_on=target) the module runs on the host, in
     slices that return at every change, so progress is still shown live.
 author:
-  - OceanBase obshell collection contributors
+  - OceanBase obshell collection contributors (@oceanbase)
 extends_documentation_fragment:
   - oceanbase.obshell.connection
   - oceanbase.obshell.query
@@ -131,13 +131,13 @@ notes:
   - In check mode the module reads the current state once and returns it. RV(outcome) is then C(idle), C(running),
     or the final outcome of DAGs that are already final (for example a failed maintenance DAG). Only a final
     outcome listed in O(fail_on) fails the task.
+  - The role C(oceanbase.obshell.wait_for_tasks) builds on this module. It waits for cluster DAGs once per play and
+    for agent DAGs on every host, and combines the results into one verdict.
   - The action plugin runs on the controller. A C(timeout) task keyword shorter than O(timeout) ends the task
     before the wait has reached a verdict.
 seealso:
   - module: oceanbase.obshell.dag_info
   - module: oceanbase.obshell.dag
-  - role: oceanbase.obshell.wait_for_tasks
-    description: Waits for cluster DAGs once per cluster and for agent DAGs on every host, with one verdict.
 '''
 
 EXAMPLES = r'''
@@ -366,8 +366,8 @@ def main():
                 state = json.loads(state)
             clock = _waiter.stopwatch(float(slice_options.get('elapsed') or 0.0))
             max_seconds = min(float(slice_options.get('max_seconds') or MAX_SLICE_SECONDS), MAX_SLICE_SECONDS)
-            result, engine, new_events = _waiter.run_wait(params, module.check_mode, client, clock, state=state,
-                                                  slice_seconds=max_seconds)
+            result, engine, new_events = _waiter.run_wait(params, module.check_mode, client, clock,
+                                                          state=state, slice_seconds=max_seconds)
             if result is None:
                 module.exit_json(changed=False, _slice={'done': False, 'state': engine.to_state(),
                                                         'events': new_events})
