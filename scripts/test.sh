@@ -10,7 +10,8 @@
 #   OBSHELL_TEST_STAGES="pytest lint" bash scripts/test.sh
 #
 # Environment:
-#   OBSHELL_TEST_STAGES  stages to run, in order (default: "pytest sanity lint build")
+#   OBSHELL_TEST_STAGES  stages to run, in order (default: "pytest sanity lint build"); "setup" alone only
+#                        prepares the virtualenvs and the collection link (scripts/demo.sh uses it)
 #   OBSHELL_VENV_DIR     where the virtualenvs live (default: ~/.cache/obshell-venvs)
 #   OBSHELL_PYTHON       the Python 3.11 that creates them (default: python3.11, else python3)
 #   PYTEST_ADDOPTS       extra pytest arguments (read by pytest itself)
@@ -241,8 +242,8 @@ print_summary() {
 
 for stage in $STAGES; do
     case "$stage" in
-        pytest | sanity | lint | build) ;;
-        *) die "unknown stage '$stage' in OBSHELL_TEST_STAGES (known: pytest sanity lint build)" ;;
+        setup | pytest | sanity | lint | build) ;;
+        *) die "unknown stage '$stage' in OBSHELL_TEST_STAGES (known: setup pytest sanity lint build)" ;;
     esac
 done
 
@@ -263,6 +264,7 @@ if [[ "$setup_ok" != pass ]]; then
 fi
 
 for stage in $STAGES; do
+    [[ "$stage" == setup ]] && continue
     header "stage: $stage"
     start="$(now)"
     if run_stage "$stage"; then result=pass; else result=FAIL; fi
