@@ -60,6 +60,9 @@ options:
   timeout:
     description:
       - Seconds to wait for each HTTP request (connect and read). This is not an overall deadline.
+      - M(oceanbase.obshell.dag_wait) is the exception, because there O(timeout) is the overall deadline of the
+        wait and its per-request timeout is C(request_timeout); so do not set O(timeout) in C(module_defaults) for
+        C(group/oceanbase.obshell.obshell) unless you mean it for dag_wait too.
     type: float
     default: 10
   auth_version:

@@ -231,6 +231,9 @@ def _remediate(module, client, dag_id, state, node_id):
             result['failed'] = True
             result['msg'] = '%s: after %s it ended %s: %s' % (
                 label, result['operator'] or 'the earlier operation', result['outcome'], waited.get('msg'))
+    if 'msg' not in result:
+        result['msg'] = '%s: sent %s; the DAG is %s/%s (%s)' % (
+            label, result['operator'], result['dag'].get('state'), result['dag'].get('operator'), result['outcome'])
     return result
 
 
