@@ -59,8 +59,8 @@ def test_rollback_is_reported_truthfully(sim_cluster, tmp_path):
 
 def test_rollback_accepted_when_not_in_fail_on(sim_cluster, tmp_path):
     sim, dag_id = start(sim_cluster)
-    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_on_failure': 'rollback',
-                                              'wait_for_tasks_fail_on': ['failed', 'timeout', 'unreachable']})
+    policy = {'wait_for_tasks_on_failure': 'rollback', 'wait_for_tasks_fail_on': ['failed', 'timeout', 'unreachable']}
+    result, saved = run_role(sim, tmp_path, policy)
     assert result.rc == 0, result.output
     verdict = saved['obs3']['result']
     assert verdict['outcome'] == 'rolled_back' and verdict['failed'] is False, verdict
@@ -69,8 +69,8 @@ def test_rollback_accepted_when_not_in_fail_on(sim_cluster, tmp_path):
 
 def test_pass(sim_cluster, tmp_path):
     sim, dag_id = start(sim_cluster)
-    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_on_failure': 'pass',
-                                              'wait_for_tasks_fail_on': ['failed']})
+    policy = {'wait_for_tasks_on_failure': 'pass', 'wait_for_tasks_fail_on': ['failed']}
+    result, saved = run_role(sim, tmp_path, policy)
     assert result.rc == 0, result.output
     verdict = saved['obs1']['result']
     assert verdict['outcome'] == 'passed' and verdict['failed'] is False, verdict
@@ -93,8 +93,8 @@ def test_a_remediation_that_fails_reports_both_failures(sim_cluster, tmp_path):
 
 def test_two_remediations_allowed(sim_cluster, tmp_path):
     sim, dag_id = start(sim_cluster, fail_times=2)
-    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_on_failure': 'retry',
-                                              'wait_for_tasks_max_remediations': 2})
+    policy = {'wait_for_tasks_on_failure': 'retry', 'wait_for_tasks_max_remediations': 2}
+    result, saved = run_role(sim, tmp_path, policy)
     assert result.rc == 0, result.output
     verdict = saved['obs1']['result']
     assert verdict['outcome'] == 'succeeded', verdict

@@ -97,7 +97,7 @@ _LEGACY_CODE = {
 
 def parse_version(text):
     """'4.5.0' / '4.5.0.0' / '4.3.1.0-100' -> (4, 5, 0, 0)."""
-    numbers = [int(part) for part in re.findall(r'\d+', str(text).split('-')[0])]
+    numbers = [int(part) for part in re.findall(r'\d+', str(text).split('-', maxsplit=1)[0])]
     if len(numbers) < 3:
         raise ValueError('not an agent version: %r' % (text,))
     while len(numbers) < 4:
