@@ -25,7 +25,7 @@ display = Display()
 
 MODULE_NAME = 'oceanbase.obshell.dag_wait'
 SLICE_SECONDS = 60.0
-_RESULT_KEYS = ('outcome', 'dags', 'elapsed', 'polls', 'failures', 'running', 'unreachable', 'error', 'events',
+_RESULT_KEYS = ('outcome', 'dags', 'elapsed', 'polls', 'failures', 'running', 'unreachable_agent', 'error', 'events',
                 'agent', 'scope', 'msg')
 
 

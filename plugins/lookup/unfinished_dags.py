@@ -92,7 +92,12 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _query
-from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellConnectionError, ObshellError, ObshellServerError
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellConnectionError,
+    ObshellError,
+    ObshellProtocolError,
+    ObshellServerError,
+)
 
 display = Display()
 
@@ -133,25 +138,66 @@ class LookupModule(LookupBase):
             except ValueError as exc:
                 raise AnsibleLookupError('unfinished_dags: bad agent term: %s' % to_native(exc))
 
-        def ask(agent):
-            host, port = agent
-            client = _options.client_from_options(params, host=host, port=port)
-            try:
-                return _query.list_unfinished(client, scope=scope, name_filter=name_filter, details=details)[1]
-            finally:
-                client.close()
+        clients = {}
 
-        records, unreachable, failures = [], [], []
-        with ThreadPoolExecutor(max_workers=min(max_workers, len(agents))) as pool:
-            futures = [(agent, pool.submit(ask, agent)) for agent in agents]
-            for agent, future in futures:
-                label = _client.format_address(*agent)
+        def ask(agent):
+            """The agent's matching unfinished DAGs, in summary form (one small read when nothing runs)."""
+            host, port = agent
+            client = clients[agent] = _options.client_from_options(params, host=host, port=port)
+            return _query.list_unfinished(client, scope=scope, name_filter=name_filter, with_details=False)
+
+        def read_details(agent, scope_used):
+            """The agent's unfinished DAGs with their nodes (current node, failure), as records by id."""
+            client = clients[agent]
+            detailed = {}
+            for dto in client.unfinished_dags(scope_used, show_details=True):
                 try:
-                    records.extend(future.result())
-                except (ObshellConnectionError, ObshellServerError) as exc:
-                    unreachable.append('%s (%s)' % (label, exc.message))
-                except ObshellError as exc:
-                    failures.append(str(exc))
+                    record = _dag.normalize_dag(dto, agent=client.agent, details=details)
+                except ValueError as exc:
+                    raise ObshellProtocolError(str(exc), agent=client.address)
+                detailed[record['id']] = record
+            return detailed
+
+        unreachable, failures = [], []
+
+        def collect(agent, future):
+            label = _client.format_address(*agent)
+            try:
+                return future.result()
+            except (ObshellConnectionError, ObshellServerError) as exc:
+                unreachable.append('%s (%s)' % (label, exc.message))
+            except ObshellError as exc:
+                failures.append(str(exc))
+            return None
+
+        listed, detailed, failed = [], {}, set()
+        try:
+            with ThreadPoolExecutor(max_workers=min(max_workers, len(agents))) as pool:
+                for agent, future in [(agent, pool.submit(ask, agent)) for agent in agents]:
+                    answer = collect(agent, future)
+                    if answer is not None:
+                        listed.append((agent, answer[0], answer[1]))
+                # A cluster DAG is listed by every agent of the cluster: its details (the bulky part) are read
+                # once, from the first agent that listed it, not once per agent. That agent's detailed list also
+                # covers every other DAG it listed.
+                detail_reads, covered = [], set()
+                for agent, scope_used, agent_records in listed:
+                    ids = set(record['id'] for record in agent_records)
+                    if ids - covered:
+                        covered |= ids
+                        detail_reads.append((agent, pool.submit(read_details, agent, scope_used)))
+                for agent, future in detail_reads:
+                    answer = collect(agent, future)
+                    if answer is None:
+                        failed.add(agent)      # counted as this agent failing, as if its list had failed
+                        continue
+                    for dag_id, record in answer.items():
+                        detailed.setdefault(dag_id, record)
+        finally:
+            for client in clients.values():
+                client.close()
+        records = [record for agent, dummy, agent_records in listed if agent not in failed
+                   for record in agent_records]
         if failures:
             raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(failures + unreachable))
         if unreachable:
@@ -160,4 +206,11 @@ class LookupModule(LookupBase):
                 raise AnsibleLookupError('unfinished_dags: ' + text)
             if on_unreachable == 'warn':
                 display.warning('unfinished_dags: ' + text)
-        return _dag.dedupe(records)
+        result = []
+        for record in _dag.dedupe(records):
+            # A DAG that finished between the two reads keeps its summary form.
+            full = dict(detailed.get(record['id'], record))
+            full['agent'] = record['agent']
+            full['seen_on'] = record['seen_on']
+            result.append(full)
+        return result

@@ -15,6 +15,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import json
+import os
 import random
 import re
 import time
@@ -153,12 +154,32 @@ class ObshellClient(object):
         self._info = None
         self._public_key = None
         self._ts_offset = 0  # seconds added to Ts when the agent's clock runs ahead of ours
+        # time.monotonic() by which a caller with an overall deadline (the wait) needs every request answered:
+        # each request then gets at most what is left, and none is sent after it. None: only `timeout` applies.
+        self.deadline = None
         self.stats = {'requests': 0, 'retries': 0, 'key_refreshes': 0}
 
         self._session = requests.Session()
         # Passed on every request: a session attribute would lose to REQUESTS_CA_BUNDLE from the environment.
         self._verify = (ca_path if (validate_certs and ca_path) else bool(validate_certs)) if use_tls else True
         self._cert = ((client_cert, client_key) if client_key else client_cert) if client_cert else None
+        self._proxies = self._read_environment()
+
+    def _read_environment(self):
+        """What requests takes from the environment (proxies and NO_PROXY, ~/.netrc, REQUESTS_CA_BUNDLE), read
+        once for this agent. With trust_env on, requests reads it again on every request: scanning os.environ
+        and looking up ~/.netrc cost more CPU than the rest of a poll. Returns the proxies to use."""
+        session = self._session
+        proxies = {}
+        # requests' own look-up scans the environment twice; most hosts have no proxy variable at all.
+        if any(name.lower().endswith('_proxy') for name in os.environ):
+            proxies = requests.utils.get_environ_proxies(self.base_url)
+        if session.auth is None:
+            session.auth = requests.utils.get_netrc_auth(self.base_url)
+        if self._verify is True:
+            self._verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+        session.trust_env = False
+        return proxies
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -216,7 +237,8 @@ class ObshellClient(object):
             return self.auth_version_option
         info = self.info()
         supported = info.get('supportedAuth') or []
-        for candidate in supported:
+        # Anything but a list (a proxy, a broken agent) is treated as absent: choose by version instead.
+        for candidate in (supported if isinstance(supported, list) else []):
             if candidate in ('v2', 'v1'):
                 return candidate
         version = parse_version(info.get('version'))
@@ -295,8 +317,8 @@ class ObshellClient(object):
         return self.post('%s/node/%s' % (TASK_PREFIX, generic_id), {'operator': 'PASS'})
 
     def _contents(self, data, what):
-        if data is None:
-            return []
+        # Every list endpoint answers {"contents": ...} (§3.1); an envelope without data is not "nothing
+        # unfinished", and reading it as [] would let a gate say idle when it cannot know.
         if not isinstance(data, dict) or 'contents' not in data:
             raise ObshellProtocolError('%s did not return a {"contents": [...]} list (got %s)'
                                        % (what, _first_bytes(json.dumps(data))), agent=self.address)
@@ -398,20 +420,24 @@ class ObshellClient(object):
             data = json.dumps(body).encode('utf-8')
         if data is not None:
             headers['Content-Type'] = 'application/json'
+        timeout = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise ObshellConnectionError('not sent: the overall deadline has passed', agent=self.address)
+            timeout = min(timeout, left)
         self.stats['requests'] += 1
         try:
             response = self._session.request(method, self.base_url + uri, data=data, headers=headers,
-                                             timeout=self.timeout, allow_redirects=False,
-                                             verify=self._verify, cert=self._cert)
+                                             timeout=timeout, allow_redirects=False,
+                                             verify=self._verify, cert=self._cert, proxies=self._proxies)
         except requests.exceptions.SSLError as exc:
-            raise ObshellTLSError('TLS failure talking to %s (certificate verification is on by default: set '
-                                  'ca_path to the CA that signed the agent certificate, or client_cert/client_key '
-                                  'if the agent requires them): %s' % (self.base_url, _short(exc)),
-                                  agent=self.address)
+            raise ObshellTLSError('TLS failure talking to %s (%s): %s' % (self.base_url, self._tls_advice(exc),
+                                                                          _short(exc)), agent=self.address)
         except requests.exceptions.ConnectTimeout:
-            raise ObshellConnectionError('connection timed out after %ss' % self.timeout, agent=self.address)
+            raise ObshellConnectionError('connection timed out after %ss' % _seconds(timeout), agent=self.address)
         except requests.exceptions.ReadTimeout:
-            raise ObshellConnectionError('no answer within the %ss request timeout' % self.timeout,
+            raise ObshellConnectionError('no answer within the %ss request timeout' % _seconds(timeout),
                                          maybe_sent=True, agent=self.address)
         except requests.exceptions.ConnectionError as exc:
             sent = not _refused(exc)
@@ -421,12 +447,23 @@ class ObshellClient(object):
             raise ObshellConnectionError('request failed: %s' % _short(exc), maybe_sent=True, agent=self.address)
         return self._parse(response, method, uri)
 
+    def _tls_advice(self, exc):
+        text = str(exc)
+        if 'CERTIFICATE_VERIFY_FAILED' in text or 'certificate verify failed' in text or self._cert is not None:
+            return ('certificate verification is on by default: set ca_path to the CA that signed the agent '
+                    'certificate, or client_cert/client_key if the agent requires them')
+        if 'WRONG_VERSION_NUMBER' in text or 'record layer failure' in text:
+            return 'the agent does not answer TLS on this port: is it serving plain HTTP (use_tls false)?'
+        # An agent that requires client certificates ends the handshake with an alert or by closing it.
+        return ('the agent ended the TLS handshake: if it requires a client certificate (mutual TLS), set '
+                'client_cert and client_key')
+
     def _parse(self, response, method, uri):
         status = response.status_code
         raw = response.content
         try:
             envelope = json.loads(raw.decode('utf-8')) if raw else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
             envelope = None
         where = '%s %s' % (method, uri.split('?')[0])
         if not isinstance(envelope, dict) or 'successful' not in envelope:
@@ -451,6 +488,11 @@ class ObshellClient(object):
                    or (agent_message or '').startswith('Verification failed'))
         if is_auth:
             hint = _AUTH_HINTS.get(err_code) or _legacy_auth_hint(agent_message, code)
+            if err_code == 'Security.Authentication.IncorrectOceanbasePassword' and not self._password:
+                # The usual cause: only agent_password was given, to an agent that has none set (§1.8).
+                hint = 'no root@sys password was given (option password / OBSHELL_PASSWORD)' + (
+                    '; agent_password is not used because this agent has no agent password set'
+                    if self._agent_password is not None else '')
             exc = ObshellAuthError('%s: authentication failed: %s (agent said: %s%s, HTTP %s)'
                                    % (where, hint, said, ' [%s]' % err_code if err_code else '', status), **details)
             exc.agent_clock_ahead = _clock_ahead(envelope)
@@ -501,5 +543,10 @@ def _refused(exc):
 
 def _short(exc):
     text = str(exc)
-    match = re.search(r"\[Errno -?\d+\] [^'\"\)]+|CERTIFICATE_VERIFY_FAILED[^'\"\)]*|Connection refused", text)
-    return match.group(0) if match else text[:200]
+    match = re.search(r"\[SSL: [A-Z0-9_]+\][^'\"(]*|EOF occurred in violation of protocol|"
+                      r"\[Errno -?\d+\] [^'\"\)]+|CERTIFICATE_VERIFY_FAILED[^'\"\)]*|Connection refused", text)
+    return match.group(0).strip() if match else text[:200]
+
+
+def _seconds(value):
+    return ('%.1f' % value).rstrip('0').rstrip('.')

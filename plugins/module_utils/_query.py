@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellProtocolError
 
 
 def endpoint_scope(scope, identity):
@@ -31,16 +32,29 @@ def list_unfinished(client, scope='auto', name_filter=None, with_details=True, d
     """
     identity = client.identity
     scope_used = endpoint_scope(scope, identity)
-    dtos = [dto for dto in client.unfinished_dags(scope_used, show_details=False)
-            if isinstance(dto, dict) and (name_filter is None or name_filter(dto.get('name')))]
+    listed = client.unfinished_dags(scope_used, show_details=False)
+    # An entry that is not a DAG object cannot be dropped quietly: the list would then look idle.
+    for dto in listed:
+        if not isinstance(dto, dict):
+            raise ObshellProtocolError('the unfinished DAG list holds an entry that is not a DAG object: %.80r'
+                                       % (dto,), agent=getattr(client, 'address', None))
+    dtos = [dto for dto in listed if name_filter is None or name_filter(dto.get('name'))]
     if dtos and (with_details or details == 'full'):
         detailed = dict((dto.get('id'), dto) for dto in client.unfinished_dags(scope_used, show_details=True)
                         if isinstance(dto, dict))
         # A DAG that finished between the two reads keeps its summary form.
         dtos = [detailed.get(dto.get('id'), dto) for dto in dtos]
     answered = client.agent
-    records = [_dag.normalize_dag(dto, agent=answered, details=details, now=now) for dto in dtos]
+    records = [_normalize(client, dto, answered, details, now) for dto in dtos]
     return scope_used, records
+
+
+def _normalize(client, dto, answered, details, now):
+    """normalize_dag, with a DTO the model cannot use (no generic id) reported as the agent's protocol error."""
+    try:
+        return _dag.normalize_dag(dto, agent=answered, details=details, now=now)
+    except ValueError as exc:
+        raise ObshellProtocolError(str(exc), agent=getattr(client, 'address', None))
 
 
 def query_unfinished(client, scope='auto', name_filter=None, details='summary', now=None):
@@ -60,4 +74,4 @@ def query_one(client, generic_id, details='summary', now=None):
     """One DAG by generic id, in any state (validated before anything is sent)."""
     generic_id = _dag.validate_generic_id(generic_id)
     dto = client.dag(generic_id, show_details=True)
-    return _dag.normalize_dag(dto, agent=client.agent, details=details, now=now)
+    return _normalize(client, dto, client.agent, details, now)

@@ -393,7 +393,7 @@ class WaitEngine(object):
             'polls': self.polls,
             'failures': [],
             'running': [],
-            'unreachable': None,
+            'unreachable_agent': None,
             'error': None,
             'events': list(self.events),
         }
@@ -405,7 +405,7 @@ class WaitEngine(object):
             if not entry['final']:
                 result['running'].append(self._running_report(entry, now))
         if self.down_since is not None:
-            result['unreachable'] = {
+            result['unreachable_agent'] = {
                 'agent': self.agent,
                 'for_seconds': round(now - self.down_since, 1),
                 'error': self.last_error,
@@ -426,7 +426,7 @@ class WaitEngine(object):
                 return 'DAG %s does not exist (or does not match names)' % self.dag_id
             return 'no matching unfinished DAG; nothing to wait for'
         if outcome == 'unreachable':
-            info = result['unreachable'] or {}
+            info = result['unreachable_agent'] or {}
             text = 'agent %s has not answered for %s (unreachable_timeout %ss): %s' % (
                 self.agent or '?', format_seconds(info.get('for_seconds')), _trim(self.unreachable_timeout),
                 (info.get('error') or {}).get('message'))
@@ -693,6 +693,9 @@ class WaitDriver(object):
         remaining = self.engine.timeout - self.engine.now()
         if hasattr(self.client, 'timeout'):
             self.client.timeout = max(0.5, min(float(self.request_timeout), remaining))
+        if hasattr(self.client, 'deadline'):
+            # A poll makes several requests (list, details, final reads): each gets only what is left.
+            self.client.deadline = time.monotonic() + max(0.5, remaining)
 
     def run(self, slice_seconds=None):
         """Poll until a verdict (returned), or, with ``slice_seconds``, until a poll produced progress lines or the

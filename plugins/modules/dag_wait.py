@@ -306,8 +306,11 @@ running:
     summary:
       description: One line for people.
       type: str
-unreachable:
-  description: Set while the agent is not answering at the end of the wait. Has C(agent), C(for_seconds) and the last C(error).
+unreachable_agent:
+  description:
+    - Set while the agent is not answering at the end of the wait.
+    - Not named C(unreachable), which Ansible would read as "this host is unreachable" and drop it from the play.
+    - Has C(agent), C(for_seconds) and the last C(error).
   returned: always
   type: dict
 error:

@@ -323,8 +323,8 @@ def test_unreachable_timeout(sim_cluster, tmp_path):
     after_first_poll(sim, sim.agents[0].go_down, 60)
     result, waited = run_wait(sim, tmp_path, unreachable_timeout=1.5)
     assert waited['outcome'] == 'unreachable', result.output
-    assert waited['unreachable']['agent'] == '127.0.0.1:%d' % sim.agents[0].port
-    assert 1.5 <= waited['unreachable']['for_seconds'] < 2.0
+    assert waited['unreachable_agent']['agent'] == '127.0.0.1:%d' % sim.agents[0].port
+    assert 1.5 <= waited['unreachable_agent']['for_seconds'] < 2.0
     assert "last known: DAG" in waited['msg']
 
 

@@ -93,25 +93,37 @@ def _der_integer(value):
     return b'\x02' + _der_length(len(raw)) + raw
 
 
+def _pure_python_key(bits):
+    half = bits // 2
+    while True:
+        p = _random_prime(half)
+        q = _random_prime(half)
+        if p == q:
+            continue
+        n = p * q
+        if n.bit_length() != bits:
+            continue
+        phi = (p - 1) * (q - 1)
+        try:
+            d = pow(PUBLIC_EXPONENT, -1, phi)
+        except ValueError:
+            continue
+        return p, q, d, n
+
+
 class RsaKey(object):
     """An RSA key pair of the agent (spec §1.3)."""
 
     def __init__(self, bits=1024):
-        half = bits // 2
-        while True:
-            p = _random_prime(half)
-            q = _random_prime(half)
-            if p == q:
-                continue
-            n = p * q
-            if n.bit_length() != bits:
-                continue
-            phi = (p - 1) * (q - 1)
-            try:
-                d = pow(PUBLIC_EXPONENT, -1, phi)
-            except ValueError:
-                continue
-            break
+        fast = None
+        if bits >= 1024:
+            # OpenSSL makes a 1024-bit key in ~10 ms; the prime search of _pure_python_key takes ~0.1 s per key
+            # (10 s for a 100-agent cluster). It stays for the 512-bit keys that the libraries refuse to make.
+            fast = asym_rsa.generate_private_key(public_exponent=PUBLIC_EXPONENT, key_size=bits)
+            numbers = fast.private_numbers()
+            p, q, d, n = numbers.p, numbers.q, numbers.d, numbers.public_numbers.n
+        else:
+            p, q, d, n = _pure_python_key(bits)
         self.bits = bits
         self.n = n
         self.e = PUBLIC_EXPONENT
@@ -122,7 +134,7 @@ class RsaKey(object):
         self._dq = d % (q - 1)
         self._qinv = pow(q, -1, p)
         self.size = (n.bit_length() + 7) // 8
-        self._fast = None
+        self._fast = fast
 
     def _fast_key(self):
         """OpenSSL's RSA for the common path (pure-Python modexp costs ~1 ms per 1024-bit block)."""

@@ -502,7 +502,7 @@ def test_unreachable_timeout_ends_the_wait(agent, clock):
     # Down since 10; the last try is at exactly 10 + 30.
     assert result['elapsed'] == 40.0
     assert agent.requests()[-1][0] == 40.0
-    assert result['unreachable']['for_seconds'] == 30.0
+    assert result['unreachable_agent']['for_seconds'] == 30.0
     assert result['msg'].startswith('agent 10.0.0.1:2886 has not answered for 0:30 (unreachable_timeout 30s): ')
     assert "last known: DAG 11 'Cluster scale out' still RUNNING" in result['msg']
 

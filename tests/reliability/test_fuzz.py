@@ -1,0 +1,351 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Property tests (Hypothesis): whatever an agent, a proxy or a client sends, only typed errors come out.
+
+- The envelope parser (ObshellClient._parse / _raise_error / _contents) and what the plugins build on it
+  (list_unfinished): arbitrary bytes and arbitrary JSON give a value or an ObshellError, nothing else.
+- The DTO parser (_dag.normalize_dag): arbitrary JSON gives a JSON-serializable record or ValueError (its documented
+  error, turned into ObshellProtocolError by _query for the plugins).
+- Generic-id validation (_dag.validate_generic_id): arbitrary values give a digit string or ValueError.
+- The simulator's header and body decryption: arbitrary header values and arbitrary (validly encrypted) auth JSON
+  give a decoded header or the simulator's own AuthFailure, and through its request pipeline a 401 envelope, never
+  a panic.
+
+Runs are bounded (200 examples), derandomized (the same examples on every run, so CI is deterministic) and do not
+write a Hypothesis database into the repository.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import base64
+import json
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
+from cryptography.hazmat.primitives.asymmetric import rsa as asym_rsa
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
+from tests.simulator import auth as simauth
+from tests.simulator import crypto as simcrypto
+from tests.simulator.api import Panic, Request
+from tests.simulator.cluster import SimCluster
+
+SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.data_too_large])
+
+# JSON values: wrong types, nulls, unicode (with escapes and astral characters), huge integers, nesting.
+scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+                    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40))
+json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=6),
+                                                            st.dictionaries(st.text(max_size=12), inner, max_size=6)),
+                           max_leaves=40)
+
+ENVELOPE_KEYS = ('successful', 'timestamp', 'duration', 'status', 'traceId', 'data', 'error')
+ERROR_KEYS = ('code', 'errCode', 'message', 'subErrors')
+DTO_KEYS = ('id', 'dag_id', 'name', 'stage', 'max_stage', 'maintenance_type', 'maintenance_key', 'state', 'operator',
+            'start_time', 'end_time', 'additional_data', 'nodes')
+NODE_KEYS = ('id', 'node_id', 'name', 'state', 'operator', 'start_time', 'end_time', 'additional_data', 'sub_tasks')
+TASK_KEYS = ('id', 'task_id', 'name', 'state', 'operator', 'start_time', 'end_time', 'execute_times', 'execute_agent',
+             'task_logs', 'additional_data')
+
+valid_ids = st.one_of(
+    st.integers(min_value=0, max_value=2 ** 40).map(lambda n: '1%d' % n),
+    st.tuples(st.integers(0, 2 ** 32 - 1), st.integers(0, 65535), st.integers(0, 2 ** 40)).map(
+        lambda t: '2%010d%05d%d' % t),
+    st.tuples(st.integers(0, 2 ** 128 - 1), st.integers(0, 65535), st.integers(0, 2 ** 40)).map(
+        lambda t: '3%039d%05d%d' % t),
+)
+states = st.one_of(st.sampled_from(_dag.STATES + _dag.OPERATORS), st.integers(-1, 7), json_values)
+times = st.one_of(st.just('2024-01-10T11:34:22.556477+08:00'), st.just('1970-01-01T08:00:00+08:00'),
+                  st.just('0001-01-01T00:00:00Z'), st.text(max_size=30), json_values)
+
+
+def partial_object(keys, overrides=None):
+    """Objects with any subset of ``keys``, each holding anything (or a plausible value), plus stray keys."""
+    overrides = overrides or {}
+    fields = dict((key, st.one_of(overrides.get(key, json_values), json_values)) for key in keys)
+    return st.tuples(st.fixed_dictionaries({}, optional=fields),
+                     st.dictionaries(st.text(max_size=8), json_values, max_size=3)).map(
+        lambda pair: dict(pair[1], **pair[0]))
+
+
+tasks = partial_object(TASK_KEYS, {'state': states, 'operator': states, 'task_logs': st.lists(st.text(max_size=60)),
+                                   'execute_agent': st.fixed_dictionaries({'ip': st.text(max_size=15),
+                                                                           'port': json_values})})
+nodes = partial_object(NODE_KEYS, {'state': states, 'operator': states, 'start_time': times,
+                                   'sub_tasks': st.lists(st.one_of(tasks, json_values), max_size=3)})
+dtos = partial_object(DTO_KEYS, {'id': st.one_of(valid_ids, json_values), 'state': states, 'operator': states,
+                                 'start_time': times, 'end_time': times,
+                                 'nodes': st.lists(st.one_of(nodes, json_values), max_size=4)})
+errors = partial_object(ERROR_KEYS, {'errCode': st.sampled_from(['Security.Authentication.Expired',
+                                                                 'Security.Authentication.Header.DecryptFailed',
+                                                                 'Task.NotFound', 'Common.Unexpected']),
+                                     'code': st.sampled_from([1, 10008, 1000, 2300])})
+envelopes = partial_object(ENVELOPE_KEYS, {
+    'successful': st.booleans(), 'status': st.sampled_from([200, 400, 401, 404, 500, 503]),
+    'timestamp': st.one_of(st.just('2026-05-08T17:06:47.123456789+08:00'), times),
+    'data': st.one_of(
+        st.fixed_dictionaries({'contents': st.one_of(st.none(), st.lists(st.one_of(dtos, json_values), max_size=3))}),
+        dtos, json_values),
+    'error': st.one_of(errors, json_values)})
+
+
+def deep(depth, kind='list'):
+    return ('[' * depth + ']' * depth) if kind == 'list' else ('{"a":' * depth + '1' + '}' * depth)
+
+
+bodies = st.one_of(
+    st.binary(max_size=300),
+    json_values.map(lambda value: json.dumps(value).encode('utf-8')),
+    envelopes.map(lambda value: json.dumps(value, ensure_ascii=False).encode('utf-8')),
+    envelopes.map(lambda value: json.dumps(value).encode('utf-8')[:-3]),                          # truncated
+    st.integers(900, 30000).map(lambda depth: deep(depth).encode('ascii')),                        # deep nesting
+    st.integers(900, 3000).map(lambda depth: ('{"successful":true,"data":%s}' % deep(depth, 'dict')).encode()),
+)
+
+
+class FakeResponse(object):
+    """What ObshellClient._parse reads of a requests.Response."""
+
+    def __init__(self, status_code, content):
+        self.status_code = status_code
+        self.content = content
+
+
+class ListingClient(object):
+    """A client whose list endpoint returns what the (fuzzed) envelope parser returned; for list_unfinished."""
+
+    def __init__(self, client, data):
+        self.client = client
+        self.data = data
+        self.identity = 'CLUSTER AGENT'
+        self.agent = '10.0.0.1:2886'
+        self.address = client.address
+
+    def unfinished_dags(self, scope, show_details=False):
+        return self.client._contents(self.data, '/dag/unfinish')   # pylint: disable=protected-access
+
+
+@pytest.fixture(scope='module')
+def client():
+    """A client that is never connected: the parser methods need no agent."""
+    made = ObshellClient(host='127.0.0.1', port=9, password='x')
+    yield made
+    made.close()
+
+
+# ---------------------------------------------------------------------------------------------- envelopes
+
+
+@SETTINGS
+@given(status=st.sampled_from([200, 201, 204, 301, 400, 401, 403, 404, 500, 502, 503]), body=bodies)
+@example(status=200, body=deep(100000).encode())
+@example(status=200, body=b'{"successful": true, "status": 200}')
+@example(status=200, body=b'{"successful": true, "data": {"contents": [1, "x", null]}}')
+@example(status=200, body=b'{"successful": true, "data": {"contents": [{"name": "no id"}]}}')
+@example(status=200, body=json.dumps({'successful': True, 'data': {'contents': [{'id': '11'}] * 20000}}).encode())
+@example(status=502, body=b'<html><body>502 Bad Gateway</body></html>')
+@example(status=200,
+         body=b'{"successful": true, "data": {"contents": [{"id": "11", "stage": NaN, "max_stage": 1e999}]}}')
+@example(status=200, body=b'{"successful": true, "data": {"contents": [{"id": 1' + b'0' * 5000 + b'}]}}')
+@example(status=200, body=b'\xff\xfe\x00garbage')
+def test_envelope_parser_gives_data_or_a_typed_error(client, status, body):
+    try:
+        data = client._parse(FakeResponse(status, body), 'GET', '/api/v1/task/dag/unfinish?show_details=false')
+    except ObshellError as exc:
+        assert isinstance(str(exc), str) and exc.agent == client.address
+        return
+    # What a plugin does next with a list answer: only typed errors, and never "idle" from a non-list answer.
+    try:
+        scope, records = _query.list_unfinished(ListingClient(client, data), scope='all', with_details=False)
+    except ObshellError:
+        return
+    assert isinstance(data, dict) and isinstance(data.get('contents'), (list, type(None)))
+    assert len(records) == len(data['contents'] or [])
+    json.dumps(records)
+
+
+@SETTINGS
+@given(envelope=st.one_of(envelopes, st.dictionaries(st.text(max_size=10), json_values, max_size=5)),
+       status=st.integers(100, 599))
+def test_error_envelopes_always_raise_a_typed_error(client, envelope, status):
+    with pytest.raises(ObshellError) as caught:
+        client._raise_error(envelope, status, 'GET /api/v1/task/dag/unfinish')
+    error = caught.value
+    assert error.status == status and str(error)
+    json.dumps(error.to_dict())
+
+
+@SETTINGS
+@given(info=st.one_of(partial_object(('identity', 'version', 'supportedAuth', 'security', 'ip', 'port'),
+                                     {'identity': st.sampled_from(['CLUSTER AGENT', 'SINGLE', 'MASTER']),
+                                      'version': st.sampled_from(['4.2.2.0', '4.2.3.0', '4.5.0.0', 'x'])}),
+                      json_values))
+@example(info={'identity': 'CLUSTER AGENT', 'version': '4.5.0.0', 'supportedAuth': 5})
+@example(info={'identity': 'SINGLE', 'version': 4, 'supportedAuth': {'v2': 1}, 'security': 'yes'})
+def test_agent_information_of_any_shape_gives_a_description_or_a_typed_error(info):
+    """/api/v1/info data drives the auth choice: any shape must give a description or an ObshellError."""
+    made = ObshellClient(host='127.0.0.1', port=9, password='x')
+    made._request = lambda *args, **kwargs: info     # pylint: disable=protected-access
+    try:
+        described = made.describe()
+        header = made._credentials()     # pylint: disable=protected-access
+    except ObshellError:
+        return
+    finally:
+        made.close()
+    assert described['auth_version'] in ('v1', 'v2') and header[0] in ('X-OCS-Header', 'X-OCS-Agent-Header')
+    json.dumps(described, default=str)
+
+
+# ---------------------------------------------------------------------------------------------- DTOs and ids
+
+
+@SETTINGS
+@given(dto=st.one_of(dtos, json_values), details=st.sampled_from(_dag.DETAILS))
+@example(dto={'id': '11', 'stage': 2 ** 80, 'max_stage': '9' * 5000, 'name': 10 ** 5000, 'state': 'FAILED',
+              'nodes': [{'state': 'FAILED', 'sub_tasks': [{'state': 4, 'task_logs': 'ERROR: [x]: y'}]}]},
+         details='full')
+@example(dto={'id': '1' + '9' * 30}, details='summary')
+@example(dto={'id': '11', 'stage': float('nan'), 'max_stage': float('inf'), 'start_time': float('-inf'),
+              'state': 'RUNNING', 'additional_data': {'x': float('nan')}}, details='summary')
+def test_normalize_dag_gives_a_record_or_value_error(dto, details):
+    try:
+        record = _dag.normalize_dag(dto, agent='10.0.0.1:2886', details=details, now=1760000000.0)
+    except ValueError as exc:
+        assert exc.__class__ is ValueError and str(exc)
+        return
+    expected = set(_dag.RECORD_KEYS) - (set() if details == 'full' else {'nodes'})
+    assert set(record) == expected
+    assert record['outcome'] in _dag.OUTCOMES and record['id'].isdigit()
+    assert record['elapsed_seconds'] is None or record['elapsed_seconds'] >= 0
+    json.dumps(record)
+
+
+@SETTINGS
+@given(value=st.one_of(st.text(max_size=60), st.text(alphabet='0123456789 ', max_size=80), valid_ids,
+                       st.integers(min_value=-2 ** 300, max_value=2 ** 300), st.floats(), st.binary(max_size=20),
+                       json_values))
+@example(value='9' * 5000)
+@example(value='\u0661\u0662')      # Arabic-Indic digits: str.isdigit() says yes, the agent says no
+def test_generic_id_validation_gives_digits_or_value_error(value):
+    try:
+        normalized = _dag.validate_generic_id(value)
+    except ValueError as exc:
+        assert exc.__class__ is ValueError and 'is not a valid OBShell generic task id' in str(exc)
+        return
+    assert normalized and all(char in '0123456789' for char in normalized)
+    assert _dag.validate_generic_id(normalized) == normalized
+    assert _dag.id_kind(normalized) in ('cluster', 'agent')
+
+
+# ---------------------------------------------------------------------------------------------- simulator crypto
+
+
+@pytest.fixture(scope='module')
+def sim():
+    """One agent, never started: its request pipeline is called directly (the same code the HTTP server runs)."""
+    return SimCluster(agents=1, password='pw', agent_password='apw', scenario=None, profile='4.5.0')
+
+
+def pipeline(sim, headers, body=b'', target='/api/v1/task/dag/agent/unfinish?show_details=false', method='GET'):
+    """The agent's middleware chain and handler. Only the simulator's Panic (where the real agent panics and gin
+    recovers with a 500) is turned into its envelope; any other exception is a bug and fails the test."""
+    agent = sim.agents[0]
+    ctx = {'t0': time.monotonic(), 'trace_id': '0' * 16, 'now_s': int(time.time())}
+    try:
+        request = Request(method, target, headers, body)
+        return agent.api._pipeline(agent, request, ctx)  # pylint: disable=protected-access
+    except Panic:
+        return agent.api.panic(agent)
+
+
+@SETTINGS
+@given(value=st.one_of(st.text(max_size=300), st.binary(max_size=300).map(lambda raw: base64.b64encode(raw).decode()),
+                       st.binary(max_size=400).map(lambda raw: raw.decode('latin-1'))))
+@example(value='')
+@example(value='====')
+def test_simulator_header_decryption_gives_a_header_or_its_own_auth_failure(sim, value):
+    key = sim.agents[0].rsa_key
+    for kind in (simauth.HEADER_OB, simauth.HEADER_AGENT):
+        try:
+            simauth.decrypt_header(key, value, kind)
+        except simauth.AuthFailure as exc:
+            assert exc.err_code == 'Security.Authentication.Header.DecryptFailed'
+    try:
+        simauth.decrypt_header_v1(key, value)
+    except simauth.AuthFailure as exc:
+        assert exc.err_code == 'Security.Authentication.Header.DecryptFailed'
+    response = pipeline(sim, {'X-OCS-Header': value})
+    assert response.status == 401 and response.err_code == 'Security.Authentication.Header.DecryptFailed'
+
+
+def _encrypt_chunked(key, plaintext, chunk):
+    """PKCS#1 v1.5 to the agent's public key in ``chunk``-byte pieces, as a client may (§1.5), through OpenSSL."""
+    public = asym_rsa.RSAPublicNumbers(key.e, key.n).public_key()
+    blocks = [public.encrypt(plaintext[start:start + chunk], asym_padding.PKCS1v15())
+              for start in range(0, max(len(plaintext), 1), chunk)]
+    return base64.b64encode(b''.join(blocks)).decode('ascii')
+
+
+AUTH_DOCS = st.one_of(
+    partial_object(('auth', 'ts', 'uri', 'keys', 'Auth', 'Ts', 'Token', 'ForwardType', 'ForwardAgent'),
+                   {'auth': st.sampled_from(['', 'pw', 'apw', 'wrong']),
+                    'ts': st.one_of(st.integers(0, 2 ** 40).map(str), st.integers()),
+                    'uri': st.just('/api/v1/task/dag/agent/unfinish?show_details=false'),
+                    'keys': st.binary(min_size=32, max_size=32).map(lambda raw: base64.b64encode(raw).decode())}),
+    st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=5))
+
+
+@SETTINGS
+@given(document=AUTH_DOCS, chunk=st.integers(32, 117),
+       header=st.sampled_from([simauth.HEADER_OB, simauth.HEADER_AGENT]),
+       body=st.one_of(st.just(b''), st.binary(max_size=64)))
+@example(document={'auth': 'apw', 'ts': str(2 ** 40), 'uri': '/api/v1/task/dag/agent/unfinish?show_details=false'},
+         chunk=53, header=simauth.HEADER_AGENT, body=b'')
+@example(document={'Auth': 'pw', 'Ts': '1', 'Uri': 'x'}, chunk=1, header=simauth.HEADER_OB, body=b'')
+@example(document={'auth': 'pw', 'ts': 1, 'keys': None}, chunk=8, header=simauth.HEADER_OB, body=b'{}')
+def test_simulator_pipeline_answers_any_validly_encrypted_auth_json_with_an_envelope(
+        sim, document, chunk, header, body):
+    """Arbitrary auth JSON, encrypted correctly to the agent's key (chunks of 32..k-11 bytes; 1 and 8 as examples),
+    with any body: the agent answers an envelope (200, or 401/500 with an errCode of the catalogue), never an
+    unexpected exception."""
+    key = sim.agents[0].rsa_key
+    plaintext = json.dumps(document).encode('utf-8')
+    value = _encrypt_chunked(key, plaintext, chunk)
+    try:
+        # What the agent will make of the plaintext once the RSA layer is undone (that layer round-trips: see above).
+        decoded = simauth.go_unmarshal_header(plaintext)
+    except ValueError:
+        decoded = None
+    response = pipeline(sim, {header: value}, body=body)
+    assert response.envelope is not None and response.envelope['status'] == response.status
+    if decoded is None:
+        assert response.err_code == 'Security.Authentication.Header.DecryptFailed'
+    elif response.status == 500:
+        # A body without a usable AES key: the agent's body-decrypt errors (spec §1.6), or its recovered panic.
+        assert body and response.err_code in ('Request.Body.Decrypt.AES.KeyAndIv.Invalid',
+                                              'Request.Body.Decrypt.AES.ContentLength.Invalid', 'Common.Unexpected')
+    else:
+        assert response.status in (200, 401), response.envelope
+        if response.status == 401:
+            assert response.err_code.startswith('Security.Authentication.'), response.envelope
+
+
+@SETTINGS
+@given(keys=st.one_of(st.none(), st.binary(max_size=40)), body=st.one_of(st.binary(max_size=80), st.text(max_size=80)))
+def test_simulator_body_decryption_gives_bytes_or_its_own_errors(keys, body):
+    try:
+        plain = simcrypto.decrypt_body(keys, body)
+    except (simcrypto.AesBodyError, simcrypto.AesPanic):
+        return
+    assert isinstance(plain, bytes)
