@@ -21,7 +21,7 @@ ANSIBLE_DOC = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
 
 def ansible_doc(*args):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_DIR, ANSIBLE_NOCOLOR='1')
-    return subprocess.run([ANSIBLE_DOC] + list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.run([ANSIBLE_DOC] + list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
                           universal_newlines=True, timeout=120)
 
 
