@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The benchmark harness (benchmarks/, scripts/bench.sh) still runs. No figure is checked: benchmarks are not
+timed tests. Only that the quickest paths produce a table, raw figures, timings and counts."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+
+from benchmarks import __main__ as bench_main
+from benchmarks import harness
+from benchmarks.simproc import SimProcess
+
+
+def test_quickest_benchmark_prints_the_table_and_writes_raw_figures(tmp_path, capsys):
+    output = tmp_path / 'latest.json'
+    assert bench_main.main(['--quick', '--only', 'crypto', '--output', str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert 'metric' in printed and 'comparison' in printed and 'met?' in printed
+    assert '7. Auth header encryption per request' in printed and '7. Client import time' in printed
+    report = json.loads(output.read_text())
+    assert report['quick'] is True and report['machine']['cpus'] >= 1
+    headers = report['raw']['crypto']['header_seconds']
+    assert set(headers) == {'512', '1024'} and all(v['ours'] > 0 and v['sdk'] > 0 for v in headers.values())
+    assert [row['metric'] for row in report['rows']] == ['7. Auth header encryption per request',
+                                                         '7. Client import time']
+
+
+def test_unknown_measurement_is_refused(capsys):
+    try:
+        bench_main.main(['--only', 'nonsense'])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError('--only nonsense was accepted')
+    assert 'unknown measurement' in capsys.readouterr().err
+
+
+def test_simulator_process_counts_requests():
+    from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _query
+
+    with SimProcess() as sim:
+        addresses = sim.start(agents=2, password=harness.PASSWORD, scenario='idle')
+        assert len(addresses) == 2
+        for address in addresses:
+            host, port = address.rsplit(':', 1)
+            with _client.ObshellClient(host, int(port), password=harness.PASSWORD) as client:
+                assert _query.list_unfinished(client)[1] == []
+        # info, secret and one summary list read per agent
+        assert sim.count(paths=list(harness.LIST_PATHS), query=harness.SUMMARY_QUERY) == 2
+        assert sim.count() == 6
+        assert harness.process_cpu_seconds(sim.pid) is not None
+
+
+def test_playbook_runs_are_timed_by_the_callback():
+    run = harness.run_play("""
+- name: Smoke
+  hosts: bench
+  gather_facts: false
+  tasks:
+    - name: One task
+      ansible.builtin.debug:
+        msg: hello
+""", harness.inventory(['bench']))
+    assert run.result.rc == 0, run.result.output
+    start, done = run.first('task_start', task='One task'), run.first('ok', task='One task', host='bench')
+    assert start is not None and done is not None and start['t'] <= done['t']
+    assert run.wall > 0 and run.cpu > 0
+
+
+def test_table_and_statistics():
+    rows = [harness.Row('a metric', '1 ms', '2 ms', '<= 3x', True), harness.Row('another', 'x', 'y', 'z', None)]
+
+    class Out(object):
+        text = ''
+
+        def write(self, text):
+            self.text += text
+
+    out = Out()
+    harness.print_table(rows, out)
+    lines = out.text.splitlines()
+    assert lines[0].split('|')[-1].strip() == 'met?'
+    assert lines[2].split('|')[-1].strip() == 'yes' and lines[3].split('|')[-1].strip() == 'n/a'
+    assert harness.percentile([1, 2, 3, 4], 50) == 2.5 and harness.percentile([5], 95) == 5
+    assert harness.percentile(list(range(21)), 95) == 19.0
