@@ -17,23 +17,10 @@ import threading
 import time
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.simulator.scenarios import SCALE_OUT_NODES
+from tests.simulator.scenarios import held_scale_out
 
 PASSWORD = 'W4it-for/Dags'
 PROGRESS_RE = re.compile(r'^obs1 \| Cluster scale out \| (\d)/9 (.+) \| (READY|RUNNING|SUCCEED|FAILED)[^|]* \| \d+:\d\d$')
-
-
-def held_scale_out(hold_at=3, step=0.05):
-    """A 'Cluster scale out' that runs quickly up to node ``hold_at`` and stays there."""
-    return {
-        'name': 'held scale-out',
-        'dags': [{
-            'name': 'Cluster scale out', 'scope': 'cluster', 'agent': 0, 'maintenance': 'global',
-            'step_seconds': step,
-            'nodes': [{'name': name, 'steps': 100000 if index == hold_at - 1 else 1}
-                      for index, name in enumerate(SCALE_OUT_NODES)],
-        }],
-    }
 
 
 def slow_scale_out_fail(step):

@@ -14,19 +14,12 @@ import time
 import pytest
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.simulator.scenarios import SCALE_OUT_NODES
+from tests.simulator.scenarios import SCALE_OUT_NODES, held_scale_out
 
 PASSWORD = 'Sc4le-0ut/Pass'
 
 # A scale-out that runs its first two nodes quickly, then stays on node 3 ("Wait scale out ready").
-HELD_AT_NODE_3 = {
-    'name': 'held scale-out',
-    'dags': [{
-        'name': 'Cluster scale out', 'scope': 'cluster', 'agent': 0, 'maintenance': 'global',
-        'step_seconds': 0.05,
-        'nodes': [{'name': name, 'steps': 100000 if index == 2 else 1} for index, name in enumerate(SCALE_OUT_NODES)],
-    }],
-}
+HELD_AT_NODE_3 = held_scale_out(hold_at=3)
 
 
 def inventory_for(sim, **group_vars):

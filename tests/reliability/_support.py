@@ -104,17 +104,3 @@ def wait_until(predicate, timeout=15.0, step=0.02):
             return True
         time.sleep(step)
     return False
-
-
-def held_scale_out(hold_at=3, step=0.05):
-    """A 'Cluster scale out' that runs quickly up to node ``hold_at`` and then stays there (for outages)."""
-    from tests.simulator.scenarios import SCALE_OUT_NODES
-    return {
-        'name': 'held scale-out',
-        'dags': [{
-            'name': 'Cluster scale out', 'scope': 'cluster', 'agent': 0, 'maintenance': 'global',
-            'step_seconds': step,
-            'nodes': [{'name': name, 'steps': 100000 if index == hold_at - 1 else 1}
-                      for index, name in enumerate(SCALE_OUT_NODES)],
-        }],
-    }

@@ -22,14 +22,13 @@ from tests.reliability._support import (
     AGENT_PASSWORD,
     PASSWORD,
     figure,
-    held_scale_out,
     requests_to,
     run_wait,
     task_requests,
     wait_until,
     with_err_code,
 )
-from tests.simulator.scenarios import START_OBSERVER_NODES
+from tests.simulator.scenarios import START_OBSERVER_NODES, held_scale_out
 
 DECRYPT_FAILED = 'Security.Authentication.Header.DecryptFailed'
 EXPIRED = 'Security.Authentication.Expired'

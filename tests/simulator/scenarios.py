@@ -200,6 +200,20 @@ class BuiltinScenarios(Mapping):
 builtin_scenarios = BuiltinScenarios()
 
 
+def held_scale_out(hold_at=3, step=0.05):
+    """A 'Cluster scale out' scenario that runs quickly (``step`` s per node) up to node ``hold_at``, then stays
+    there: a DAG mid-flight at a known stage, for tests and benchmarks."""
+    return {
+        'name': 'held scale-out',
+        'dags': [{
+            'name': 'Cluster scale out', 'scope': 'cluster', 'agent': 0, 'maintenance': 'global',
+            'step_seconds': step,
+            'nodes': [{'name': name, 'steps': 100000 if index == hold_at - 1 else 1}
+                      for index, name in enumerate(SCALE_OUT_NODES)],
+        }],
+    }
+
+
 def load_scenario(source):
     """A built-in name, a path to a .json/.yaml/.yml file, or a dict -> scenario dict."""
     if source is None:
