@@ -271,8 +271,8 @@ class WaitEngine(object):
                 wanted.append(request)
         return wanted
 
-    def dag_read(self, record, details):
-        """A read of /dag/{id}: a summary (details False) or with nodes (details True)."""
+    def dag_read(self, record, details, node_names=None):
+        """A read of /dag/{id}: a summary (details False) or with nodes (details True, with their ``node_names``)."""
         now = self.now()
         dag_id = record['id']
         self._attempted.add((dag_id, bool(details)))
@@ -294,6 +294,8 @@ class WaitEngine(object):
         if details:
             entry['detail_stage'] = record.get('stage')
             entry['detail_attempts'] = 0
+            if node_names:
+                entry['node_names'] = list(node_names)
             if record.get('state') == 'FAILED':
                 entry['failure_details'] = bool((record.get('failure') or {}).get('node'))
 
@@ -494,6 +496,9 @@ class WaitEngine(object):
             'final': record['outcome'] != 'running',
             'detail_stage': None,
             'detail_attempts': 0,
+            # Node names from the first read with details: they never change in a DAG's life, so a later stage
+            # change is named from here instead of reading all the details again (the bulk of a wait's bytes).
+            'node_names': None,
             'failure_details': False,
             'read_error': None,
             'first_seen': now,
@@ -510,6 +515,10 @@ class WaitEngine(object):
         if record.get('stage') != old.get('stage'):
             entry['stage_since'] = now
             entry['detail_attempts'] = 0     # a new stage: its node is worth asking for again
+            name = _node_name(entry, record.get('stage'))
+            if name and not record.get('current_node'):
+                merged['current_node'] = name
+                merged['current_node_state'] = None
         elif not record.get('current_node') and old.get('current_node'):
             # A summary read has no nodes: keep the node name learnt from the last detail read of this stage.
             merged['current_node'] = old.get('current_node')
@@ -530,7 +539,7 @@ class WaitEngine(object):
             return False
         if record.get('state') == 'FAILED' and not entry['failure_details']:
             return True
-        return entry['detail_stage'] != record.get('stage')
+        return entry['detail_stage'] != record.get('stage') and not _node_name(entry, record.get('stage'))
 
     def _settled(self, entry):
         """A final DAG whose report is complete enough for a verdict: failures need their failed node."""
@@ -552,6 +561,14 @@ _OUTCOME_WORDS = {
 def _trim(number):
     number = float(number)
     return '%d' % number if number.is_integer() else '%s' % number
+
+
+def _node_name(entry, stage):
+    """The name of node ``stage`` (1-based) from the cached node names, or None."""
+    names = entry.get('node_names') or []
+    if isinstance(stage, int) and 1 <= stage <= len(names):
+        return names[stage - 1]
+    return None
 
 
 def failure_report(record):
@@ -661,12 +678,14 @@ class WaitDriver(object):
             for dag_id, details in wanted:
                 try:
                     dto = self.client.dag(dag_id, show_details=details)
-                    record = _dag.normalize_dag(dto, agent=self.client.agent,
-                                                details=self.details if details else 'summary')
+                    record = _dag.normalize_dag(dto, agent=self.client.agent, details='full' if details else 'summary')
                 except (ObshellError, ValueError) as exc:
                     engine.dag_read_failed(dag_id, exc, details)
                 else:
-                    engine.dag_read(record, details)
+                    names = [node.get('name') for node in record.get('nodes') or []] if details else None
+                    if self.details != 'full':
+                        record.pop('nodes', None)
+                    engine.dag_read(record, details, node_names=names)
         lines = engine.end_poll()
         if self.on_event is not None:
             for line in lines:
