@@ -634,8 +634,8 @@ class WaitDriver(object):
     """Polls one agent through an ObshellClient and feeds a WaitEngine.
 
     List mode reads the unfinished list with show_details=false each poll (one request when nothing changes);
-    id mode reads /dag/{id}?show_details=false. A DAG is read again with details only when its stage changes or
-    it failed, and read once from /dag/{id} when it leaves the list.
+    id mode reads /dag/{id}?show_details=false. A DAG is read with details when first seen (its node names then
+    name every later stage) and again only when it failed, and read once from /dag/{id} when it leaves the list.
     """
 
     def __init__(self, client, engine, scope='auto', names=None, details='summary', sleep=None,

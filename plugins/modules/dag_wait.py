@@ -26,7 +26,8 @@ description:
   - As soon as a DAG ends with an outcome listed in O(fail_on), the wait stops and the task fails, even if other
     DAGs are still running. Otherwise it waits for every DAG it has seen.
   - Polls are cheap. The list is read with C(show_details=false), so when nothing changes a poll is one
-    request. A DAG is read with details only when its stage changes or it failed.
+    request. A DAG is read with details once, when first seen (its node names name every later stage), and
+    again only when it failed.
   - Progress is printed live, one line per change, for example
     C(obs1 | Cluster scale out | 4/9 Wait remote deploy finish | RUNNING | 0:42).
   - The work is done by an action plugin of the same name. With O(run_on=controller) (the default) it polls
@@ -44,8 +45,8 @@ options:
     description:
       - Wait for this one DAG, given by its OBShell generic id (for example V(142) for a cluster DAG, or a long id
         starting with V(2) for an agent DAG). O(scope) is then ignored.
-      - The DAG is read from C(/api/v1/task/dag/{id}?show_details=false) at each poll, with details when its
-        stage changes or it fails.
+      - The DAG is read from C(/api/v1/task/dag/{id}?show_details=false) at each poll, with details when first
+        seen and when it fails.
       - The id is validated before anything is sent. If no DAG has this id (HTTP 404), the outcome is C(idle)
         once O(appear_timeout) has passed.
     type: str
@@ -218,7 +219,7 @@ dags:
       type: str
       sample: 9/9
     current_node:
-      description: Name of the current node, as read at the last stage change.
+      description: Name of the current node (from the node names read with the DAG's details).
       type: str
     outcome:
       description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
