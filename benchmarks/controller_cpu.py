@@ -26,7 +26,8 @@ import time
 
 from benchmarks import harness
 from benchmarks.poll_cost import held_scale_out, worker_tree_cpu
-from benchmarks.simproc import SimProcess, wait_until
+from benchmarks.simproc import SimProcess
+from tests.simulator.waiting import wait_until
 
 AGENTS = 100
 POLL_INTERVAL = 1.0

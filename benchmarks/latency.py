@@ -21,7 +21,7 @@ import random
 import time
 
 from benchmarks import harness
-from benchmarks.simproc import wait_until
+from tests.simulator.waiting import wait_until
 from benchmarks.poll_cost import held_scale_out
 
 POLL_INTERVAL = 1.0

@@ -19,7 +19,7 @@ import re
 import time
 
 from benchmarks import harness
-from benchmarks.simproc import wait_until
+from tests.simulator.waiting import wait_until
 
 SKIP = 3
 POLL_INTERVAL = 0.5

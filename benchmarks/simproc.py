@@ -143,14 +143,5 @@ class SimProcess(object):
         self.close()
 
 
-def wait_until(predicate, timeout, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
-
-
 if __name__ == '__main__':
     _serve()

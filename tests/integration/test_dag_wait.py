@@ -18,6 +18,7 @@ import time
 
 from tests.integration._ansible import local_inventory, run_playbook
 from tests.simulator.scenarios import held_scale_out
+from tests.simulator.waiting import wait_until
 
 PASSWORD = 'W4it-for/Dags'
 PROGRESS_RE = re.compile(r'^obs1 \| Cluster scale out \| (\d)/9 (.+) \| (READY|RUNNING|SUCCEED|FAILED)[^|]* \| \d+:\d\d$')
@@ -113,15 +114,6 @@ def after_first_poll(sim, action, *args):
     thread.daemon = True
     thread.start()
     return thread
-
-
-def wait_until(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 # ------------------------------------------------------------------------------------------------- success

@@ -9,12 +9,12 @@ __metaclass__ = type
 
 import json
 import os
-import time
 
 import pytest
 
 from tests.integration._ansible import local_inventory, run_playbook
 from tests.simulator.scenarios import SCALE_OUT_NODES, held_scale_out
+from tests.simulator.waiting import wait_until
 
 PASSWORD = 'Sc4le-0ut/Pass'
 
@@ -25,15 +25,6 @@ HELD_AT_NODE_3 = held_scale_out(hold_at=3)
 def inventory_for(sim, **group_vars):
     hosts = dict(('obs%d' % (i + 1), {'obshell_port': agent.port}) for i, agent in enumerate(sim.agents))
     return local_inventory(hosts, group='observers', **group_vars)
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def held_cluster(sim_cluster, **kwargs):

@@ -95,12 +95,3 @@ def requests_to(sim_or_agent, path):
 
 def with_err_code(sim_or_agent, err_code):
     return [r for r in sim_or_agent.requests if r['err_code'] == err_code]
-
-
-def wait_until(predicate, timeout=15.0, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False

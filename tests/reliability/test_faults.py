@@ -25,10 +25,10 @@ from tests.reliability._support import (
     requests_to,
     run_wait,
     task_requests,
-    wait_until,
     with_err_code,
 )
 from tests.simulator.scenarios import START_OBSERVER_NODES, held_scale_out
+from tests.simulator.waiting import wait_until
 
 DECRYPT_FAILED = 'Security.Authentication.Header.DecryptFailed'
 EXPIRED = 'Security.Authentication.Expired'

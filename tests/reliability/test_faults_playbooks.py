@@ -14,7 +14,8 @@ import threading
 import time
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.reliability._support import PASSWORD, figure, requests_to, wait_until, with_err_code
+from tests.reliability._support import PASSWORD, figure, requests_to, with_err_code
+from tests.simulator.waiting import wait_until
 
 DECRYPT_FAILED = 'Security.Authentication.Header.DecryptFailed'
 LISTS = ('/api/v1/task/dag/unfinish', '/api/v1/task/dag/ob/unfinish', '/api/v1/task/dag/agent/unfinish')
@@ -69,7 +70,7 @@ def load(tmp_path, name):
 def when_first_listed(sim, action):
     """Run ``action`` in a thread as soon as any agent was asked for its list (the wait has started)."""
     def run():
-        if wait_until(lambda: any(r['path'] in LISTS for r in sim.requests), timeout=90, step=0.05):
+        if wait_until(lambda: any(r['path'] in LISTS for r in sim.requests), timeout=90, interval=0.05):
             action()
     thread = threading.Thread(target=run)
     thread.daemon = True

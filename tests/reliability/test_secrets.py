@@ -18,7 +18,8 @@ __metaclass__ = type
 import os
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.reliability._support import figure, wait_until
+from tests.reliability._support import figure
+from tests.simulator.waiting import wait_until
 
 ROOT = 'Zx9-root-Sekr3t'
 AGENT = 'Zx9-agent-Sekr3t'
