@@ -11,7 +11,7 @@ clients cache it). Ours: ``_crypto.new_session_keys`` + ``_crypto.auth_v2_header
 ``timeit``, per call. Keys: 1024 bits (agents 4.4.2+) and 512 bits (older agents).
 
 Import: a fresh interpreter times ``import ansible_collections.oceanbase.obshell.plugins.module_utils._client``
-(requests and cryptography included) or ``import obshell`` with ``time.perf_counter`` around the import
+(http.client and cryptography included) or ``import obshell`` with ``time.perf_counter`` around the import
 statement only; the median of several interpreters.
 """
 
@@ -107,7 +107,7 @@ def run(ctx):
                         harness.ratio(headers[512]['sdk'], headers[512]['ours'])),
                     'report (no target)', None),
         harness.Row('7. Client import time',
-                    '%s (_client: requests, cryptography)' % harness.ms(ours_import),
+                    '%s (_client: http.client, cryptography)' % harness.ms(ours_import),
                     'import obshell (SDK): %s (%.1fx)' % (
                         harness.ms(sdk_import), harness.ratio(sdk_import, ours_import)),
                     'report (no target)', None),

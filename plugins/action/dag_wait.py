@@ -18,7 +18,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _dag, _options, _waiter
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 
 display = Display()
@@ -68,9 +68,6 @@ class ActionModule(ActionBase):
     # ------------------------------------------------------------------ controller
 
     def _run_on_controller(self, params, reporter):
-        if not _client.HAS_REQUESTS:
-            raise AnsibleActionFail('dag_wait with run_on=controller needs the Python library requests on the '
-                                    'controller (or use run_on=target)')
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleActionFail('dag_wait with run_on=controller needs the Python library cryptography on the '
                                     'controller (or use run_on=target)')

@@ -47,7 +47,9 @@ options:
     default: true
   ca_path:
     description:
-      - PEM file with the CA certificate(s) that signed the agent's certificate.
+      - PEM file with the CA certificate(s) that signed the agent's certificate, or a directory of CA certificates
+        named by subject hash (as C(openssl rehash) makes it).
+      - Without it, the system CA store is used (E(SSL_CERT_FILE) and E(SSL_CERT_DIR) are honoured).
     type: path
   client_cert:
     description:
@@ -80,10 +82,11 @@ options:
     type: int
     default: 3
 requirements:
-  - requests
   - cryptography
 notes:
   - Credentials are never logged; O(password) and O(agent_password) are marked C(no_log).
+  - Proxies are taken from E(HTTP_PROXY), E(HTTPS_PROXY) and E(ALL_PROXY) (lower case first), except for the hosts
+    in E(NO_PROXY). Only C(http://) proxies are supported; name the agents in E(NO_PROXY) to bypass any other.
 '''
 
     # For lookup and action plugins: the same options, also settable from the environment, ansible.cfg and

@@ -108,8 +108,6 @@ class LookupModule(LookupBase):
         if '_terms' in kwargs:
             raise AnsibleLookupError('give the agents as positional terms, not as _terms=')
         self.set_options(var_options=variables, direct=kwargs)
-        if not _client.HAS_REQUESTS:
-            raise AnsibleLookupError('the Python library requests must be installed on the controller')
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
 

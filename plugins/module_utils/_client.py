@@ -5,7 +5,7 @@
 #
 # FOR INTERNAL COLLECTION USE ONLY
 # The content of this file is not part of the public API of this collection and may change without notice.
-"""The one OBShell agent client: transport (requests, keep-alive, TLS), auth v1/v2, envelopes, retries.
+"""The one OBShell agent client: auth v1/v2, envelopes, errors, retries, over the transport of _http.py.
 
 Used by modules on targets and by lookup/action plugins on the controller. Section numbers refer to the
 protocol spec (obshell-api.md).
@@ -15,22 +15,12 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import json
-import os
 import random
 import re
 import time
-import traceback
-
-try:
-    import requests
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised through missing_required_lib in modules
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto
+from ansible_collections.oceanbase.obshell.plugins.module_utils._http import HttpTransport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address, parse_time
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
@@ -41,7 +31,6 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellNotFoundError,
     ObshellProtocolError,
     ObshellServerError,
-    ObshellTLSError,
 )
 
 CLUSTER_AGENT = 'CLUSTER AGENT'
@@ -126,14 +115,12 @@ def _first_bytes(raw, limit=120):
 
 
 class ObshellClient(object):
-    """A client for one OBShell agent. Cheap to keep: one keep-alive session, agent info and key cached."""
+    """A client for one OBShell agent. Cheap to keep: one keep-alive connection, agent info and key cached."""
 
     def __init__(self, host='127.0.0.1', port=2886, password=None, agent_password=None, use_tls=False,
                  validate_certs=True, ca_path=None, client_cert=None, client_key=None, timeout=10.0,
                  auth_version='auto', retries=3, ts_lifetime=60, backoff_base=0.5, backoff_max=8.0,
                  sleep=time.sleep):
-        if not HAS_REQUESTS:
-            raise ObshellError('the Python library requests is required')
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise ObshellError('the Python library cryptography is required')
         if auth_version not in AUTH_VERSIONS:
@@ -159,32 +146,15 @@ class ObshellClient(object):
         self.deadline = None
         self.stats = {'requests': 0, 'retries': 0, 'key_refreshes': 0}
 
-        self._session = requests.Session()
-        # Passed on every request: a session attribute would lose to REQUESTS_CA_BUNDLE from the environment.
-        self._verify = (ca_path if (validate_certs and ca_path) else bool(validate_certs)) if use_tls else True
-        self._cert = ((client_cert, client_key) if client_key else client_cert) if client_cert else None
-        self._proxies = self._read_environment()
-
-    def _read_environment(self):
-        """What requests takes from the environment (proxies and NO_PROXY, ~/.netrc, REQUESTS_CA_BUNDLE), read
-        once for this agent. With trust_env on, requests reads it again on every request: scanning os.environ
-        and looking up ~/.netrc cost more CPU than the rest of a poll. Returns the proxies to use."""
-        session = self._session
-        proxies = {}
-        # requests' own look-up scans the environment twice; most hosts have no proxy variable at all.
-        if any(name.lower().endswith('_proxy') for name in os.environ):
-            proxies = requests.utils.get_environ_proxies(self.base_url)
-        if session.auth is None:
-            session.auth = requests.utils.get_netrc_auth(self.base_url)
-        if self._verify is True:
-            self._verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
-        session.trust_env = False
-        return proxies
+        # TLS settings and proxies (HTTP_PROXY, NO_PROXY...) are read here, once: a wait uses the same for all polls.
+        self._transport = HttpTransport(self.host, self.port, use_tls=use_tls, validate_certs=validate_certs,
+                                        ca_path=ca_path, client_cert=client_cert, client_key=client_key,
+                                        address=self.address)
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self):
-        self._session.close()
+        self._transport.close()
 
     def __enter__(self):
         return self
@@ -427,40 +397,10 @@ class ObshellClient(object):
                 raise ObshellConnectionError('not sent: the overall deadline has passed', agent=self.address)
             timeout = min(timeout, left)
         self.stats['requests'] += 1
-        try:
-            response = self._session.request(method, self.base_url + uri, data=data, headers=headers,
-                                             timeout=timeout, allow_redirects=False,
-                                             verify=self._verify, cert=self._cert, proxies=self._proxies)
-        except requests.exceptions.SSLError as exc:
-            raise ObshellTLSError('TLS failure talking to %s (%s): %s' % (self.base_url, self._tls_advice(exc),
-                                                                          _short(exc)), agent=self.address)
-        except requests.exceptions.ConnectTimeout:
-            raise ObshellConnectionError('connection timed out after %ss' % _seconds(timeout), agent=self.address)
-        except requests.exceptions.ReadTimeout:
-            raise ObshellConnectionError('no answer within the %ss request timeout' % _seconds(timeout),
-                                         maybe_sent=True, agent=self.address)
-        except requests.exceptions.ConnectionError as exc:
-            sent = not _refused(exc)
-            raise ObshellConnectionError('cannot connect to %s: %s' % (self.base_url, _short(exc)),
-                                         maybe_sent=sent, agent=self.address)
-        except requests.exceptions.RequestException as exc:
-            raise ObshellConnectionError('request failed: %s' % _short(exc), maybe_sent=True, agent=self.address)
-        return self._parse(response, method, uri)
+        status, raw = self._transport.request(method, uri, body=data, headers=headers, timeout=timeout)
+        return self._parse(status, raw, method, uri)
 
-    def _tls_advice(self, exc):
-        text = str(exc)
-        if 'CERTIFICATE_VERIFY_FAILED' in text or 'certificate verify failed' in text or self._cert is not None:
-            return ('certificate verification is on by default: set ca_path to the CA that signed the agent '
-                    'certificate, or client_cert/client_key if the agent requires them')
-        if 'WRONG_VERSION_NUMBER' in text or 'record layer failure' in text:
-            return 'the agent does not answer TLS on this port: is it serving plain HTTP (use_tls false)?'
-        # An agent that requires client certificates ends the handshake with an alert or by closing it.
-        return ('the agent ended the TLS handshake: if it requires a client certificate (mutual TLS), set '
-                'client_cert and client_key')
-
-    def _parse(self, response, method, uri):
-        status = response.status_code
-        raw = response.content
+    def _parse(self, status, raw, method, uri):
         try:
             envelope = json.loads(raw.decode('utf-8')) if raw else None
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
@@ -532,21 +472,3 @@ def _clock_ahead(envelope):
     if agent_now is None:
         return None
     return max(0.0, agent_now - time.time())
-
-
-def _refused(exc):
-    """True when the connection was never established, so the request cannot have reached the agent."""
-    text = repr(exc)
-    return any(marker in text for marker in ('NewConnectionError', 'Connection refused', 'Failed to establish',
-                                             'Name or service not known', 'nodename nor servname'))
-
-
-def _short(exc):
-    text = str(exc)
-    match = re.search(r"\[SSL: [A-Z0-9_]+\][^'\"(]*|EOF occurred in violation of protocol|"
-                      r"\[Errno -?\d+\] [^'\"\)]+|CERTIFICATE_VERIFY_FAILED[^'\"\)]*|Connection refused", text)
-    return match.group(0).strip() if match else text[:200]
-
-
-def _seconds(value):
-    return ('%.1f' % value).rstrip('0').rstrip('.')

@@ -107,8 +107,7 @@ options:
       - Where the wait runs.
       - V(controller) polls from the Ansible controller. O(host) must then be the agent's address as seen from
         the controller, for example C({{ ansible_host }}). The passwords, and E(OBSHELL_PASSWORD) and
-        E(OBSHELL_AGENT_PASSWORD), are read on the controller. The controller needs C(requests) and
-        C(cryptography).
+        E(OBSHELL_AGENT_PASSWORD), are read on the controller. The controller needs C(cryptography).
       - V(target) runs the module on the host, usually against its local agent (O(host) defaults to
         V(127.0.0.1)). The module runs in slices. Each slice returns when something changed, or after at most
         60 seconds, and carries the wait's state to the next one. Every slice costs one module start-up, plus

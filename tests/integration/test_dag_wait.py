@@ -372,7 +372,7 @@ def test_run_on_target_check_mode(sim_cluster, tmp_path):
 def test_names_and_scope(sim_cluster, tmp_path):
     scenario = {'name': 'tenant and scale-out',
                 'dags': [{'template': 'scale_out', 'step_seconds': 0.3},
-                         {'template': 'create_tenant', 'step_seconds': 1.5}]}
+                         {'template': 'create_tenant', 'step_seconds': 3.0}]}  # outlives a slow playbook start
     sim = sim_cluster(agents=3, scenario=scenario)
     result, waited = run_wait(sim, tmp_path, names=['^Create tenant'], scope='cluster')
     assert waited['outcome'] == 'succeeded', result.output

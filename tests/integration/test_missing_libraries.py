@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A target without requests/cryptography gets Ansible's missing_required_lib message, not a traceback."""
+"""A target without cryptography (the one library the modules need) gets Ansible's missing_required_lib message, not a traceback."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -19,7 +19,7 @@ def test_modules_name_the_missing_library(tmp_path):
     bare = os.path.join(str(tmp_path), 'bare-venv')
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip', bare], check=True)
     python = os.path.join(bare, 'bin', 'python')
-    assert subprocess.run([python, '-c', 'import requests'], stderr=subprocess.DEVNULL, check=False).returncode != 0
+    assert subprocess.run([python, '-c', 'import cryptography'], stderr=subprocess.DEVNULL, check=False).returncode != 0
     playbook = """
 - hosts: obs1
   gather_facts: false
@@ -43,5 +43,5 @@ def test_modules_name_the_missing_library(tmp_path):
         with open(os.path.join(str(tmp_path), 'out-1.json')) as handle:
             out = json.load(handle)[0]
         assert out['failed'] is True
-        assert 'Failed to import the required Python library (requests)' in out['msg'], (task, out['msg'])
+        assert 'Failed to import the required Python library (cryptography)' in out['msg'], (task, out['msg'])
         assert 'Traceback' not in result.stdout

@@ -113,14 +113,6 @@ bodies = st.one_of(
 )
 
 
-class FakeResponse(object):
-    """What ObshellClient._parse reads of a requests.Response."""
-
-    def __init__(self, status_code, content):
-        self.status_code = status_code
-        self.content = content
-
-
 class ListingClient(object):
     """A client whose list endpoint returns what the (fuzzed) envelope parser returned; for list_unfinished."""
 
@@ -160,7 +152,7 @@ def client():
 @example(status=200, body=b'\xff\xfe\x00garbage')
 def test_envelope_parser_gives_data_or_a_typed_error(client, status, body):
     try:
-        data = client._parse(FakeResponse(status, body), 'GET', '/api/v1/task/dag/unfinish?show_details=false')
+        data = client._parse(status, body, 'GET', '/api/v1/task/dag/unfinish?show_details=false')
     except ObshellError as exc:
         assert isinstance(str(exc), str) and exc.agent == client.address
         return

@@ -16,7 +16,7 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.oceanbase.obshell.plugins.action import dag_wait as action_module
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _options, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _options, _waiter
 
 LOAD_NAME = 'ansible_collections.oceanbase.obshell.plugins.action.dag_wait'
 
@@ -174,11 +174,11 @@ def test_controller_mode_check_mode_reads_once(monkeypatch, clock, displayed):
     assert result['failed'] is False
 
 
-def test_controller_mode_needs_requests_on_the_controller(monkeypatch, displayed):
-    monkeypatch.setattr(_client, 'HAS_REQUESTS', False)
+def test_controller_mode_needs_cryptography_on_the_controller(monkeypatch, displayed):
+    monkeypatch.setattr(_crypto, 'HAS_CRYPTOGRAPHY', False)
     with pytest.raises(AnsibleActionFail) as caught:
         make_action({}).run(task_vars={'inventory_hostname': 'obs1'})
-    assert 'requests' in str(caught.value) and 'run_on=target' in str(caught.value)
+    assert 'cryptography' in str(caught.value) and 'run_on=target' in str(caught.value)
 
 
 # ------------------------------------------------------------------------------------------------- target

@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The client's own HTTP transport (_http.py): kept connections, proxies from the environment, TLS contexts.
+
+TLS verification, mutual TLS and the error for each TLS failure are in test_client.py and the reliability suite.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import base64
+import http.client
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _http
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellConnectionError
+
+PASSWORD = 'Tr4nsport-pass'
+LIST = '/api/v1/task/dag/unfinish'
+
+
+def client_for(agent, **kwargs):
+    kwargs.setdefault('retries', 0)
+    return ObshellClient(host=agent.host, port=agent.port, password=PASSWORD, **kwargs)
+
+
+def open_connections(agent):
+    return len(agent._server.connections)   # pylint: disable=protected-access
+
+
+@pytest.fixture
+def no_proxy_variables(monkeypatch):
+    for name in list(os.environ):
+        if name.lower().endswith('_proxy'):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_the_requests_of_a_client_share_one_kept_connection(sim_cluster):
+    sim = sim_cluster(agents=1, password=PASSWORD)
+    client = client_for(sim.agents[0])
+    for dummy in range(5):
+        assert client.unfinished_dags('all') == []
+    assert client.stats['requests'] == 7          # info, secret, 5 lists
+    assert open_connections(sim.agents[0]) == 1
+    client.close()
+    deadline = time.monotonic() + 5
+    while open_connections(sim.agents[0]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert open_connections(sim.agents[0]) == 0, 'close() ends the kept connection'
+
+
+def test_a_connection_the_agent_closed_is_replaced_without_a_retry(sim_cluster):
+    sim = sim_cluster(agents=1, password=PASSWORD)
+    agent = sim.agents[0]
+    client = client_for(agent)
+    assert client.unfinished_dags('all') == []
+    agent._server.drop_connections()         # pylint: disable=protected-access  # an idle time-out on the agent
+    time.sleep(0.05)
+    started = time.monotonic()
+    assert client.unfinished_dags('all') == []
+    assert client.stats['retries'] == 0
+    assert [r['path'] for r in sim.requests if r['time'] >= started] == [LIST]
+
+
+def test_a_post_after_the_agent_closed_the_connection_is_sent_once(sim_cluster):
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='scale_out_fail', step_seconds=0.05)
+    dag_id = sim.find_dag('Cluster scale out')
+    assert sim.wait_for(dag_id, states=('FAILED',))[0] == 'FAILED'
+    client = client_for(sim.agents[0])
+    client.dag(dag_id)
+    sim.agents[0]._server.drop_connections()  # pylint: disable=protected-access
+    time.sleep(0.05)
+    client.operate_dag(dag_id, 'ROLLBACK')
+    assert len([r for r in sim.requests if r['method'] == 'POST']) == 1
+
+
+class _ForwardProxy(ThreadingHTTPServer):
+    """A plain HTTP forward proxy: takes absolute-form requests and forwards them, recording what it saw."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.seen = []
+        ThreadingHTTPServer.__init__(self, ('127.0.0.1', 0), _ForwardHandler)
+
+
+class _ForwardHandler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        return
+
+    def do_GET(self):
+        self.server.seen.append({'target': self.path, 'host': self.headers.get('Host'),
+                                 'proxy_authorization': self.headers.get('Proxy-Authorization')})
+        url = urlsplit(self.path)
+        upstream = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in ('proxy-authorization',
+                                                                                   'connection'))
+        upstream.request('GET', url.path + ('?' + url.query if url.query else ''), headers=headers)
+        answer = upstream.getresponse()
+        body = answer.read()
+        upstream.close()
+        self.send_response(answer.status)
+        self.send_header('Content-Type', answer.getheader('Content-Type', 'application/json'))
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def forward_proxy():
+    proxy = _ForwardProxy()
+    thread = threading.Thread(target=proxy.serve_forever, kwargs={'poll_interval': 0.05})
+    thread.daemon = True
+    thread.start()
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def test_an_http_proxy_from_the_environment_carries_every_request(sim_cluster, no_proxy_variables, forward_proxy):
+    sim = sim_cluster(agents=1, password=PASSWORD)
+    agent = sim.agents[0]
+    no_proxy_variables.setenv('http_proxy', 'http://ops:s%%40cret@127.0.0.1:%d' % forward_proxy.server_address[1])
+    client = client_for(agent)
+    assert client.unfinished_dags('all') == []
+    # The proxy got absolute-form targets; the agent checked the signed URI against the path it received.
+    assert sorted(seen['target'] for seen in forward_proxy.seen) == sorted(
+        'http://%s%s' % (agent.address, path)
+        for path in ('/api/v1/info', '/api/v1/secret', LIST + '?show_details=false'))
+    assert set(seen['host'] for seen in forward_proxy.seen) == {agent.address}
+    expected = 'Basic ' + base64.b64encode(b'ops:s@cret').decode('ascii')
+    assert set(seen['proxy_authorization'] for seen in forward_proxy.seen) == {expected}
+    assert sorted(r['path'] for r in sim.requests) == ['/api/v1/info', '/api/v1/secret', LIST]
+    assert [r['status'] for r in sim.requests] == [200, 200, 200]
+
+
+def test_a_proxy_that_is_not_http_is_refused_naming_no_proxy(sim_cluster, no_proxy_variables):
+    sim = sim_cluster(agents=1, password=PASSWORD)
+    no_proxy_variables.setenv('ALL_PROXY', 'socks5://127.0.0.1:1080')
+    client = client_for(sim.agents[0])
+    with pytest.raises(ObshellConnectionError) as caught:
+        client.info()
+    assert 'socks5' in str(caught.value) and 'NO_PROXY' in str(caught.value)
+    assert not sim.requests
+    no_proxy_variables.setenv('NO_PROXY', sim.agents[0].host)
+    assert client_for(sim.agents[0]).info()['identity']
+
+
+def test_proxy_credentials_never_reach_a_message(sim_cluster, no_proxy_variables):
+    sim = sim_cluster(agents=1, password=PASSWORD)
+    no_proxy_variables.setenv('HTTP_PROXY', 'http://ops:Pr0xy-secret@127.0.0.1:9')   # nothing listens there
+    with pytest.raises(ObshellConnectionError) as caught:
+        client_for(sim.agents[0]).info()
+    assert 'through the proxy http://127.0.0.1:9' in str(caught.value)
+    assert 'Pr0xy-secret' not in str(caught.value)
+
+
+def test_one_tls_context_per_setting_not_per_client(sim_pki):
+    first = _http.ssl_context(True, sim_pki['ca'], None, None)
+    assert _http.ssl_context(True, sim_pki['ca'], None, None) is first
+    assert _http.ssl_context(False, None, None, None) is not first
+    unverified = _http.ssl_context(False, None, None, None)
+    assert unverified.check_hostname is False
+
+
+def test_a_ca_directory_is_accepted_as_ca_path(sim_cluster, sim_pki, tmp_path):
+    # OpenSSL looks certificates up by subject hash in a directory; the CA is linked under its hash name.
+    import ssl  # pylint: disable=import-outside-toplevel
+    import subprocess  # pylint: disable=import-outside-toplevel
+    digest = subprocess.run(['openssl', 'x509', '-hash', '-noout', '-in', sim_pki['ca']], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    os.symlink(sim_pki['ca'], os.path.join(str(tmp_path), digest + '.0'))
+    sim = sim_cluster(agents=1, password=PASSWORD, tls=dict(cert=sim_pki['server_cert'], key=sim_pki['server_key']))
+    client = client_for(sim.agents[0], use_tls=True, ca_path=str(tmp_path))
+    assert client.unfinished_dags('all') == []
+    assert isinstance(_http.ssl_context(True, str(tmp_path), None, None), ssl.SSLContext)
