@@ -106,8 +106,8 @@ class _ForwardHandler(BaseHTTPRequestHandler):
                                  'proxy_authorization': self.headers.get('Proxy-Authorization')})
         url = urlsplit(self.path)
         upstream = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-        headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in ('proxy-authorization',
-                                                                                   'connection'))
+        hop_by_hop = ('proxy-authorization', 'connection')
+        headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in hop_by_hop)
         upstream.request('GET', url.path + ('?' + url.query if url.query else ''), headers=headers)
         answer = upstream.getresponse()
         body = answer.read()
