@@ -187,3 +187,73 @@ def test_a_ca_directory_is_accepted_as_ca_path(sim_cluster, sim_pki, tmp_path):
     client = client_for(sim.agents[0], use_tls=True, ca_path=str(tmp_path))
     assert client.unfinished_dags('all') == []
     assert isinstance(_http.ssl_context(True, str(tmp_path), None, None), ssl.SSLContext)
+
+
+class _OneAnswerPerConnection(ThreadingHTTPServer):
+    """Answers the first request of each connection and keeps it open, then closes it on the second request without
+    an answer: the race of an agent's idle time-out with a poll, which no check before sending can see."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        self.received = []
+        ThreadingHTTPServer.__init__(self, ('127.0.0.1', 0), _OneAnswerHandler)
+
+
+class _OneAnswerHandler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        return
+
+    def handle(self):
+        self.answered = False
+        BaseHTTPRequestHandler.handle(self)
+
+    def _answer(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        if length:
+            self.rfile.read(length)
+        self.server.received.append((self.command, self.answered))
+        if self.answered:
+            self.close_connection = True
+            return
+        self.answered = True
+        body = b'{"successful":true,"data":{"ok":1}}'
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture
+def one_answer_server():
+    server = _OneAnswerPerConnection()
+    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05})
+    thread.daemon = True
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_read_cut_off_on_a_kept_connection_is_sent_again_at_once(one_answer_server, no_proxy_variables):
+    transport = _http.HttpTransport('127.0.0.1', one_answer_server.server_address[1], address='test')
+    assert transport.request('GET', '/api/v1/info')[0] == 200
+    status, body = transport.request('GET', '/api/v1/info')
+    assert status == 200 and b'"ok":1' in body
+    # first connection: answered, then cut off; the read went again on a new connection
+    assert one_answer_server.received == [('GET', False), ('GET', True), ('GET', False)]
+
+
+def test_a_post_cut_off_on_a_kept_connection_is_not_sent_again(one_answer_server, no_proxy_variables):
+    transport = _http.HttpTransport('127.0.0.1', one_answer_server.server_address[1], address='test')
+    assert transport.request('GET', '/api/v1/info')[0] == 200
+    with pytest.raises(ObshellConnectionError) as caught:
+        transport.request('POST', '/api/v1/task/dag/11', body=b'{}', headers={'Content-Type': 'application/json'})
+    assert caught.value.maybe_sent is True
+    assert one_answer_server.received == [('GET', False), ('POST', True)]
