@@ -396,9 +396,9 @@ class AgentApi(object):
                 for peer in self.cluster.agents:
                     if peer is not agent and (peer.identity not in _IN_AGENT_TABLE or peer.is_down):
                         continue    # an unreachable peer is only logged by the real agent
-                    part = [Renderer(peer.profile).dag(dag, show) for dag in peer.local_store.unfinished()]
-                    if part:
-                        contents = (contents or []) + part
+                    unfinished = peer.local_store.unfinished()
+                    if unfinished:
+                        contents = (contents or []) + [Renderer(peer.profile).dag(dag, show) for dag in unfinished]
                 cluster_part = self._render_list(agent, self.cluster.cluster_store.unfinished(), show)
                 if cluster_part:
                     contents = (contents or []) + cluster_part

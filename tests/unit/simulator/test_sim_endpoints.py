@@ -8,6 +8,7 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import json
 import re
 
 import pytest
@@ -352,3 +353,60 @@ def test_node_pass_route_missing_before_431(sim_cluster):
     old = sim_cluster(agents=1, scenario='scale_out', step_seconds=5, profile='4.2.6')
     task_id = raw(old).get(TASK + '/dag/' + gid).data['nodes'][0]['sub_tasks'][0]['id']
     assert raw(old).get(TASK + '/sub_task/' + task_id + '/logs').status == 404
+
+
+# ------------------------------------------------------------------------------- HTTP framing (server.py)
+
+def _exchange(agent, raw):
+    """Send raw bytes on a new connection; the status line and headers of the answer, and the body."""
+    import socket  # pylint: disable=import-outside-toplevel
+    with socket.create_connection((agent.host, agent.port), timeout=10) as sock:
+        sock.sendall(raw)
+        data = b''
+        while b'\r\n\r\n' not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _sep, body = data.partition(b'\r\n\r\n')
+        lines = head.decode('iso-8859-1').split('\r\n')
+        headers = dict(line.split(': ', 1) for line in lines[1:])
+        while len(body) < int(headers.get('Content-Length', 0)):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return lines[0], headers, body
+
+
+def test_headers_are_case_insensitive_and_the_first_of_a_repeated_one_wins(sim_cluster):
+    sim = sim_cluster(agents=1)
+    agent = sim.agents[0]
+    status, headers, body = _exchange(agent, b'GET /api/v1/info HTTP/1.1\r\nhost: x\r\nACCEPT: application/json\r\n'
+                                             b'Accept: text/html\r\n\r\n')
+    assert status == 'HTTP/1.1 200 OK' and json.loads(body)['successful'] is True
+    assert int(headers['Content-Length']) == len(body)
+    assert 'Connection' not in headers        # HTTP/1.1: kept alive unless asked otherwise
+
+
+def test_connection_close_and_http_1_0_end_the_connection(sim_cluster):
+    sim = sim_cluster(agents=1)
+    agent = sim.agents[0]
+    assert _exchange(agent, b'GET /api/v1/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')[1]['Connection'] == 'close'
+    assert _exchange(agent, b'GET /api/v1/info HTTP/1.0\r\n\r\n')[1]['Connection'] == 'close'
+    assert 'Connection' not in _exchange(agent, b'GET /api/v1/info HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')[1]
+
+
+@pytest.mark.parametrize('raw, status', [
+    (b'GET /api/v1/info\r\n\r\n', 400),                                   # no version
+    (b'GET /api/v1/info HTTP/2.0\r\n\r\n', 400),
+    (b'GET  /api/v1/info HTTP/1.1\r\n\r\n', 400),                         # empty target
+    (b'GET /api/v1/info HTTP/1.1\r\nno colon here\r\n\r\n', 400),
+    (b'GET /api/v1/info HTTP/1.1\r\n Folded: x\r\n\r\n', 400),
+    (b'GET /api/v1/info HTTP/1.1\r\n' + b''.join(b'X-%d: y\r\n' % i for i in range(101)) + b'\r\n', 431),
+    (b'GET /api/v1/info HTTP/1.1\r\nX-Long: ' + b'y' * 70000 + b'\r\n\r\n', 431),
+])
+def test_malformed_requests_are_refused_with_a_4xx(sim_cluster, raw, status):
+    sim = sim_cluster(agents=1)
+    assert _exchange(sim.agents[0], raw)[0].split(' ')[1] == str(status)
+    assert not sim.requests, 'never reaches a handler'
