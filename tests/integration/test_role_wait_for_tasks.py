@@ -12,11 +12,14 @@ import os
 import re
 import time
 
+import pytest
+
 from tests.integration._ansible import local_inventory, run_playbook
 from tests.integration.test_dag_wait import after_first_poll, held_scale_out, task_requests, wait_until
 
 PASSWORD = 'R0le/Wait-pass'
 POLL = 0.5
+IDLE = 'no matching unfinished DAG; nothing to wait for'
 
 # The role inside block/rescue, so that the facts of a failed run can be saved for the test. `returned_at` is the
 # monotonic clock (system-wide, the simulator's too) when the role had returned on the first host.
@@ -88,6 +91,22 @@ def run_role(sim, tmp_path, role_vars=None, extra_args=(), plain=False, hosts=No
 
 def progress(stdout):
     return [line for line in stdout.splitlines() if re.match(r'^obs\d \| ', line)]
+
+
+def role_task_hosts(stdout):
+    """[(task name, [hosts it reported on])] for the role's tasks, in order, from the default callback's output:
+    a run_once task reports on one host, a per-host task on each (ok, skipping, fatal...)."""
+    role = 'oceanbase.obshell.wait_for_tasks : '
+    tasks = []
+    for line in stdout.splitlines():
+        header = re.match(r'^(?:TASK|PLAY|RUNNING HANDLER) \[(.*)\] \*', line) or re.match(r'^PLAY RECAP', line)
+        if header:
+            tasks.append((header.group(1) if header.groups() else '', []))
+            continue
+        reported = re.match(r'^(?:ok|changed|skipping|fatal|failed|included): \[([^\]\s]+)', line)
+        if reported and tasks:
+            tasks[-1][1].append(reported.group(1))
+    return [(name[len(role):], hosts) for name, hosts in tasks if name.startswith(role)]
 
 
 # ------------------------------------------------------------------------------------------------- wait
@@ -204,6 +223,47 @@ def test_check_mode_reports_without_waiting(sim_cluster, tmp_path):
     assert verdict['outcome'] == 'running'
     assert verdict['failed'] is False
     assert verdict['cluster']['polls'] == 1
+
+
+def test_after_the_cluster_wait_only_the_agent_waits_and_the_fail_run_per_host(sim_cluster, tmp_path):
+    # Each per-host task costs a worker per host, and those after the cluster wait delay the role's return: only the
+    # agent waits and the fail are per host (the remediation check and the verdict are run_once), and every host
+    # still gets the verdict.
+    sim = sim_cluster(agents=4, scenario='idle')
+    result, saved = run_role(sim, tmp_path)
+    assert result.rc == 0, result.output
+    tasks = role_task_hosts(result.stdout)
+    names = [name for name, dummy in tasks]
+    after = tasks[names.index('Wait once for the cluster DAGs') + 1:]
+    per_host = [name for name, hosts in after if len(hosts) > 1]
+    assert per_host == ["Wait for each host's agent DAGs",
+                        'Fail when the verdict is one of wait_for_tasks_fail_on (or anything is unfinished, for '
+                        'assert_idle)'], tasks
+    assert all(hosts == ['obs1'] for name, hosts in after if name not in per_host), tasks
+    assert all(sorted(hosts) == ['obs1', 'obs2', 'obs3', 'obs4'] for name, hosts in after if name in per_host), tasks
+    verdict = saved['obs1']['result']
+    assert verdict['outcome'] == 'idle' and verdict['cluster']['host'] == 'obs1', result.output
+    assert sorted(verdict['per_host']) == ['obs1', 'obs2', 'obs3', 'obs4']
+    assert all(saved[host]['result'] == verdict for host in ('obs2', 'obs3', 'obs4'))
+
+
+@pytest.mark.parametrize('scope', ['agent', 'cluster'])
+def test_one_scope_only_gives_the_other_part_empty(sim_cluster, tmp_path, scope):
+    sim = sim_cluster(agents=3, scenario='idle')
+    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_scope': scope})
+    assert result.rc == 0, result.output
+    verdict = saved['obs3']['result']
+    assert verdict['outcome'] == 'idle' and verdict['failed'] is False, verdict
+    assert verdict['msg'] == 'idle: ' + '; '.join(
+        ['obs%d: %s' % (index, IDLE) for index in (1, 2, 3)]
+        if scope == 'agent' else ['obs1 (cluster DAGs): ' + IDLE]), verdict
+    if scope == 'agent':
+        assert verdict['cluster'] is None
+        assert sorted(verdict['per_host']) == ['obs1', 'obs2', 'obs3']
+    else:
+        assert verdict['cluster']['host'] == 'obs1' and verdict['cluster']['outcome'] == 'idle'
+        assert verdict['per_host'] == {}
+    assert saved['obs1']['result'] == verdict and saved['obs2']['result'] == verdict
 
 
 def test_first_host_not_a_cluster_agent_waits_for_agent_dags_only(sim_cluster, tmp_path):
