@@ -7,7 +7,11 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from tests.integration.test_role_wait_for_tasks import run_role
+import json
+import os
+
+from tests.integration._ansible import run_playbook
+from tests.integration.test_role_wait_for_tasks import inventory_for, run_role
 
 PASSWORD = 'R3medy/pass'
 
@@ -100,3 +104,44 @@ def test_two_remediations_allowed(sim_cluster, tmp_path):
     assert verdict['outcome'] == 'succeeded', verdict
     assert [(r['attempt'], r['outcome']) for r in verdict['remediations']] == [(1, 'failed'), (2, 'succeeded')]
     assert len(posts(sim)) == 2
+
+
+TWICE = """
+- name: The role twice in one play
+  hosts: observers
+  gather_facts: false
+  tasks:
+    - name: First run, which retries the failed scale-out
+      ansible.builtin.include_role:
+        name: oceanbase.obshell.wait_for_tasks
+      vars:
+        wait_for_tasks_poll_interval: 0.5
+        wait_for_tasks_on_failure: retry
+    - name: Keep the first verdict
+      ansible.builtin.set_fact:
+        test_first: "{{{{ wait_for_tasks_result }}}}"
+    - name: Second run, on the now idle cluster
+      ansible.builtin.include_role:
+        name: oceanbase.obshell.wait_for_tasks
+      vars:
+        wait_for_tasks_poll_interval: 0.5
+    - name: Save both verdicts
+      ansible.builtin.copy:
+        content: "{{{{ {{'first': test_first, 'second': wait_for_tasks_result}} | to_json }}}}"
+        dest: "{out}/{{{{ inventory_hostname }}}}.json"
+        mode: "0600"
+"""
+
+
+def test_a_second_run_in_the_play_does_not_inherit_the_first_runs_remediation(sim_cluster, tmp_path):
+    sim, dag_id = start(sim_cluster)
+    result = run_playbook(TWICE.format(out=str(tmp_path)), inventory_for(sim), workdir=tmp_path)
+    assert result.rc == 0, result.output
+    with open(os.path.join(str(tmp_path), 'obs2.json')) as handle:
+        saved = json.load(handle)
+    assert [r['operator'] for r in saved['first']['remediations']] == ['RETRY']
+    second = saved['second']
+    assert second['remediations'] == [], second
+    assert second['outcome'] == 'idle' and second['failed'] is False, second
+    assert 'retry' not in second['cluster']['msg'], second['cluster']
+    assert len(posts(sim)) == 1
