@@ -171,8 +171,9 @@ def run(ctx):
                     'SDK: %s (ours = %s)' % (harness.kib(sdk['steady_bytes_per_poll']), _share(steady_share)),
                     '<= 1/5 of SDK', ours['steady_polls'] > 0 and steady_share <= 0.2),
         harness.Row('2. Response bytes per poll, whole wait (%d stages, %g s poll)' % (9, POLL_INTERVAL),
-                    '%s (%d polls, %d detail reads)' % (
-                        harness.kib(ours['bytes_per_poll']), ours['polls'], ours['detail_reads']),
+                    '%s (%d polls, %d detail read%s)' % (
+                        harness.kib(ours['bytes_per_poll']), ours['polls'], ours['detail_reads'],
+                        '' if ours['detail_reads'] == 1 else 's'),
                     'SDK: %s (%d polls; ours = %s)' % (
                         harness.kib(sdk['bytes_per_poll']), sdk['polls'], _share(whole_share)),
                     '<= 1/5 of SDK', whole_share <= 0.2),
