@@ -80,14 +80,6 @@ def test_nothing_unfinished_is_one_small_read_per_agent(sim_cluster, tmp_path):
     assert len(list_reads(sim, 'false')) == 3 and not list_reads(sim, 'true')
 
 
-@pytest.fixture
-def no_proxy_variables(monkeypatch):
-    for name in list(os.environ):
-        if name.lower().endswith('_proxy'):
-            monkeypatch.delenv(name)
-    return monkeypatch
-
-
 def test_client_honours_proxy_variables_read_when_it_is_made(sim_cluster, no_proxy_variables):
     monkeypatch = no_proxy_variables
     sim = sim_cluster(agents=1, password=PASSWORD)

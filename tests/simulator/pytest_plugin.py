@@ -12,6 +12,8 @@ returns a started ``SimCluster``; every cluster made in a test is stopped when t
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import os
+
 import pytest
 
 from tests.simulator.certs import make_test_pki
@@ -39,3 +41,12 @@ def sim_cluster():
 def sim_pki(tmp_path_factory):
     """A test CA with server (127.0.0.1/localhost/::1) and client certificates: dict of PEM paths."""
     return make_test_pki(str(tmp_path_factory.mktemp('sim-pki')))
+
+
+@pytest.fixture
+def no_proxy_variables(monkeypatch):
+    """No proxy variable (HTTP_PROXY, no_proxy...) from the environment; the monkeypatch, to set some."""
+    for name in list(os.environ):
+        if name.lower().endswith('_proxy'):
+            monkeypatch.delenv(name)
+    return monkeypatch

@@ -37,14 +37,6 @@ def open_connections(agent):
     return len(agent._server.connections)   # pylint: disable=protected-access
 
 
-@pytest.fixture
-def no_proxy_variables(monkeypatch):
-    for name in list(os.environ):
-        if name.lower().endswith('_proxy'):
-            monkeypatch.delenv(name)
-    return monkeypatch
-
-
 def test_the_requests_of_a_client_share_one_kept_connection(sim_cluster):
     sim = sim_cluster(agents=1, password=PASSWORD)
     client = client_for(sim.agents[0])
@@ -84,22 +76,36 @@ def test_a_post_after_the_agent_closed_the_connection_is_sent_once(sim_cluster):
     assert len([r for r in sim.requests if r['method'] == 'POST']) == 1
 
 
-class _ForwardProxy(ThreadingHTTPServer):
-    """A plain HTTP forward proxy: takes absolute-form requests and forwards them, recording what it saw."""
+class _TestServer(ThreadingHTTPServer):
+    """A loopback server on an ephemeral port that keeps a list of what it saw."""
 
     daemon_threads = True
 
-    def __init__(self):
+    def __init__(self, handler):
         self.seen = []
-        ThreadingHTTPServer.__init__(self, ('127.0.0.1', 0), _ForwardHandler)
+        ThreadingHTTPServer.__init__(self, ('127.0.0.1', 0), handler)
 
 
-class _ForwardHandler(BaseHTTPRequestHandler):
+class _QuietHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         return
+
+
+def _running(server):
+    """Serve in a thread for the duration of a fixture."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05})
+    thread.daemon = True
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+class _ForwardHandler(_QuietHandler):
+    """A plain HTTP forward proxy: takes absolute-form requests and forwards them, recording what it saw."""
 
     def do_GET(self):
         self.server.seen.append({'target': self.path, 'host': self.headers.get('Host'),
@@ -121,13 +127,8 @@ class _ForwardHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def forward_proxy():
-    proxy = _ForwardProxy()
-    thread = threading.Thread(target=proxy.serve_forever, kwargs={'poll_interval': 0.05})
-    thread.daemon = True
-    thread.start()
-    yield proxy
-    proxy.shutdown()
-    proxy.server_close()
+    for server in _running(_TestServer(_ForwardHandler)):
+        yield server
 
 
 def test_an_http_proxy_from_the_environment_carries_every_request(sim_cluster, no_proxy_variables, forward_proxy):
@@ -189,23 +190,9 @@ def test_a_ca_directory_is_accepted_as_ca_path(sim_cluster, sim_pki, tmp_path):
     assert isinstance(_http.ssl_context(True, str(tmp_path), None, None), ssl.SSLContext)
 
 
-class _OneAnswerPerConnection(ThreadingHTTPServer):
+class _OneAnswerHandler(_QuietHandler):
     """Answers the first request of each connection and keeps it open, then closes it on the second request without
     an answer: the race of an agent's idle time-out with a poll, which no check before sending can see."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        self.received = []
-        ThreadingHTTPServer.__init__(self, ('127.0.0.1', 0), _OneAnswerHandler)
-
-
-class _OneAnswerHandler(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    disable_nagle_algorithm = True
-
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        return
 
     def handle(self):
         self.answered = False
@@ -215,7 +202,7 @@ class _OneAnswerHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         if length:
             self.rfile.read(length)
-        self.server.received.append((self.command, self.answered))
+        self.server.seen.append((self.command, self.answered))
         if self.answered:
             self.close_connection = True
             return
@@ -232,13 +219,8 @@ class _OneAnswerHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def one_answer_server():
-    server = _OneAnswerPerConnection()
-    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05})
-    thread.daemon = True
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    for server in _running(_TestServer(_OneAnswerHandler)):
+        yield server
 
 
 def test_a_read_cut_off_on_a_kept_connection_is_sent_again_at_once(one_answer_server, no_proxy_variables):
@@ -247,7 +229,7 @@ def test_a_read_cut_off_on_a_kept_connection_is_sent_again_at_once(one_answer_se
     status, body = transport.request('GET', '/api/v1/info')
     assert status == 200 and b'"ok":1' in body
     # first connection: answered, then cut off; the read went again on a new connection
-    assert one_answer_server.received == [('GET', False), ('GET', True), ('GET', False)]
+    assert one_answer_server.seen == [('GET', False), ('GET', True), ('GET', False)]
 
 
 def test_a_post_cut_off_on_a_kept_connection_is_not_sent_again(one_answer_server, no_proxy_variables):
@@ -256,4 +238,4 @@ def test_a_post_cut_off_on_a_kept_connection_is_not_sent_again(one_answer_server
     with pytest.raises(ObshellConnectionError) as caught:
         transport.request('POST', '/api/v1/task/dag/11', body=b'{}', headers={'Content-Type': 'application/json'})
     assert caught.value.maybe_sent is True
-    assert one_answer_server.received == [('GET', False), ('POST', True)]
+    assert one_answer_server.seen == [('GET', False), ('POST', True)]
