@@ -127,8 +127,7 @@ class _ForwardHandler(_QuietHandler):
 
 @pytest.fixture
 def forward_proxy():
-    for server in _running(_TestServer(_ForwardHandler)):
-        yield server
+    yield from _running(_TestServer(_ForwardHandler))
 
 
 def test_an_http_proxy_from_the_environment_carries_every_request(sim_cluster, no_proxy_variables, forward_proxy):
@@ -219,8 +218,7 @@ class _OneAnswerHandler(_QuietHandler):
 
 @pytest.fixture
 def one_answer_server():
-    for server in _running(_TestServer(_OneAnswerHandler)):
-        yield server
+    yield from _running(_TestServer(_OneAnswerHandler))
 
 
 def test_a_read_cut_off_on_a_kept_connection_is_sent_again_at_once(one_answer_server, no_proxy_variables):
