@@ -13,6 +13,8 @@ __metaclass__ = type
 import base64
 import http.client
 import os
+import select
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -174,6 +176,51 @@ def test_one_tls_context_per_setting_not_per_client(sim_pki):
     assert _http.ssl_context(False, None, None, None) is not first
     unverified = _http.ssl_context(False, None, None, None)
     assert unverified.check_hostname is False
+
+
+class _TunnelHandler(_QuietHandler):
+    """A CONNECT proxy: opens a tunnel to the named host and relays bytes both ways (TLS passes through it)."""
+
+    def do_CONNECT(self):
+        self.server.seen.append({'target': self.path, 'proxy_authorization': self.headers.get('Proxy-Authorization')})
+        host, port = self.path.rsplit(':', 1)
+        upstream = socket.create_connection((host, int(port)), timeout=10)
+        self.send_response(200, 'Connection established')
+        self.end_headers()
+        sockets = [self.connection, upstream]
+        try:
+            while True:
+                readable = select.select(sockets, [], [], 10)[0]
+                if not readable:
+                    break
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is self.connection else self.connection).sendall(data)
+        except OSError:
+            return
+        finally:
+            upstream.close()
+            self.close_connection = True
+
+
+@pytest.fixture
+def tunnel_proxy():
+    yield from _running(_TestServer(_TunnelHandler))
+
+
+def test_an_https_agent_is_reached_through_a_connect_proxy(sim_cluster, sim_pki, no_proxy_variables, tunnel_proxy):
+    sim = sim_cluster(agents=1, password=PASSWORD, tls=dict(cert=sim_pki['server_cert'], key=sim_pki['server_key']))
+    agent = sim.agents[0]
+    no_proxy_variables.setenv('HTTPS_PROXY', 'http://ops:tunnel@127.0.0.1:%d' % tunnel_proxy.server_address[1])
+    client = client_for(agent, use_tls=True, ca_path=sim_pki['ca'])
+    assert client.unfinished_dags('all') == []
+    # One tunnel for the kept connection; the agent verified the certificate chain end to end and the auth header.
+    expected = 'Basic ' + base64.b64encode(b'ops:tunnel').decode('ascii')
+    assert tunnel_proxy.seen == [{'target': agent.address, 'proxy_authorization': expected}]
+    assert sorted(r['path'] for r in sim.requests) == ['/api/v1/info', '/api/v1/secret', LIST]
+    client.close()
 
 
 def test_a_ca_directory_is_accepted_as_ca_path(sim_cluster, sim_pki, tmp_path):
