@@ -73,39 +73,34 @@ def analyse_ours(sim, gid):
         steady_polls += 1
         steady_requests += end - start
         steady_bytes += sum(r['response_bytes'] for r in requests[start:end])
-    total_bytes = sum(r['response_bytes'] for r in requests)
     detail_reads = sum(1 for r in requests if r['path'].startswith('/api/v1/task/dag/')
                        and r['path'] not in harness.LIST_PATHS and r['query'] == 'show_details=true')
-    return {
-        'polls': len(polls),
-        'requests': len(requests),
-        'response_bytes': total_bytes,
-        'requests_per_poll': len(requests) / float(len(polls)),
-        'bytes_per_poll': total_bytes / float(len(polls)),
+    return dict(_totals(requests, polls), **{
         'steady_polls': steady_polls,
         'steady_requests_per_poll': steady_requests / float(steady_polls) if steady_polls else None,
         'steady_bytes_per_poll': steady_bytes / float(steady_polls) if steady_polls else None,
         'detail_reads': detail_reads,
         'stage_changes': len(changes),
         'by_path': _by_path(requests),
-    }
+    })
+
+
+def _totals(requests, polls):
+    """Requests and response bytes of a whole wait, in all and per poll."""
+    total_bytes = sum(r['response_bytes'] for r in requests)
+    return {'polls': len(polls), 'requests': len(requests), 'response_bytes': total_bytes,
+            'requests_per_poll': len(requests) / float(len(polls)), 'bytes_per_poll': total_bytes / float(len(polls))}
 
 
 def analyse_sdk(sim, gid):
     requests = sim.requests
     polls = [r for r in requests if r['path'] == '/api/v1/task/dag/%s' % gid]
-    total_bytes = sum(r['response_bytes'] for r in requests)
-    return {
-        'polls': len(polls),
-        'requests': len(requests),
-        'response_bytes': total_bytes,
-        'requests_per_poll': len(requests) / float(len(polls)),
-        'bytes_per_poll': total_bytes / float(len(polls)),
+    return dict(_totals(requests, polls), **{
         # every poll of the SDK is the same request: one read of the DAG with all its nodes
         'steady_requests_per_poll': 1.0,
         'steady_bytes_per_poll': harness.median([r['response_bytes'] for r in polls]),
         'by_path': _by_path(requests),
-    }
+    })
 
 
 def _by_path(requests):

@@ -102,6 +102,17 @@ class HttpTransport(object):
             self._context = ssl_context(validate_certs, ca_path, client_cert, client_key)
         self._has_client_cert = bool(client_cert)
         self.proxy = environment_proxy('https' if use_tls else 'http', host)
+        # The proxy's parts, its credentials as a header, and a label without them: worked out once, not per connection.
+        self._proxy_parts = self._proxy_headers = self._proxy_label = None
+        if self.proxy is not None:
+            parts = urlsplit(self.proxy if '://' in self.proxy else 'http://' + self.proxy)
+            self._proxy_parts = parts
+            self._proxy_label = '%s://%s%s' % (parts.scheme, parts.hostname or '', ':%s' % parts.port if parts.port else '')
+            self._proxy_headers = {}
+            if parts.username is not None:
+                credentials = '%s:%s' % (unquote(parts.username), unquote(parts.password or ''))
+                self._proxy_headers['Proxy-Authorization'] = (
+                    'Basic ' + base64.b64encode(credentials.encode('utf-8')).decode('ascii'))
         self._conn = None
 
     def close(self):
@@ -114,25 +125,17 @@ class HttpTransport(object):
             if self.use_tls:
                 return http_client.HTTPSConnection(self.host, self.port, timeout=timeout, context=self._context)
             return http_client.HTTPConnection(self.host, self.port, timeout=timeout)
-        proxy = urlsplit(self.proxy if '://' in self.proxy else 'http://' + self.proxy)
+        proxy = self._proxy_parts
         if proxy.scheme != 'http' or not proxy.hostname:
             raise ObshellConnectionError(
-                'the proxy %s://%s from the environment is not an http:// proxy, which is all this collection can '
-                'use; name the agent in NO_PROXY to reach it directly' % (proxy.scheme, proxy.hostname or ''),
-                agent=self.address)
-        headers = {}
-        if proxy.username is not None:
-            credentials = '%s:%s' % (unquote(proxy.username), unquote(proxy.password or ''))
-            headers['Proxy-Authorization'] = 'Basic ' + base64.b64encode(credentials.encode('utf-8')).decode('ascii')
+                'the proxy %s from the environment is not an http:// proxy, which is all this collection can '
+                'use; name the agent in NO_PROXY to reach it directly' % self._proxy_label, agent=self.address)
         if self.use_tls:
             conn = http_client.HTTPSConnection(proxy.hostname, proxy.port or 80, timeout=timeout,
                                                context=self._context)
-            conn.set_tunnel(self.host, self.port, headers=headers)
-            conn.proxy_headers = {}
-        else:
-            conn = http_client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=timeout)
-            conn.proxy_headers = headers
-        return conn
+            conn.set_tunnel(self.host, self.port, headers=self._proxy_headers)
+            return conn
+        return http_client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=timeout)
 
     def _connection(self, timeout):
         """The kept connection if the agent has not closed it, else a new one, connected (TLS included)."""
@@ -153,15 +156,13 @@ class HttpTransport(object):
             raise ObshellConnectionError('connection timed out after %ss' % _seconds(timeout), agent=self.address)
         except ssl.SSLError as exc:
             conn.close()
-            raise ObshellTLSError('TLS failure talking to %s (%s): %s' % (self.base_url, self.tls_advice(exc),
-                                                                          _short(exc)), agent=self.address)
+            raise self._tls_error(exc)
         except (OSError, http_client.HTTPException) as exc:
             conn.close()
             if self.use_tls and isinstance(exc, (ConnectionResetError, BrokenPipeError)):
-                raise ObshellTLSError('TLS failure talking to %s (%s): %s' % (self.base_url, self.tls_advice(exc),
-                                                                              _short(exc)), agent=self.address)
+                raise self._tls_error(exc)      # closed during the handshake
             raise ObshellConnectionError('cannot connect to %s%s: %s' % (
-                self.base_url, ' through the proxy %s' % _safe_proxy(self.proxy) if self.proxy else '', _short(exc)),
+                self.base_url, ' through the proxy %s' % self._proxy_label if self.proxy else '', _short(exc)),
                 agent=self.address)
         self._conn = conn
         return conn
@@ -185,7 +186,7 @@ class HttpTransport(object):
         headers = dict(headers or {})
         if self.proxy is not None and not self.use_tls:
             target = self.base_url + uri      # absolute-form for a plain HTTP proxy; it forwards the path alone
-            headers.update(conn.proxy_headers)
+            headers.update(self._proxy_headers)
         try:
             conn.request(method, target, body=body, headers=headers)
             response = conn.getresponse()
@@ -197,8 +198,7 @@ class HttpTransport(object):
         except ssl.SSLError as exc:
             # With TLS 1.3 an agent that wants a client certificate says so after the handshake, at the first read.
             self.close()
-            raise ObshellTLSError('TLS failure talking to %s (%s): %s' % (self.base_url, self.tls_advice(exc),
-                                                                          _short(exc)), agent=self.address)
+            raise self._tls_error(exc)
         except (http_client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
             self.close()
             raise _StaleConnection(exc)
@@ -210,7 +210,11 @@ class HttpTransport(object):
             self.close()
         return response.status, raw
 
-    def tls_advice(self, exc):
+    def _tls_error(self, exc):
+        return ObshellTLSError('TLS failure talking to %s (%s): %s' % (self.base_url, self._tls_advice(exc), _short(exc)),
+                               agent=self.address)
+
+    def _tls_advice(self, exc):
         text = str(exc)
         if isinstance(exc, ssl.SSLCertVerificationError) or 'CERTIFICATE_VERIFY_FAILED' in text:
             return ('certificate verification is on by default: set ca_path to the CA that signed the agent '
@@ -230,12 +234,6 @@ class _StaleConnection(Exception):
     def __init__(self, cause):
         super(_StaleConnection, self).__init__(str(cause))
         self.cause = cause
-
-
-def _safe_proxy(proxy):
-    """The proxy URL without its credentials, for messages."""
-    parts = urlsplit(proxy if '://' in proxy else 'http://' + proxy)
-    return '%s://%s%s' % (parts.scheme, parts.hostname or '', ':%s' % parts.port if parts.port else '')
 
 
 def _short(exc):
