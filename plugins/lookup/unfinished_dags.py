@@ -95,7 +95,6 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellError,
-    ObshellProtocolError,
     ObshellServerError,
 )
 
@@ -147,14 +146,9 @@ class LookupModule(LookupBase):
         def read_details(agent, scope_used):
             """The agent's unfinished DAGs with their nodes (current node, failure), as records by id."""
             client = clients[agent]
-            detailed = {}
-            for dto in client.unfinished_dags(scope_used, show_details=True):
-                try:
-                    record = _dag.normalize_dag(dto, agent=client.agent, details=details)
-                except ValueError as exc:
-                    raise ObshellProtocolError(str(exc), agent=client.address)
-                detailed[record['id']] = record
-            return detailed
+            records = [_query.normalize_record(client, dto, client.agent, details)
+                       for dto in client.unfinished_dags(scope_used, show_details=True)]
+            return dict((record['id'], record) for record in records)
 
         unreachable, failures = [], []
 

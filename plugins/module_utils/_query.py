@@ -45,11 +45,11 @@ def list_unfinished(client, scope='auto', name_filter=None, with_details=True, d
         # A DAG that finished between the two reads keeps its summary form.
         dtos = [detailed.get(dto.get('id'), dto) for dto in dtos]
     answered = client.agent
-    records = [_normalize(client, dto, answered, details, now) for dto in dtos]
+    records = [normalize_record(client, dto, answered, details, now) for dto in dtos]
     return scope_used, records
 
 
-def _normalize(client, dto, answered, details, now):
+def normalize_record(client, dto, answered, details='summary', now=None):
     """normalize_dag, with a DTO the model cannot use (no generic id) reported as the agent's protocol error."""
     try:
         return _dag.normalize_dag(dto, agent=answered, details=details, now=now)
@@ -74,4 +74,4 @@ def query_one(client, generic_id, details='summary', now=None):
     """One DAG by generic id, in any state (validated before anything is sent)."""
     generic_id = _dag.validate_generic_id(generic_id)
     dto = client.dag(generic_id, show_details=True)
-    return _normalize(client, dto, client.agent, details, now)
+    return normalize_record(client, dto, client.agent, details, now)
