@@ -64,6 +64,11 @@ def build_parser():
     parser.add_argument('--tls-key', default=None, help='server private key (PEM)')
     parser.add_argument('--tls-client-ca', default=None, help='CA (PEM) for client certificates: require mTLS')
     parser.add_argument('--ob-version', default='4.2.1.0', help='obVersion reported by /api/v1/info')
+    parser.add_argument('--zones', default=None,
+                        help='zone of each agent, comma-separated in agent order, e.g. zone1,zone1,zone2 '
+                             '(default: zone1, zone2, ... one per agent)')
+    parser.add_argument('--cluster-name', default='obcluster', help='cluster name reported by /api/v1/ob/info')
+    parser.add_argument('--cluster-id', type=int, default=1, help='cluster id reported by /api/v1/ob/info')
     return parser
 
 
@@ -84,7 +89,8 @@ def main(argv=None):
     try:
         sim = SimCluster(agents=args.agents, host=args.host, base_port=args.base_port, password=args.password,
                          agent_password=args.agent_password, scenario=args.scenario, step_seconds=args.step_seconds,
-                         profile=args.profile, identities=identities, tls=tls, ob_version=args.ob_version)
+                         profile=args.profile, identities=identities, tls=tls, ob_version=args.ob_version,
+                         zones=args.zones, cluster_name=args.cluster_name, cluster_id=args.cluster_id)
     except ValueError as exc:
         parser.error(str(exc))
 

@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.simulator import auth as authmod
 from tests.simulator.crypto import AesBodyError, AesPanic, decrypt_body
-from tests.simulator.dags import (OPERATORS, PASS, RUN, OperationError, Renderer, go_time_ns, parse_generic_id)
+from tests.simulator.dags import (OPERATORS, PASS, RUN, SUCCEED, GenericIdError, OperationError, Renderer, go_time_ns,
+                                  parse_generic_id)
 
 _TRUE = ('1', 't', 'T', 'TRUE', 'true', 'True')
 _FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False')
@@ -122,6 +123,7 @@ _ROUTES = [
     ('POST', '/api/v1/status', 'status', False, None),
     ('GET', '/api/v1/secret', 'secret', False, None),
     ('GET', '/api/v1/time', 'time', False, None),
+    ('GET', '/api/v1/ob/info', 'ob_info', True, None),
     ('GET', '/api/v1/task/dag/unfinish', 'dag_unfinish', True, None),
     ('GET', '/api/v1/task/dag/ob/unfinish', 'dag_ob_unfinish', True, None),
     ('GET', '/api/v1/task/dag/agent/unfinish', 'dag_agent_unfinish', True, None),
@@ -262,7 +264,8 @@ class AgentApi(object):
             response = self._verify(agent, req, ctx)
             if response is not None:
                 return response
-            if agent.identity == authmod.FOLLOWER and profile.follower_forward:
+            if agent.identity == authmod.FOLLOWER and profile.follower_forward and not self._obproxy_route(agent, req):
+                # VerifyObRouters auto-forwards; VerifyAgentRoutes (obproxy ids) does not (middleware.go:527-538)
                 return self._forward_to_master(agent, req, ctx, route)
         return getattr(self, 'h_' + route[2])(agent, req, ctx)
 
@@ -287,15 +290,16 @@ class AgentApi(object):
         return None
 
     def _obproxy_route(self, agent, req):
+        """VerifyTaskRoutes (middleware.go:631-644): a task route whose :id starts with 4 or 5 (4.2.6+)."""
         ident = req.route_params.get('id', '')
-        return agent.profile.agent_password and req.path.startswith('/api/v1/task/') and ident[:1] in ('4', '5')
+        return agent.profile.obproxy_ids and req.path.startswith('/api/v1/task/') and ident[:1] in ('4', '5')
 
     def _verify(self, agent, req, ctx):
         """``Verify(ROUTE_TASK)``, spec §1.8 step 3; returns an error Response or None."""
         profile = agent.profile
         header = req.header
         obproxy = self._obproxy_route(agent, req)
-        if header is None or (obproxy and header.kind != authmod.HEADER_AGENT):
+        if header is None:
             return self.fail(agent, ctx, 'Request.Header.NotFound')
         cluster = self.cluster
         try:
@@ -304,6 +308,10 @@ class AgentApi(object):
                 return None
             if profile.uri_before_password and header.uri != req.target:
                 raise authmod.AuthFailure('Security.Authentication.Header.UriMismatch')
+            if obproxy:
+                # VerifyAgentRoutes: the agent password only, checked here by any identity (middleware.go:609-629)
+                authmod.verify_agent_route(header, agent.agent_password_effective, ctx['now_s'])
+                return None
             if agent.identity == authmod.FOLLOWER:
                 if profile.follower_forward:
                     return None         # the master verifies the password (forwarded)
@@ -327,8 +335,7 @@ class AgentApi(object):
         master_api = master.api
         try:
             authmod.verify_password(req.header, master.identity, self.cluster.root_password,
-                                    master.agent_password_effective, int(time.time() + master.clock_skew),
-                                    obproxy_route=self._obproxy_route(master, req))
+                                    master.agent_password_effective, int(time.time() + master.clock_skew))
             response = getattr(master_api, 'h_' + route[2])(master, req, ctx)
         except authmod.AuthFailure as exc:
             response = master_api.fail(master, ctx, exc.err_code, *exc.args_)
@@ -348,7 +355,7 @@ class AgentApi(object):
         data.update({'ip': agent.ip, 'port': agent.port, 'zone': agent.zone, 'identity': agent.identity,
                      'version': profile.version})
         if profile.info_obproxy:
-            data['isObproxyAgent'] = False
+            data['isObproxyAgent'] = agent.is_obproxy_agent
         if profile.info_security:
             data['security'] = agent.agent_password_effective is not None
         if profile.info_supported_auth:
@@ -359,11 +366,14 @@ class AgentApi(object):
         profile = agent.profile
         data = {'agent': {'ip': agent.ip, 'port': agent.port, 'identity': agent.identity}, 'state': 2,
                 'version': '%s-%s' % (profile.version, profile.release), 'pid': agent.pid,
-                'startAt': agent.start_at_ns, 'port': agent.port,
-                'obState': 3 if agent.identity in _HOLDS_OB else 0}
+                'startAt': agent.start_at_ns, 'port': agent.port, 'obState': agent.ob_state}
         if profile.status_sql_port:
-            data['sqlPort'] = 2881
-        data['underMaintenance'] = False
+            data['sqlPort'] = agent.sql_port
+        # !localTaskService.IsRunning(): the agent's own global maintenance (a local maintenance DAG), not the
+        # cluster's (info_handler.go:89-97, status_maintainer.go:265-275)
+        with self.cluster.lock:
+            self.cluster.advance()
+            data['underMaintenance'] = agent.local_store.under_global_maintenance()
         return self.ok(agent, ctx, data)
 
     def h_secret(self, agent, req, ctx):
@@ -386,6 +396,14 @@ class AgentApi(object):
             return self.fail(agent, ctx, 'Common.Unexpected', 'ocsagent cannot build response body')
         return self.fail(agent, ctx, 'Common.BadRequest', 'only cluster agent can get cluster unfinished dags')
 
+    def _ob_failure(self, agent, ctx, err_code, wrap_not_found=False, **kwargs):
+        """An error of the OCS database read (spec §11.6). ``wrap_not_found``: the handler wraps it with
+        ``WrapRetain(ErrTaskNotFound, err)``, which keeps the code and prefixes the message."""
+        message = None
+        if wrap_not_found:
+            message = 'Task not found: ' + agent.profile.error(err_code)[1]['message']
+        return self.fail(agent, ctx, err_code, message=message, **kwargs)
+
     def h_dag_unfinish(self, agent, req, ctx):
         show = parse_show_details(req.params)
         identity = agent.identity
@@ -399,9 +417,12 @@ class AgentApi(object):
                     unfinished = peer.local_store.unfinished()
                     if unfinished:
                         contents = (contents or []) + [Renderer(peer.profile).dag(dag, show) for dag in unfinished]
-                cluster_part = self._render_list(agent, self.cluster.cluster_store.unfinished(), show)
-                if cluster_part:
-                    contents = (contents or []) + cluster_part
+                # spec §11.6: the cluster DAGs live in OB; when this agent cannot read them the error is only
+                # logged (executor/task/dag.go:491-502) and the answer is a success without them
+                if agent.ob_error() is None:
+                    cluster_part = self._render_list(agent, self.cluster.cluster_store.unfinished(), show)
+                    if cluster_part:
+                        contents = (contents or []) + cluster_part
                 return self.ok(agent, ctx, {'contents': contents})
             if identity in (authmod.SCALING_OUT, authmod.SCALING_IN, authmod.UNIDENTIFIED):
                 return self.fail(agent, ctx, 'Agent.Identify.Unknown', identity)
@@ -411,6 +432,10 @@ class AgentApi(object):
         show = parse_show_details(req.params)
         if agent.identity != authmod.CLUSTER_AGENT:
             return self._non_cluster_quirk(agent, ctx)
+        failure = agent.ob_error()
+        if failure is not None:
+            # SendResponse(c, dagDetailDTOs, err) with a typed nil slice: the error AND {"contents": null}
+            return self.fail(agent, ctx, failure, data={'contents': None})
         with self.cluster.lock:
             self.cluster.advance()
             return self.ok(agent, ctx, {'contents': self._render_list(agent, self.cluster.cluster_store.unfinished(), show)})
@@ -427,6 +452,9 @@ class AgentApi(object):
             show = True     # /dags/* ignore show_details before 4.3.2
         if agent.identity != authmod.CLUSTER_AGENT:
             return self._non_cluster_quirk(agent, ctx)
+        failure = agent.ob_error()
+        if failure is not None:
+            return self.fail(agent, ctx, failure)       # SendResponse(c, nil, err): no data
         with self.cluster.lock:
             self.cluster.advance()
             return self.ok(agent, ctx, {'contents': self._render_list(agent, self.cluster.cluster_store.dags, show)})
@@ -439,16 +467,70 @@ class AgentApi(object):
             self.cluster.advance()
             return self.ok(agent, ctx, {'contents': self._render_list(agent, agent.local_store.dags, show)})
 
+    def _peer_last_maintenance(self, agent, show):
+        """This agent's last maintenance DAG (None: the nil the handlers dereference) and every other agent's
+        from ``/dag/maintain/agent``; peers answering 404 or not at all are skipped (dag.go:438-468)."""
+        own = agent.local_store.last_maintenance()
+        rendered = [] if own is None else [self._renderer(agent).dag(own, show)]
+        if agent.identity in _IN_AGENT_TABLE:
+            for peer in self.cluster.agents:
+                if peer is agent or peer.is_down or peer.identity not in _IN_AGENT_TABLE:
+                    continue
+                dag = peer.local_store.last_maintenance()
+                if dag is not None:
+                    rendered.append(Renderer(peer.profile).dag(dag, show))
+        return own, rendered
+
     def h_main_dags(self, agent, req, ctx):
+        """GetAgentMainDags (dag.go:615-643): the main DAGs named by ``main_dag_id`` in the additional data of the
+        agents' last maintenance DAGs that did not succeed, each read again through the unix socket."""
         show = parse_show_details(req.params)
         with self.cluster.lock:
             self.cluster.advance()
-            return self.ok(agent, ctx, {'contents': self._render_list(agent, agent.local_store.dags, show)})
+            own, rendered = self._peer_last_maintenance(agent, show)
+            if own is None:
+                raise Panic('nil maintenance dag')      # convertDagDetailDTO(nil) in getAllAgentLastMaintenanceDag
+            contents = []
+            seen = set()
+            for dto in rendered:
+                if dto['state'] == SUCCEED or not isinstance(dto.get('additional_data'), dict):
+                    continue
+                main_id = dto['additional_data'].get('main_dag_id')
+                if not isinstance(main_id, str) or main_id in seen:
+                    continue
+                main = self._dag_via_socket(agent, main_id)
+                if main is not None:
+                    contents.append(main)
+                    seen.add(main_id)
+            return self.ok(agent, ctx, {'contents': contents})
+
+    def _dag_via_socket(self, agent, generic_id):
+        """``GET /api/v1/task/dag/<id>`` over the unix socket (no auth, show_details true); None on any error."""
+        try:
+            parsed = parse_generic_id(generic_id, agent.profile.obproxy_ids)
+        except GenericIdError:
+            return None
+        if parsed.kind == 'cluster':
+            holder = agent if agent.ob_error() is None else None
+            if holder is None:
+                holder = next((peer for peer in self.cluster.agents if peer.identity in _HOLDS_OB
+                               and not peer.is_down and peer.ob_error() is None), None)
+            store = self.cluster.cluster_store if holder is not None else None
+        else:
+            holder = self.cluster.agent_by_address(parsed.ip, parsed.port)
+            store = holder.local_store if holder is not None and not holder.is_down else None
+        if store is None:
+            return None
+        dag = store.find('dag', parsed.id)
+        if dag is None or dag.generic_id() != generic_id:
+            return None
+        return Renderer(holder.profile).dag(dag, True)
 
     def h_maintain_ob(self, agent, req, ctx):
         show = parse_show_details(req.params)
-        if agent.identity not in _HOLDS_OB:
-            return self.fail(agent, ctx, 'Agent.OceanBase.NotHold')
+        failure = agent.ob_error()
+        if failure is not None:
+            return self.fail(agent, ctx, failure)
         with self.cluster.lock:
             self.cluster.advance()
             dag = self.cluster.cluster_store.last_maintenance()
@@ -469,65 +551,111 @@ class AgentApi(object):
         show = parse_show_details(req.params)
         with self.cluster.lock:
             self.cluster.advance()
-            own = agent.local_store.last_maintenance()
+            own, rendered = self._peer_last_maintenance(agent, show)
             if own is None:
                 # the handler dereferences the nil DAG (dag.go:441-448): a panic, spec §3.4
                 raise Panic('nil maintenance dag')
-            contents = [self._renderer(agent).dag(own, show)]
-            if agent.identity in _IN_AGENT_TABLE:
-                for peer in self.cluster.agents:
-                    if peer is agent or peer.is_down or peer.identity not in _IN_AGENT_TABLE:
-                        continue
-                    dag = peer.local_store.last_maintenance()
-                    if dag is not None:
-                        contents.append(Renderer(peer.profile).dag(dag, show))
-            return self.ok(agent, ctx, {'contents': contents})
+            return self.ok(agent, ctx, {'contents': rendered})
 
     # one object --------------------------------------------------------------------------------------
-    def _resolve(self, agent, req, ctx, what):
-        """Parse the generic id and find (store, item, serving agent) or return an error Response.
+    # Each handler (executor/task/dag.go, node.go, sub_task.go) runs: ConvertGenericID (400), [bind JSON],
+    # forward a local id of another agent, look the item up (404 / OB error), then its own id check.
 
-        Local ids of another agent are forwarded to it (spec §2.5); cluster ids need an OB connection.
-        """
+    def _parse_id(self, agent, req, ctx):
         text = req.route_params['id']
         try:
-            parsed = parse_generic_id(text)
-        except ValueError:
-            return self.fail(agent, ctx, 'Task.GenericID.Invalid', text)
-        owner = agent
+            return parse_generic_id(text, agent.profile.obproxy_ids)
+        except GenericIdError as exc:
+            return self.fail(agent, ctx, 'Task.GenericID.Invalid', str(exc))
+
+    def _target(self, agent, req, ctx, parsed):
+        """Where the handler reads the item: ``(store, serving agent)``, or an error Response.
+
+        A local id of another agent is forwarded to it (spec §2.5) with an ``X-OCS-Header`` of the root password
+        (secure/header.go:59-65), so an obproxy id (4…/5…) forwarded anywhere is refused there by
+        VerifyAgentRoutes. Cluster ids need this agent's OB connection (spec §11.6).
+        """
         if parsed.kind == 'cluster':
-            if agent.identity not in _HOLDS_OB:
-                if agent.identity == authmod.SCALING_OUT and self.cluster.coordinator() is not None:
-                    owner = self.cluster.coordinator()
-                else:
-                    return self.fail(agent, ctx, 'Agent.OceanBase.NotHold',
-                                     message='Task not found: Agent is not holding OceanBase')
-            store = self.cluster.cluster_store
-        else:
-            target = self.cluster.agent_by_address(parsed.ip, parsed.port)
-            if target is None or target.is_down:
-                # a forward to an unreachable agent (uncertain wording)
-                where = ('[%s]:%d' if ':' in parsed.ip else '%s:%d') % (parsed.ip, parsed.port)
-                return self.fail(agent, ctx, 'Common.Unexpected', 'Get "http://%s%s": dial tcp %s: connect: connection refused'
-                                 % (where, req.target, where))
-            owner = target
-            if parsed.kind == 'obproxy':
-                return self.fail(owner, ctx, 'Task.NotFound', 'record not found')
-            store = target.local_store
+            if agent.identity == authmod.SCALING_OUT and self.cluster.coordinator() is not None:
+                return self.cluster.cluster_store, self.cluster.coordinator()
+            failure = agent.ob_error()
+            if failure is not None:
+                return failure
+            return self.cluster.cluster_store, agent
+        target = self.cluster.agent_by_address(parsed.ip, parsed.port)
+        if target is agent:
+            return agent.local_store, agent
+        if agent.identity == authmod.FOLLOWER and self.cluster.master() is None:
+            # a FOLLOWER's handler forwards to its master, which forwards on to the owner
+            return self.fail(agent, ctx, 'Agent.NoMaster')
+        if target is None or target.is_down:
+            # a forward to an unreachable agent (uncertain wording)
+            where = ('[%s]:%d' if ':' in parsed.ip else '%s:%d') % (parsed.ip, parsed.port)
+            return self.fail(agent, ctx, 'Common.Unexpected', 'Get "http://%s%s": dial tcp %s: connect: connection refused'
+                             % (where, req.target, where))
+        if parsed.kind == 'obproxy':
+            response = self.fail(target, ctx, 'Security.Authentication.WithAgentPassword',
+                                 'this route only support agent password')
+            response.forwarded_to = target.address
+            return response
+        return target.local_store, target
+
+    def _cluster_fallback(self, agent, text, show):
+        """GET /dag/{1…} with the OB connection down: ask every other agent, first success wins (dag.go:102-117).
+
+        Modelled among agents that hold OB; one that cannot read OB either is an error answer and skipped.
+        """
+        for peer in self.cluster.agents:
+            if peer is agent or peer.is_down or peer.identity not in _HOLDS_OB or peer.ob_error() is not None:
+                continue
+            try:
+                parsed = parse_generic_id(text, peer.profile.obproxy_ids)
+            except GenericIdError:
+                continue
+            dag = self.cluster.cluster_store.find('dag', parsed.id)
+            if dag is not None and dag.generic_id() == text:
+                return Renderer(peer.profile).dag(dag, show)
+        return None
+
+    def _resolve(self, agent, req, ctx, what, parsed=None):
+        """``(store, item, serving agent)`` or an error Response for GET/POST dag, node and sub_task."""
+        if parsed is None:
+            parsed = self._parse_id(agent, req, ctx)
+            if isinstance(parsed, Response):
+                return parsed
+        target = self._target(agent, req, ctx, parsed)
+        if isinstance(target, Response):
+            return target
+        if isinstance(target, str):
+            return self._ob_failure(agent, ctx, target, wrap_not_found=True)
+        store, owner = target
         with self.cluster.lock:
             self.cluster.advance()
             item = store.find(what, parsed.id)
             if item is None:
                 return self.fail(owner, ctx, 'Task.NotFound', 'record not found')
-            if store.generic_id(item.id) != text:
-                return self.fail(owner, ctx, 'Task.NotFound', '%s id not match' % what.replace('task', 'sub task'))
         return store, item, owner
 
     def h_get_dag(self, agent, req, ctx):
-        resolved = self._resolve(agent, req, ctx, 'dag')
+        parsed = self._parse_id(agent, req, ctx)
+        if isinstance(parsed, Response):
+            return parsed
+        target = self._target(agent, req, ctx, parsed)
+        if isinstance(target, str):
+            # the OB connection is down: another agent may answer for this one
+            show = parse_show_details(req.params)
+            with self.cluster.lock:
+                self.cluster.advance()
+                relayed = self._cluster_fallback(agent, parsed.text, show) if agent.identity in _HOLDS_OB else None
+            if relayed is not None:
+                return self.ok(agent, ctx, relayed)
+            return self._ob_failure(agent, ctx, target, wrap_not_found=True)
+        resolved = self._resolve(agent, req, ctx, 'dag', parsed)
         if isinstance(resolved, Response):
             return resolved
         _store, dag, owner = resolved
+        if dag.generic_id() != parsed.text:
+            return self.fail(owner, ctx, 'Task.NotFound', 'dag id not match')
         show = parse_show_details(req.params)
         with self.cluster.lock:
             return self.ok(owner, ctx, Renderer(owner.profile).dag(dag, show))
@@ -556,13 +684,18 @@ class AgentApi(object):
         return operator, None
 
     def h_post_dag(self, agent, req, ctx):
+        parsed = self._parse_id(agent, req, ctx)
+        if isinstance(parsed, Response):
+            return parsed
         operator, error = self._bind_operator(agent, req, ctx, 'DagOperator')
         if error is not None:
             return error
-        resolved = self._resolve(agent, req, ctx, 'dag')
+        resolved = self._resolve(agent, req, ctx, 'dag', parsed)
         if isinstance(resolved, Response):
             return resolved
         _store, dag, owner = resolved
+        if dag.generic_id() != parsed.text:
+            return self.fail(owner, ctx, 'Task.NotFound', 'dag id not match')
         upper = operator.upper()
         if upper not in OPERATORS or upper == RUN:
             return self.fail(owner, ctx, 'Task.Dag.Operator.NotSupport', operator)
@@ -581,23 +714,29 @@ class AgentApi(object):
         store, node, owner = resolved
         if not parse_show_details(req.params):
             raise Panic('nil node dto')     # node.go:95-118 dereferences a nil DTO
+        if node.dag.generic_id()[0] != req.route_params['id'][0]:
+            # only the type prefix is compared (node.go:107-110)
+            return self.fail(owner, ctx, 'Task.NotFound', 'node type not match')
         with self.cluster.lock:
             return self.ok(owner, ctx, Renderer(owner.profile).node(store, node, standalone=True))
 
     def h_post_node(self, agent, req, ctx):
+        parsed = self._parse_id(agent, req, ctx)
+        if isinstance(parsed, Response):
+            return parsed
         operator, error = self._bind_operator(agent, req, ctx, 'NodeOperator')
         if error is not None:
             return error
-        resolved = self._resolve(agent, req, ctx, 'node')
+        if operator.upper() != PASS:
+            # checked before the forward and the lookup (node.go:171-174)
+            return self.fail(agent, ctx, 'Task.Node.Operator.NotSupport', operator)
+        resolved = self._resolve(agent, req, ctx, 'node', parsed)
         if isinstance(resolved, Response):
             return resolved
-        store, node, owner = resolved
-        if operator.upper() != PASS:
-            return self.fail(owner, ctx, 'Task.Node.Operator.NotSupport', operator)
+        _store, node, owner = resolved
         with self.cluster.lock:
-            dag = store.dag_of(node)
             try:
-                self.cluster.engine.pass_node(dag, node, time.monotonic())
+                self.cluster.engine.pass_node(node.dag, node, time.monotonic())
             except OperationError as exc:
                 return self.fail(owner, ctx, exc.err_code, *exc.args_)
             self.cluster.wake()
@@ -608,16 +747,96 @@ class AgentApi(object):
         if isinstance(resolved, Response):
             return resolved
         store, task, owner = resolved
+        if store.kind == 'local' and task.dag.generic_id()[0] != req.route_params['id'][0]:
+            return self.fail(owner, ctx, 'Task.NotFound', 'sub task type not match')    # sub_task.go:91-104
         with self.cluster.lock:
             return self.ok(owner, ctx, Renderer(owner.profile).task(store, task, with_data=True))
 
     def h_get_sub_task_logs(self, agent, req, ctx):
-        resolved = self._resolve(agent, req, ctx, 'task')
-        if isinstance(resolved, Response):
-            return resolved
-        store, task, owner = resolved
+        """GetFullSubTaskLogs (sub_task.go:138-184): no id check, and an unknown sub-task has no rows:
+        200 ``{"contents": []}`` (convertSubTaskLogBOSlice makes an empty, non-nil slice)."""
+        parsed = self._parse_id(agent, req, ctx)
+        if isinstance(parsed, Response):
+            return parsed
+        target = self._target(agent, req, ctx, parsed)
+        if isinstance(target, Response):
+            return target
+        if isinstance(target, str):
+            # SendResponse(c, subTaskLogs, err): the typed nil slice stays, the error is not wrapped
+            return self._ob_failure(agent, ctx, target, data={'contents': None})
+        store, owner = target
         with self.cluster.lock:
-            return self.ok(owner, ctx, {'contents': Renderer(owner.profile).log_rows(store, task)})
+            self.cluster.advance()
+            task = store.find('task', parsed.id)
+            rows = Renderer(owner.profile).log_rows(store, task) if task is not None else []
+            return self.ok(owner, ctx, {'contents': rows})
+
+    # ob ----------------------------------------------------------------------------------------------
+    def _agent_instance(self, peer):
+        """meta.AgentInstance (meta/agent.go:144-149)."""
+        return {'ip': peer.ip, 'port': peer.port, 'zone': peer.zone, 'identity': peer.identity,
+                'version': peer.profile.version}
+
+    def _cluster_config(self, agent, topology, empty=False):
+        """param.ClusterConfig (param/obcluster.go:37-43); ``topology`` None renders the nil map as null."""
+        cluster = self.cluster
+        config = {'id': 0 if empty else cluster.cluster_id, 'name': '' if empty else cluster.cluster_name,
+                  'version': '' if topology is None else cluster.ob_version, 'topology': topology}
+        if agent.profile.ob_info_shared_storage:
+            config['is_shared_storage'] = False if topology is None else bool(cluster.is_shared_storage)
+        return config
+
+    def _topology(self):
+        """DBA_OB_SERVERS grouped by zone (info.go:153-217); Go marshals the map with sorted keys."""
+        cluster = self.cluster
+        rootserver = cluster.rootserver_agent()
+        zones = {}
+        for peer in cluster.agents:
+            if peer.identity not in authmod.OB_INITIALISED:
+                continue        # not an observer of the cluster (yet)
+            # an observer that is down shows INACTIVE once its lease runs out (uncertain: no delay modelled)
+            zones.setdefault(peer.zone, []).append({
+                'svr_ip': peer.ip, 'svr_port': peer.svr_port, 'sql_port': peer.sql_port, 'agent_port': peer.port,
+                'with_rootserver': 'YES' if peer is rootserver else 'NO',
+                'status': 'ACTIVE' if peer.ob_state == 3 else 'INACTIVE',
+                'build_version': cluster.build_version.split('-')[0],
+            })
+        return dict((zone, zones[zone]) for zone in sorted(zones))
+
+    def h_ob_info(self, agent, req, ctx):
+        """GET /api/v1/ob/info (obcluster_handler.go:440-452, executor/ob/info.go:38-104), spec §11.5."""
+        identity = agent.identity
+        if identity == authmod.FOLLOWER:
+            master = self.cluster.master()
+            if master is None:
+                return self.fail(agent, ctx, 'Agent.NoMaster')
+            response = self.h_ob_info(master, req, ctx)
+            response.forwarded_to = master.address
+            return response
+        with self.cluster.lock:
+            if identity in (authmod.SINGLE, authmod.SCALING_IN):
+                return self.ok(agent, ctx, {'agent_info': [self._agent_instance(agent)],
+                                            'obcluster_info': self._cluster_config(agent, None, empty=True)})
+            if identity == authmod.MASTER:
+                # getAgentInfo: the agent table (master and followers); id and name from the local config
+                # (uncertain: what an uninitialised cluster has configured; the cluster's values are used)
+                peers = [peer for peer in self.cluster.agents if peer.identity in (authmod.MASTER, authmod.FOLLOWER)]
+                return self.ok(agent, ctx, {'agent_info': [self._agent_instance(peer) for peer in peers],
+                                            'obcluster_info': self._cluster_config(agent, None)})
+            if identity in (authmod.CLUSTER_AGENT, authmod.TAKE_OVER_MASTER, authmod.TAKE_OVER_FOLLOWER,
+                            authmod.SCALING_OUT):
+                if agent.ob_error() is None:
+                    peers = [peer for peer in self.cluster.agents if peer.identity in authmod.OB_INITIALISED]
+                    return self.ok(agent, ctx, {'agent_info': [self._agent_instance(peer) for peer in peers],
+                                                'obcluster_info': self._cluster_config(agent, self._topology())})
+                # OB unreadable: getAgentInfo from sqlite, without the topology (info.go:50-54,60-78)
+                if identity == authmod.SCALING_OUT:
+                    peers = [agent]
+                else:
+                    peers = [peer for peer in self.cluster.agents if peer is agent or peer.identity in _IN_AGENT_TABLE]
+                return self.ok(agent, ctx, {'agent_info': [self._agent_instance(peer) for peer in peers],
+                                            'obcluster_info': self._cluster_config(agent, None)})
+            return self.fail(agent, ctx, 'Agent.Identify.Unknown', identity)
 
 
 def default_home_path():

@@ -174,13 +174,17 @@ def decrypt_header(rsa_key, value, kind):
 
 
 def decrypt_header_v1(rsa_key, value):
-    """Auth v1 (4.2.2, spec §1.9; uncertain): ``{"password": ..., "ts": <int>}``.
+    """Auth v1 (4.2.2, spec §1.9, §11.3): ``{"password": ..., "ts": <int>}`` in exactly ONE RSA block.
 
-    Tolerant: accepts chunked or single-block ciphertext (any multiple of k), and ``ts`` as int or string.
+    The SDK and the public v1 page encrypt the JSON as a single block and nothing shows a 4.2.2 agent reading
+    several, so a ciphertext of any other length than k bytes is a decrypt error. ``ts`` may be an int or a
+    string (uncertain; the tolerant reading).
     """
     try:
         raw = go_strict_b64decode(value)
-        plaintext = rsa_key.decrypt_chunked(raw)
+        if len(raw) != rsa_key.size:
+            raise RsaDecryptError('crypto/rsa: decryption error')
+        plaintext = rsa_key.decrypt_block(raw)
         data = json.loads(plaintext.decode('utf-8'), parse_constant=_reject_constant)
         if not isinstance(data, dict):
             raise ValueError('not an object')
@@ -211,16 +215,25 @@ def _check_password(header, expected, now_s, wrong_code):
         raise AuthFailure(wrong_code)
 
 
+def verify_agent_route(header, agent_password, now_s):
+    """``VerifyAgentRoutes`` (middleware.go:609-629), used for task ids 4…/5… (obproxy DAGs): whatever the
+    identity (a FOLLOWER does not forward these), the header kind first, then whether a password is set."""
+    if header.kind != HEADER_AGENT:
+        raise AuthFailure('Security.Authentication.WithAgentPassword', 'this route only support agent password')
+    if agent_password is None:
+        raise AuthFailure('Security.Authentication.AgentPasswordNotInitialized')
+    _check_password(header, agent_password, now_s, 'Security.Authentication.IncorrectAgentPassword')
+
+
 def verify_password(header, identity, root_password, agent_password, now_s, obproxy_route=False):
     """The identity/password table of spec §1.8 step 5 (FOLLOWER forwarding is handled by the caller).
 
     ``root_password`` is the cluster's root@sys password ("" when none); ``agent_password`` None when unset.
+    The root password is compared with the agent's cached copy, so it keeps working while the observer is down
+    (secure/auth.go:58-87: OB is only asked when the password differs).
     """
     if obproxy_route:
-        # VerifyAgentRoutes (middleware.go:609-629)
-        if agent_password is None:
-            raise AuthFailure('Security.Authentication.AgentPasswordNotInitialized')
-        _check_password(header, agent_password, now_s, 'Security.Authentication.IncorrectAgentPassword')
+        verify_agent_route(header, agent_password, now_s)
         return
     if identity == SINGLE:
         if agent_password is None:

@@ -67,6 +67,11 @@ class SimAgent(object):
         self.port = port
         self.ip = _resolve_ip(host)
         self.zone = 'zone%d' % (index + 1)
+        self.sql_port = 2881         # /status sqlPort, /ob/info topology (fake on loopback: nothing listens)
+        self.svr_port = 2882
+        self.is_obproxy_agent = False
+        self._observer_down = {}     # reason -> obState while down (spec §11.6)
+        self._observer_seq = itertools.count(1)
         self._identity = authmod.normalize_identity(identity)
         self._profile = profile
         self.rsa_key = self._new_key(profile.key_bits, index)
@@ -168,6 +173,56 @@ class SimAgent(object):
             self._thread = None
         self.is_down = True     # only once the port really refuses connections
 
+    # the local observer (spec §2.3, §11.6) ---------------------------------------------------------------
+    @property
+    def ob_state(self):
+        """``obState`` of /api/v1/status: 0 not running, 1 running without connection, 2 restricted, 3 available.
+
+        An agent that holds OceanBase (an initialised cluster member) has a running observer unless it was taken
+        down; other identities report 0 (no observer of theirs is known to be up).
+        """
+        with self._state_lock:
+            if self._observer_down:
+                return min(self._observer_down.values())
+        return 3 if self.identity in authmod.OB_INITIALISED else 0
+
+    def ob_error(self):
+        """The errCode a read of the OCS database through this agent fails with, or None when it works
+        (``GetOcsInstance``, repository/db/oceanbase/instance.go:32-43,111-141)."""
+        if self.identity not in authmod.OB_INITIALISED:
+            return 'Agent.OceanBase.NotHold'        # dbInstance is nil: never connected
+        state = self.ob_state
+        if state == 3:
+            return None
+        if state == 0:
+            return 'OB.Server.Process.NotExist'     # the test SQL fails and the process check finds none
+        return 'Agent.OceanBase.Useless'            # the process runs but the connection does not work
+
+    def observer_down(self, seconds=None, state=0, reason=None):
+        """Take this agent's observer down (``state`` 0 = process gone; 1 or 2 = running but unusable) until
+        ``observer_up`` or, with ``seconds``, for that long. Returns the reason key (several may overlap)."""
+        if state not in (0, 1, 2):
+            raise ValueError('observer state while down must be 0, 1 or 2')
+        key = reason if reason is not None else ('manual', next(self._observer_seq))
+        with self._state_lock:
+            self._observer_down[key] = int(state)
+        self.cluster.emit_event('observer_down', None, '%s state %d (%s)' % (self.address, state, key[0]))
+        if seconds is not None:
+            self.cluster.call_later(float(seconds), lambda due: self.observer_up(reason=key))
+        return key
+
+    def observer_up(self, reason=None):
+        """The observer is back (``reason`` None: whatever took it down)."""
+        with self._state_lock:
+            if reason is None:
+                changed = bool(self._observer_down)
+                self._observer_down.clear()
+            else:
+                changed = self._observer_down.pop(reason, None) is not None
+            still = bool(self._observer_down)
+        if changed and not still:
+            self.cluster.emit_event('observer_up', None, self.address)
+
     # faults --------------------------------------------------------------------------------------------
     def go_down(self, seconds=None):
         """Close the listener and every open connection (connection refused), back after ``seconds``."""
@@ -239,7 +294,8 @@ class SimCluster(object):
 
     def __init__(self, agents=3, host='127.0.0.1', base_port=0, password=None, agent_password=None,
                  scenario='idle', step_seconds=1.0, profile='4.5.0', identities=None, tls=None,
-                 ob_version='4.2.1.0', pickup_seconds=None):
+                 ob_version='4.2.1.0', pickup_seconds=None, zones=None, cluster_name='obcluster', cluster_id=1,
+                 build_version=None, rootserver=None):
         if int(agents) < 1:
             raise ValueError('agents must be >= 1')
         self.agent_count = int(agents)
@@ -252,10 +308,17 @@ class SimCluster(object):
         self.profile = profile_for(profile)
         self.tls = tls
         self.ob_version = ob_version
+        # the OceanBase cluster behind the agents (/api/v1/ob/info, spec §11.5)
+        self.cluster_name = cluster_name
+        self.cluster_id = int(cluster_id)
+        self.build_version = build_version or '%s_100000102023092807' % ob_version
+        self.rootserver = rootserver        # agent index with WITH_ROOTSERVER=YES; None: the first of the first zone
+        self.is_shared_storage = False
         self.lock = threading.RLock()
         self.clock = _Clock()
         self.engine = Engine(self.clock, self._emit_dag, self.step_seconds, self._profile_of)
         self.engine.pickup_seconds = pickup_seconds
+        self.engine.node_hook = self._node_hook
         self.cluster_store = Store('cluster')
         self.engine.stores.append(self.cluster_store)
         self._requests = []
@@ -273,6 +336,8 @@ class SimCluster(object):
             agent = SimAgent(self, index, host, port, idents[index], self.profile)
             self.agents.append(agent)
             self.engine.stores.append(agent.local_store)
+        if zones is not None:
+            self.set_zones(zones)
 
     def _identities(self, identities):
         if identities is None:
@@ -290,6 +355,48 @@ class SimCluster(object):
     @property
     def root_password(self):
         return self.password or ''
+
+    # zones ---------------------------------------------------------------------------------------------
+    def set_zones(self, zones):
+        """``['zone1', 'zone1', 'zone2']`` (per agent index), ``{'zone1': [0, 1], 'zone2': [2]}`` or a string
+        ``'zone1,zone1,zone2'``. Agents not named keep their zone; indexes beyond the cluster are ignored."""
+        if isinstance(zones, str):
+            zones = [item.strip() for item in zones.split(',') if item.strip()]
+        if isinstance(zones, dict):
+            for zone, indexes in zones.items():
+                for index in indexes:
+                    if 0 <= int(index) < len(self.agents):
+                        self.agents[int(index)].zone = str(zone)
+        else:
+            for index, zone in enumerate(zones):
+                if index < len(self.agents):
+                    self.agents[index].zone = str(zone)
+
+    def zone_names(self):
+        """Distinct zones in agent order (the order the per-zone upgrade nodes follow)."""
+        names = []
+        for agent in self.agents:
+            if agent.zone not in names:
+                names.append(agent.zone)
+        return names
+
+    def rootserver_agent(self):
+        if self.rootserver is not None:
+            return self.agents[int(self.rootserver) % len(self.agents)]
+        first_zone = self.zone_names()[0]
+        return [agent for agent in self.agents if agent.zone == first_zone][0]
+
+    def _node_hook(self, event, dag, node):
+        """An ``observer_down`` node: its executing agents' observers are down while it runs (spec §11.6)."""
+        reason = ('node', id(dag), node.id)
+        for task in node.sub_tasks:
+            agent = self.agent_by_address(*task.agent)
+            if agent is None:
+                continue
+            if event == 'begin':
+                agent.observer_down(reason=reason)
+            else:
+                agent.observer_up(reason=reason)
 
     # lifecycle -------------------------------------------------------------------------------------------
     def start(self):
@@ -374,7 +481,13 @@ class SimCluster(object):
         """Start a scenario now: schedule its DAGs (``start_after``) and faults (``at``)."""
         scenario = load_scenario(source)
         step = self.step_seconds
-        zones = [agent.zone for agent in self.agents]
+        if scenario.get('zones') is not None:
+            self.set_zones(scenario['zones'])
+        if scenario.get('cluster'):
+            for key in ('cluster_name', 'cluster_id', 'build_version', 'rootserver'):
+                if key in scenario['cluster']:
+                    setattr(self, key, scenario['cluster'][key])
+        zones = self.zone_names()
         for dag_spec in scenario.get('dags') or []:
             spec = expand_dag(dag_spec, zones)
             delay = float(spec.pop('start_after', 0.0) or 0.0) + float(spec.pop('start_after_steps', 0.0) or 0.0) * step
@@ -402,20 +515,39 @@ class SimCluster(object):
         return create
 
     def create_dag(self, spec, at=None):
-        """Create one DAG from an expanded spec now (or at monotonic ``at``); returns its generic id."""
+        """Create one DAG from an expanded spec now (or at monotonic ``at``); returns its generic id.
+
+        ``scope``: ``cluster`` (OB), ``local`` (the agent's sqlite) or ``obproxy`` (the agent's sqlite, type
+        obproxy, ids 4…/5…). Parallel nodes of cluster DAGs (and local ones with ``execute_agents: all``) get one
+        sub-task per cluster agent; a node's ``zone`` narrows them to that zone's agents.
+        """
         with self.lock:
             t = at if at is not None else time.monotonic()
             scope = spec.get('scope', 'cluster')
+            if scope not in ('cluster', 'local', 'obproxy'):
+                raise ValueError('scope must be cluster, local or obproxy, not %r' % (scope,))
             index = int(spec.get('agent', 0))
             if index >= len(self.agents):
                 index = 0
             owner = self.agents[index]
             store = self.cluster_store if scope == 'cluster' else owner.local_store
             members = [agent for agent in self.agents if agent.identity in (authmod.CLUSTER_AGENT,)] or self.agents
-            if scope == 'local':
+            if scope != 'cluster' and spec.get('execute_agents') != 'all':
                 members = [owner]
+            spec = dict(spec)
+            nodes = []
+            for node_spec in spec['nodes']:
+                node_spec = dict(node_spec)
+                zone = node_spec.get('zone')
+                if zone and not node_spec.get('agents'):
+                    in_zone = [(agent.ip, agent.port) for agent in members if agent.zone == zone]
+                    node_spec['agents'] = in_zone or [(owner.ip, owner.port)]
+                nodes.append(node_spec)
+            spec['nodes'] = nodes
             dag = store.create_dag(spec, self.clock.wall(t), (owner.ip, owner.port),
                                    [(agent.ip, agent.port) for agent in members])
+            if scope == 'obproxy':
+                owner.is_obproxy_agent = True
             if spec.get('step_seconds') is not None:
                 dag.step_seconds = float(spec['step_seconds'])
             self.engine.schedule_new(dag, t)
@@ -448,9 +580,14 @@ class SimCluster(object):
                 agent.identity = fault['identity']
             elif kind == 'profile':
                 agent.profile = fault['profile']
+            elif kind == 'observer_down':
+                agent.observer_down(fault.get('seconds'), state=int(fault.get('state', 0)))
+            elif kind == 'observer_up':
+                agent.observer_up()
             else:
                 raise ValueError('unknown fault kind %r' % (kind,))
-        if kind not in ('down', 'up', 'restart', 'errors', 'delay', 'malformed', 'clock_skew', 'identity', 'profile'):
+        if kind not in ('down', 'up', 'restart', 'errors', 'delay', 'malformed', 'clock_skew', 'identity', 'profile',
+                        'observer_down', 'observer_up'):
             raise ValueError('unknown fault kind %r' % (kind,))
         return apply
 
@@ -496,20 +633,12 @@ class SimCluster(object):
             return latest.generic_id()
 
     def get_dag(self, generic_id):
-        """The DAG model object for a generic id (or None)."""
-        from tests.simulator.dags import parse_generic_id
-        parsed = parse_generic_id(generic_id)
-        if parsed.kind == 'cluster':
-            store = self.cluster_store
-        else:
-            agent = self.agent_by_address(parsed.ip, parsed.port)
-            if agent is None:
-                return None
-            store = agent.local_store
-        dag = store.find('dag', parsed.id)
-        if dag is None or dag.generic_id() != generic_id:
-            return None
-        return dag
+        """The DAG model object for a generic id (or None). A test helper: it matches the rendered id, so it
+        also finds DAGs whose id the agent itself cannot parse (an agent on ``::1``)."""
+        for dag in self._all_dags():
+            if dag.generic_id() == generic_id:
+                return dag
+        return None
 
     def dag_state(self, generic_id):
         """``(state, operator)`` of a DAG, after applying every transition due now."""

@@ -20,11 +20,16 @@ RUN, RETRY, ROLLBACK, CANCEL, PASS = 'RUN', 'RETRY', 'ROLLBACK', 'CANCEL', 'PASS
 OPERATORS = (RUN, RETRY, ROLLBACK, CANCEL, PASS)
 
 # maintenance_type values (engine/task/maintenance_type.go:42-48)
+MAINTENANCE_NOT_BOOTSTRAP = 0
 MAINTENANCE_NONE = 1
 MAINTENANCE_GLOBAL = 2
 MAINTENANCE_TENANT = 3
+MAINTENANCE_OBPROXY = 4
 MAINTENANCE_TYPES = {'none': MAINTENANCE_NONE, 'global': MAINTENANCE_GLOBAL, 'tenant': MAINTENANCE_TENANT,
-                     'obproxy': 4, 'not_bootstrap': 0}
+                     'obproxy': MAINTENANCE_OBPROXY, 'not_bootstrap': MAINTENANCE_NOT_BOOTSTRAP}
+
+DAG_TYPE_OB = ''            # engine/task/dag.go:25-35: the type column of OB DAGs is empty
+DAG_TYPE_OBPROXY = 'obproxy'
 
 ZERO_TIME = 0.0   # time.Unix(0, 0): what RETRY/ROLLBACK/CANCEL write into reset items (spec §4.1)
 
@@ -79,6 +84,8 @@ def go_time_ns(wall_ns):
 
 
 def local_prefix(ip, port, obproxy=False):
+    """``ConvertLocalIDToGenericID`` (task_dto.go:306-319): rendered from the agent's own ip whatever it is, so an
+    agent on ``::1`` or ``0.x.x.x`` writes ids that ``parse_generic_id`` (like the agent) cannot read back."""
     address = ipaddress.ip_address(ip)
     if address.version == 4:
         return ('4' if obproxy else '2') + '%010d' % int(address) + '%05d' % port
@@ -98,44 +105,92 @@ class ParsedId(object):
         self.port = port
 
 
+class GenericIdError(ValueError):
+    """``Task.GenericID.Invalid``; ``suffix`` is the cause Go appends (``Invalid ID: <id>: <suffix>``) or None."""
+
+    def __init__(self, text, suffix=None):
+        super(GenericIdError, self).__init__(text if suffix is None else '%s: %s' % (text, suffix))
+        self.text = text
+        self.suffix = suffix
+
+
 def _go_atoi(text):
-    """strconv.Atoi: optional sign, decimal digits, no spaces."""
+    """strconv.Atoi / ParseInt(s, 10, 64): optional sign, ASCII decimal digits, int64 range."""
     body = text[1:] if text[:1] in ('+', '-') else text
     if not body or not body.isdigit() or not body.isascii():
-        raise ValueError(text)
+        raise ValueError('invalid syntax')
+    value = int(text)
+    if not -2 ** 63 <= value < 2 ** 63:
+        raise ValueError('value out of range')
+    return value
+
+
+def _go_big_int(text):
+    """big.Int.SetString(s, 10): optional sign, then digits (no underscores in base 10)."""
+    body = text[1:] if text[:1] in ('+', '-') else text
+    if not body or not body.isdigit() or not body.isascii():
+        return None
     return int(text)
 
 
-def parse_generic_id(text):
-    """Decode like task_dto.go:326-382; raises ValueError for an invalid id (-> 400 GenericID.Invalid)."""
-    if not text:
-        raise ValueError(text)
-    prefix = text[0]
+def _go_ip(number, v6):
+    """``net.IP(ipInt.Bytes())`` then ``To4()`` / ``To16()`` (task_dto.go:358-366); None where Go gets nil.
+
+    ``Bytes()`` drops leading zero bytes, so an address whose first byte is 0 (``0.x.x.x``, ``::1``) has too few
+    bytes and is rejected. For an IPv6 id, a 4-byte value becomes the v4-mapped address, which prints dotted.
+    """
+    raw = abs(number).to_bytes((abs(number).bit_length() + 7) // 8, 'big')
+    if len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw))
+    if len(raw) == 16:
+        address = ipaddress.IPv6Address(raw)
+        if v6:
+            return str(address.ipv4_mapped) if address.ipv4_mapped is not None else str(address)
+        return str(address.ipv4_mapped) if address.ipv4_mapped is not None else None
+    return None
+
+
+def parse_generic_id(text, obproxy_ids=True):
+    """Decode like ``ConvertGenericID`` (task_dto.go:326-382); raises GenericIdError (-> 400 GenericID.Invalid).
+
+    Go slices bytes, so the text is handled as UTF-8 bytes. ``obproxy_ids`` False: the 4/5 prefixes of 4.2.6+
+    are unknown (an older agent).
+    """
+    raw = text.encode('utf-8').decode('latin-1')
+    if not raw:
+        raise GenericIdError(text)
+    prefix = raw[0]
+    v4_prefixes = ('2', '4') if obproxy_ids else ('2',)
+    v6_prefixes = ('3', '5') if obproxy_ids else ('3',)
+    if (prefix == '1' and len(raw) <= 1 or prefix in v4_prefixes and len(raw) <= 16
+            or prefix in v6_prefixes and len(raw) <= 45):
+        raise GenericIdError(text)
+    ip = port = None
     if prefix == '1':
-        if len(text) <= 1:
-            raise ValueError(text)
-        return ParsedId(text, 'cluster', _go_atoi(text[1:]))
-    if prefix in ('2', '4'):
-        if len(text) <= 16:
-            raise ValueError(text)
-        ip_num = _go_atoi(text[1:11])
-        port = _go_atoi(text[11:16])
-        item_id = _go_atoi(text[16:])
-        if not 0 <= ip_num < 2 ** 32:
-            raise ValueError(text)
-        ip = str(ipaddress.IPv4Address(ip_num))
-        return ParsedId(text, 'local' if prefix == '2' else 'obproxy', item_id, ip, port)
-    if prefix in ('3', '5'):
-        if len(text) <= 45:
-            raise ValueError(text)
-        ip_num = _go_atoi(text[1:40])
-        port = _go_atoi(text[40:45])
-        item_id = _go_atoi(text[45:])
-        if not 0 <= ip_num < 2 ** 128:
-            raise ValueError(text)
-        ip = str(ipaddress.IPv6Address(ip_num))
-        return ParsedId(text, 'local' if prefix == '3' else 'obproxy', item_id, ip, port)
-    raise ValueError(text)
+        id_idx = 1
+    elif prefix in v4_prefixes or prefix in v6_prefixes:
+        v6 = prefix in v6_prefixes
+        ip_idx, port_idx = (40, 45) if v6 else (11, 16)
+        id_idx = port_idx
+        number = _go_big_int(raw[1:ip_idx])
+        if number is None:
+            raise GenericIdError(text, 'convert id to bigInt failed')
+        ip = _go_ip(number, v6)
+        if ip is None:
+            raise GenericIdError(text, 'convert id to ip failed')
+        try:
+            port = _go_atoi(raw[ip_idx:port_idx])
+        except ValueError:
+            raise GenericIdError(text, 'parse port failed') from None
+    else:
+        raise GenericIdError(text, 'invalid generic id')
+    digits = raw[id_idx:]
+    try:
+        item_id = _go_atoi(digits)
+    except ValueError as exc:
+        raise GenericIdError(text, 'strconv.ParseInt: parsing "%s": %s' % (digits, exc)) from None
+    kind = 'cluster' if prefix == '1' else ('local' if prefix in ('2', '3') else 'obproxy')
+    return ParsedId(text, kind, item_id, ip, port)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,6 +221,10 @@ class SubTask(object):
         self.execute_times = 0
         self.logs = []
         self.additional_data = None
+        self.dag = None
+
+
+PERMISSIONS = ('can_cancel', 'can_continue', 'can_pass', 'can_retry', 'can_rollback')
 
 
 class Node(object):
@@ -181,10 +240,11 @@ class Node(object):
         self.fail_agent = spec.get('fail_agent')        # index into sub_tasks for parallel nodes; default last
         self.error_code = spec.get('error_code', 'Common.Unexpected')
         self.error_message = spec.get('error', 'Unexpected error: task failed')
-        self.can_retry = spec.get('can_retry', True)
-        self.can_rollback = spec.get('can_rollback', True)
-        self.can_cancel = spec.get('can_cancel', True)
-        self.can_pass = spec.get('can_pass', True)
+        # Spec §11.1: every task starts with nothing allowed; the template (templates.py) or the scenario opts in.
+        for key in PERMISSIONS:
+            setattr(self, key, bool(spec.get(key, False)))
+        self.failure_exit_maintenance = bool(spec.get('failure_exit_maintenance'))
+        self.observer_down = bool(spec.get('observer_down'))    # the executing agents' observers restart meanwhile
         self.failures = 0
         self.rollback_failures = 0
         self.state = PENDING
@@ -194,13 +254,20 @@ class Node(object):
         self.end = wall
         self.sub_tasks = []
         self.additional_data = spec.get('additional_data')
+        self.dag = None
+
+    @property
+    def finished(self):
+        """``TaskInfo.IsFinished``: FAILED or SUCCEED (engine/task/task.go:419-421)."""
+        return self.state in (FAILED, SUCCEED)
 
 
 class Dag(object):
-    def __init__(self, store, dag_id, name, wall, maintenance_type, maintenance_key=''):
+    def __init__(self, store, dag_id, name, wall, maintenance_type, maintenance_key='', dag_type=DAG_TYPE_OB):
         self.store = store
         self.id = dag_id
         self.name = name
+        self.dag_type = dag_type
         self.state = READY
         self.operator = RUN
         self.stage = 1
@@ -212,7 +279,7 @@ class Dag(object):
         self.is_finished = False
         self.nodes = []
         self.next_at = None       # monotonic time of the next scheduler transition
-        self.phase = None         # 'pickup' | 'node' | 'cancel'
+        self.phase = None         # 'pickup' | 'node' | 'rollback'
 
     @property
     def max_stage(self):
@@ -220,10 +287,25 @@ class Dag(object):
 
     @property
     def is_maintenance(self):
-        return self.maintenance_type in (MAINTENANCE_GLOBAL, MAINTENANCE_TENANT, 4)
+        """``maintenanceType != NOT_UNDER_MAINTENANCE`` (maintenance_type.go:29-31): 0, 2, 3 and 4 are."""
+        return self.maintenance_type != MAINTENANCE_NONE
+
+    @property
+    def holds_maintenance(self):
+        """Whether the DAG still holds its maintenance lock: until it succeeds or is passed, or fails on a node
+        with FAILURE_EXIT_MAINTENANCE (service/task/dag.go:572-599)."""
+        if not self.is_maintenance or self.state == SUCCEED:
+            return False
+        if self.state == FAILED and self.current_node() is not None and self.current_node().failure_exit_maintenance:
+            return False
+        return True
 
     def generic_id(self):
-        return self.store.generic_id(self.id)
+        return self.store.generic_id(self.id, self.dag_type)
+
+    def item_generic_id(self, item):
+        """Nodes and sub-tasks carry the prefix of their DAG's type (NewNodeDetailDTO(node, dagType))."""
+        return self.store.generic_id(item.id, self.dag_type)
 
     def current_node(self):
         if not self.nodes:
@@ -232,7 +314,8 @@ class Dag(object):
 
 
 class Store(object):
-    """One DAG table: the cluster's (in OB) or one agent's (sqlite). Ids are per-store sequences."""
+    """One DAG table: the cluster's (in OB) or one agent's (sqlite). Ids are per-store sequences; an agent's
+    obproxy DAGs share its table and sequences (only the type column differs)."""
 
     def __init__(self, kind, owner=None):
         self.kind = kind            # 'cluster' | 'local'
@@ -244,10 +327,10 @@ class Store(object):
         self._seq[what] += 1
         return self._seq[what]
 
-    def generic_id(self, item_id):
+    def generic_id(self, item_id, dag_type=DAG_TYPE_OB):
         if self.kind == 'cluster':
             return cluster_generic_id(item_id)
-        return local_prefix(self.owner.ip, self.owner.port) + '%d' % item_id
+        return local_prefix(self.owner.ip, self.owner.port, obproxy=dag_type == DAG_TYPE_OBPROXY) + '%d' % item_id
 
     def find(self, what, item_id):
         for dag in self.dags:
@@ -262,39 +345,48 @@ class Store(object):
         return None
 
     def dag_of(self, item):
-        for dag in self.dags:
-            if item is dag:
-                return dag
-            for node in dag.nodes:
-                if item is node or any(item is task for task in node.sub_tasks):
-                    return dag
-        return None
+        return item if isinstance(item, Dag) else item.dag
 
     def node_of(self, task):
-        for dag in self.dags:
-            for node in dag.nodes:
-                if any(task is candidate for candidate in node.sub_tasks):
-                    return node
+        for node in task.dag.nodes:
+            if any(task is candidate for candidate in node.sub_tasks):
+                return node
         return None
 
     def unfinished(self):
+        """No type filter (service/task/dag.go:122-141): obproxy DAGs are listed too."""
         return [dag for dag in self.dags if not dag.is_finished]
 
     def last_maintenance(self):
         found = [dag for dag in self.dags if dag.is_maintenance]
         return found[-1] if found else None
 
+    def under_global_maintenance(self):
+        """The agent's OCS status row (agentStatusMaintainer, status_maintainer.go:195-275): only global
+        maintenance DAGs set it; obproxy maintenance has its own row and tenant maintenance none."""
+        return any(dag.maintenance_type == MAINTENANCE_GLOBAL and dag.holds_maintenance for dag in self.dags)
+
     def create_dag(self, spec, wall, executor, parallel_agents):
-        """Create a DAG from a scenario spec (READY/RUN, nodes PENDING/RUN, spec §4.5)."""
+        """Create a DAG from a scenario spec (READY/RUN, nodes PENDING/RUN, spec §4.5).
+
+        ``parallel_agents``: the sub-task agents of parallel nodes; a node spec may narrow them (``agents``).
+        """
         maintenance = spec.get('maintenance', 'global')
         if isinstance(maintenance, str):
             maintenance = MAINTENANCE_TYPES[maintenance]
-        dag = Dag(self, self.next_id('dag'), spec['name'], wall, maintenance, spec.get('maintenance_key', ''))
+        dag_type = DAG_TYPE_OBPROXY if spec.get('scope') == 'obproxy' or spec.get('dag_type') == 'obproxy' else DAG_TYPE_OB
+        dag = Dag(self, self.next_id('dag'), spec['name'], wall, maintenance, spec.get('maintenance_key', ''), dag_type)
         for node_spec in spec['nodes']:
             node = Node(self.next_id('node'), node_spec, wall)
-            agents = parallel_agents if node.parallel else [executor]
+            node.dag = dag
+            if node.parallel:
+                agents = node_spec.get('agents') or parallel_agents
+            else:
+                agents = (node_spec.get('agents') or [executor])[:1]
             for agent in agents:
-                node.sub_tasks.append(SubTask(self.next_id('task'), node.name, agent, wall))
+                task = SubTask(self.next_id('task'), node.name, agent, wall)
+                task.dag = dag
+                node.sub_tasks.append(task)
             task_data = node_spec.get('task_additional_data')
             if task_data:
                 for task in node.sub_tasks:
@@ -309,7 +401,11 @@ class Store(object):
 
 
 class Engine(object):
-    """Advances DAGs with (monotonic) time. ``clock.wall(t)`` maps to wall seconds, ``emit`` logs events."""
+    """Advances DAGs with (monotonic) time. ``clock.wall(t)`` maps to wall seconds, ``emit`` logs events.
+
+    ``node_hook(event, dag, node)`` (optional) hears ``'begin'`` / ``'end'`` of every node run; the cluster uses
+    it to take observers down while an ``observer_down`` node runs.
+    """
 
     def __init__(self, clock, emit, step_seconds, profile_getter):
         self.clock = clock
@@ -318,6 +414,7 @@ class Engine(object):
         self.profile_getter = profile_getter
         self.stores = []
         self.pickup_seconds = None
+        self.node_hook = None
 
     @property
     def pickup_delay(self):
@@ -352,6 +449,10 @@ class Engine(object):
             dag.next_at = None
             self._step(dag, t)
 
+    def _hook(self, event, dag, node):
+        if self.node_hook is not None and node.observer_down:
+            self.node_hook(event, dag, node)
+
     def _log(self, dag, task, content, wall):
         task.logs.append(LogRow(dag.store.next_id('log'), task.id, task.execute_times, content, wall))
 
@@ -367,7 +468,8 @@ class Engine(object):
             if dag.operator == ROLLBACK:
                 self._begin_rollback(dag, t)
                 return
-            # resume at the first node that is not done (a PASSed node counts as done)
+            # resume at the first node that is not done: a PASSed node, or (RETRY after a failed rollback) the nodes
+            # rolled back already, are SUCCEED and the scheduler walks past them (dag_handler.go:24-70)
             while dag.stage <= dag.max_stage and dag.current_node().state == SUCCEED:
                 if dag.stage == dag.max_stage:
                     self._succeed(dag, t)
@@ -396,10 +498,12 @@ class Engine(object):
         dag.phase = 'node'
         dag.next_at = t + self.node_duration(dag, node)
         self.emit(t, 'node', dag, '%d/%d %s' % (dag.stage, dag.max_stage, node.name))
+        self._hook('begin', dag, node)
 
     def _complete_node(self, dag, t):
         wall = self.clock.wall(t)
         node = dag.current_node()
+        self._hook('end', dag, node)
         if node.failures < node.fail_times:
             node.failures += 1
             self._fail_node(dag, node, t, wall)
@@ -414,13 +518,13 @@ class Engine(object):
             return
         dag.stage += 1
         if dag.current_node().state == SUCCEED:
-            # a node PASSed earlier; skip it
+            # a node PASSed (or rolled back) earlier; skip it
             dag.phase = 'pickup'
             dag.next_at = t
             return
         self._begin_node(dag, t)
 
-    def _fail_node(self, dag, node, t, wall, rollback=False):
+    def _fail_node(self, dag, node, t, wall):
         profile = self.profile_getter(dag)
         failing = node.sub_tasks
         if len(node.sub_tasks) > 1:
@@ -457,6 +561,8 @@ class Engine(object):
         node.state = RUNNING
         node.start = wall
         for task in node.sub_tasks:
+            if task.operator == RUN and task.state == PENDING:
+                continue        # never executed, nothing to roll back (rollbackHandler, task_handler.go:103-110)
             task.state = RUNNING
             task.operator = ROLLBACK
             task.start = wall
@@ -472,11 +578,12 @@ class Engine(object):
         node = dag.current_node()
         if node.rollback_failures < node.rollback_fail_times:
             node.rollback_failures += 1
-            self._fail_node(dag, node, t, wall, rollback=True)
+            self._fail_node(dag, node, t, wall)
             return
         for task in node.sub_tasks:
-            task.state = SUCCEED
-            task.end = wall
+            if task.state == RUNNING:
+                task.state = SUCCEED
+                task.end = wall
         node.state = SUCCEED
         node.end = wall
         if dag.stage <= 1:
@@ -488,12 +595,14 @@ class Engine(object):
     def _finish_cancel(self, dag, t):
         wall = self.clock.wall(t)
         node = dag.current_node()
+        self._hook('end', dag, node)
         for task in node.sub_tasks:
             if task.state in (RUNNING, READY):
+                # SetSubTaskFailed(subTask, "sub task cancelled"): the state only, the operator stays
+                # (scheduler/task_handler.go:296-298, service/task/sub_task.go:232-262)
                 task.state = FAILED
-                task.operator = CANCEL
                 task.end = wall
-                self._log(dag, task, 'task canceled', wall)
+                self._log(dag, task, 'sub task cancelled', wall)
         node.state = FAILED
         node.end = wall
         dag.state = FAILED
@@ -503,7 +612,8 @@ class Engine(object):
         self.emit(t, 'finished', dag, '%s/%s' % (dag.state, dag.operator))
 
     # ----------------------------------------------------------------------------------------------
-    # operators (spec §4.8)
+    # operators (spec §4.8, §11.1; service/task/dag.go:283-532, node.go:116-166). Every precondition is
+    # checked in the agent's order: the state first, then the per-node permission.
 
     def operate_dag(self, dag, operator, t):
         if operator == RETRY:
@@ -518,85 +628,105 @@ class Engine(object):
             raise OperationError('Task.Dag.Operator.NotSupport', operator)
         self.emit(t, 'operator', dag, operator)
 
+    def _ready(self, dag, operator, t):
+        """``updateDagOperator``: READY, the operator, both times ZERO_TIME, then the scheduler picks it up."""
+        dag.state = READY
+        dag.operator = operator
+        dag.start = dag.end = ZERO_TIME
+        dag.phase = 'pickup'
+        dag.next_at = t + self.pickup_delay
+
     def _retry(self, dag, t):
+        """getNodeCanRetry + txForRetryAndReadyDag: only the node at ``stage`` is checked and reset. The DAG
+        always runs forward again, also after a failed rollback (dag.go:471-476)."""
         if dag.state != FAILED:
             raise OperationError('Task.Dag.Operator.RetryNotFailedDag')
         node = dag.current_node()
         if not node.can_retry:
-            raise OperationError('Task.Dag.Operator.RetryNotAllowed', dag.name)
-        if dag.operator == ROLLBACK:
-            # a DAG that failed while rolling back retries its rollback (uncertain; the tolerant reading)
-            self._reset_for_rollback(dag, [node])
-        else:
-            dag.operator = RUN
-            node.state = PENDING
-            node.operator = RETRY
-            node.start = node.end = ZERO_TIME
-            # only the sub-tasks that did not succeed run again
-            for task in node.sub_tasks:
-                if task.state != SUCCEED:
-                    task.state = PENDING
-                    task.operator = RETRY
-                    task.start = task.end = ZERO_TIME
-        dag.state = READY
-        dag.start = dag.end = ZERO_TIME
-        dag.is_finished = False
-        dag.phase = 'pickup'
-        dag.next_at = t + self.pickup_delay
-
-    def _reset_for_rollback(self, dag, nodes):
-        dag.operator = ROLLBACK
-        for node in nodes:
-            node.state = PENDING
-            node.operator = ROLLBACK
-            node.start = node.end = ZERO_TIME
-            for task in node.sub_tasks:
+            raise OperationError('Task.Dag.Operator.RetryNotAllowed', node.name)
+        node.state = PENDING
+        node.operator = RETRY
+        node.start = node.end = ZERO_TIME
+        # only the sub-tasks that did not succeed run again
+        for task in node.sub_tasks:
+            if task.state != SUCCEED:
                 task.state = PENDING
-                task.operator = ROLLBACK
+                task.operator = RETRY
                 task.start = task.end = ZERO_TIME
+        dag.is_finished = False
+        self._ready(dag, RUN, t)
 
     def _rollback(self, dag, t):
+        """getNodesCanRollback: walk from the first node; stop before a PENDING node that is not rolling back,
+        refuse at the first node that cannot roll back, stop after the failed one."""
         if dag.state != FAILED:
             raise OperationError('Task.Dag.Operator.RollbackNotFailedDag')
-        nodes = dag.nodes[:dag.stage]
-        if not all(node.can_rollback for node in nodes):
-            raise OperationError('Task.Dag.Operator.RollbackNotAllowed', dag.name)
-        self._reset_for_rollback(dag, [node for node in nodes if node.state != PENDING or node is dag.current_node()])
-        dag.state = READY
-        dag.start = dag.end = ZERO_TIME
+        last = 0
+        for index, node in enumerate(dag.nodes):
+            last = index            # Go keeps the index of the last node looked at
+            if node.operator != ROLLBACK and node.state == PENDING:
+                break
+            if not node.can_rollback:
+                raise OperationError('Task.Dag.Operator.RollbackNotAllowed', node.name)
+            if node.state == FAILED:
+                last = index + 1
+                break
+        if last == 0:
+            raise OperationError('Common.Unexpected', 'failed to set dag rollback: no node failed')
+        for node in dag.nodes[:last]:
+            if node.finished:
+                # updateNodeOperator(ROLLBACK); the sub-tasks keep their rows until the rollback reaches them
+                node.state = PENDING
+                node.operator = ROLLBACK
+                node.start = node.end = ZERO_TIME
         dag.is_finished = False
-        dag.phase = 'pickup'
-        dag.next_at = t + self.pickup_delay
+        self._ready(dag, ROLLBACK, t)
 
     def _cancel(self, dag, t):
-        if dag.is_finished or dag.state in (FAILED, SUCCEED):
+        """getNodeCanCancel: refuse a FAILED/SUCCEED DAG, then every node from the first to the first unfinished
+        one must allow cancel. A READY DAG and one already being canceled can be canceled (again)."""
+        if dag.state in (FAILED, SUCCEED):
             raise OperationError('Task.Dag.Operator.CancelFinishedDag')
+        current = None
+        for node in dag.nodes:
+            current = node
+            if not node.can_cancel:
+                raise OperationError('Task.Dag.Operator.CancelNotAllowed', node.name)
+            if not node.finished:
+                break
+        if current is None:
+            raise OperationError('Common.Unexpected', 'failed to cancel dag: no node found')
+        # Uncertain: the agent marks the node found by the walk; during a rollback that is node 1 while the
+        # scheduler works on the node at ``stage``. The simulator cancels the node at ``stage``.
         node = dag.current_node()
-        if not node.can_cancel or dag.operator == CANCEL:
-            raise OperationError('Task.Dag.Operator.CancelNotAllowed', dag.name)
-        dag.state = READY
-        dag.operator = CANCEL
         node.state = PENDING
         node.operator = CANCEL
         node.start = node.end = ZERO_TIME
-        dag.phase = 'pickup'
-        dag.next_at = t + self.pickup_delay
+        self._ready(dag, CANCEL, t)
 
     def _pass(self, dag, t):
+        """getNodesCanPass + txForPassDag: every node that has not succeeded must allow pass; the nodes from the
+        failed one on become SUCCEED/PASS, with their unsucceeded sub-tasks; the DAG is done at once."""
         if dag.state != FAILED:
             raise OperationError('Task.Dag.Operator.PassNotFailedDag')
-        remaining = dag.nodes[dag.stage - 1:]
-        if not all(node.can_pass for node in remaining):
-            raise OperationError('Task.Dag.Operator.PassNotAllowed', dag.name)
+        first = len(dag.nodes)
+        for index, node in enumerate(dag.nodes):
+            if node.state == SUCCEED:
+                continue
+            if node.state == FAILED:
+                first = index
+            if not node.can_pass:
+                raise OperationError('Task.Dag.Operator.PassNotAllowed', node.name)
         wall = self.clock.wall(t)
-        for node in dag.nodes:
-            if node.state != SUCCEED:
-                node.state = SUCCEED
-                node.operator = PASS
-                for task in node.sub_tasks:
-                    if task.state != SUCCEED:
-                        task.state = SUCCEED
-                        task.operator = PASS
+        for node in dag.nodes[first:]:
+            node.state = SUCCEED
+            node.operator = PASS
+            node.end = wall
+            for task in node.sub_tasks:
+                if task.state != SUCCEED:
+                    task.state = SUCCEED
+                    task.operator = PASS
+                    task.end = wall
         dag.state = SUCCEED
         dag.operator = PASS
         dag.end = wall
@@ -606,24 +736,24 @@ class Engine(object):
         self.emit(t, 'finished', dag, '%s/%s' % (dag.state, dag.operator))
 
     def pass_node(self, dag, node, t):
-        """POST /node/{id} PASS (4.3.1+): node SUCCEED/PASS, DAG READY/RUN so it resumes."""
+        """POST /node/{id} PASS (4.3.1+, service/task/node.go:116-166): node SUCCEED/PASS, DAG READY/RUN."""
         if dag.state != FAILED:
             raise OperationError('Task.Node.Operator.PassNotFailedDag')
         if node.state != FAILED:
-            raise OperationError('Task.Node.Operator.PassNotFailedNode')
+            raise OperationError('Task.Node.Operator.PassNotFailedNode', node.name)
         if not node.can_pass:
             raise OperationError('Task.Node.Operator.PassNotAllowed', node.name)
+        wall = self.clock.wall(t)
         node.state = SUCCEED
         node.operator = PASS
+        node.end = wall
         for task in node.sub_tasks:
             if task.state != SUCCEED:
                 task.state = SUCCEED
                 task.operator = PASS
-        dag.state = READY
-        dag.operator = RUN
+                task.end = wall
         dag.is_finished = False
-        dag.phase = 'pickup'
-        dag.next_at = t + self.pickup_delay
+        self._ready(dag, RUN, t)
         self.emit(t, 'operator', dag, 'PASS node %s' % node.name)
 
 
@@ -660,7 +790,7 @@ class Renderer(object):
         if task.state not in (PENDING, READY):
             logs = [row.content for row in task.logs]
         return {
-            'id': store.generic_id(task.id),
+            'id': task.dag.item_generic_id(task),
             'task_id': task.id,
             'name': task.name,
             'state': task.state,
@@ -681,7 +811,7 @@ class Renderer(object):
                 data = dict(data or {})
                 data.update(node.additional_data)
         return {
-            'id': store.generic_id(node.id),
+            'id': node.dag.item_generic_id(node),
             'node_id': node.id,
             'name': node.name,
             'state': node.state,
@@ -695,7 +825,7 @@ class Renderer(object):
     def dag(self, dag, show_details=True):
         store = dag.store
         out = {
-            'id': store.generic_id(dag.id),
+            'id': dag.generic_id(),
             'dag_id': dag.id,
             'name': dag.name,
             'stage': dag.stage,

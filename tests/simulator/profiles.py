@@ -36,21 +36,26 @@ ERRORS = {
     'Task.NotFound': (404, None, 'Task not found: %s'),
     'Task.GenericID.Invalid': (400, None, 'Invalid ID: %s'),
     'Task.Dag.Operator.NotSupport': (400, None, 'Operator %s is not supported'),
-    'Task.Dag.Operator.RollbackNotFailedDag': (400, None, 'Failed to rollback DAG: DAG is not failed'),
+    # operator refusals: en.json:300-321 (the NotAllowed ones name the node that refuses)
+    'Task.Dag.Operator.RollbackNotFailedDag': (400, None, 'Failed to set DAG rollback: DAG state is not failed'),
     'Task.Dag.Operator.RetryNotFailedDag': (400, None, 'Failed to set DAG retry: DAG state is not failed'),
     'Task.Dag.Operator.PassNotFailedDag': (400, None, 'Failed to pass DAG: DAG is not failed'),
     'Task.Dag.Operator.CancelFinishedDag': (400, None, 'Failed to cancel DAG: DAG is finished'),
-    'Task.Dag.Operator.RollbackNotAllowed': (400, None, 'Failed to rollback DAG: DAG %s is not allowed to rollback'),
-    'Task.Dag.Operator.RetryNotAllowed': (400, None, 'Failed to retry DAG: DAG %s is not allowed to retry'),
-    'Task.Dag.Operator.CancelNotAllowed': (400, None, 'Failed to cancel DAG: DAG %s is not allowed to cancel'),
-    'Task.Dag.Operator.PassNotAllowed': (400, None, 'Failed to pass DAG: DAG %s is not allowed to pass'),
+    'Task.Dag.Operator.RollbackNotAllowed': (400, None, 'Failed to set DAG rollback: node %s cannot rollback'),
+    'Task.Dag.Operator.RetryNotAllowed': (400, None, 'Failed to set DAG retry: node %s cannot retry'),
+    'Task.Dag.Operator.CancelNotAllowed': (400, None, 'Failed to cancel DAG: node %s cannot cancel'),
+    'Task.Dag.Operator.PassNotAllowed': (400, None, 'Failed to pass DAG: node %s cannot pass'),
     'Task.Node.Operator.NotSupport': (400, None, 'Operator %s is not supported'),
-    'Task.Node.Operator.PassNotFailedDag': (400, None, 'Failed to pass node: DAG is not failed'),
-    'Task.Node.Operator.PassNotFailedNode': (400, None, 'Failed to pass node: node is not failed'),
-    'Task.Node.Operator.PassNotAllowed': (400, None, 'Failed to pass node: node %s is not allowed to pass'),
+    'Task.Node.Operator.PassNotFailedDag': (400, None, 'Failed to pass node: assigned DAG is not failed'),
+    'Task.Node.Operator.PassNotFailedNode': (400, None, 'Failed to pass node: node %s is not failed'),
+    'Task.Node.Operator.PassNotAllowed': (400, None, 'Failed to pass node: node %s cannot pass'),
+    'Agent.Identify.NotSupportOperation': (400, None, "'%s' is '%s', instead of '%s', does not support this operation"),
     'Agent.Identify.Unknown': (500, None, 'Agent identify is unknown: %s'),
     'Agent.NoMaster': (500, None, 'Master agent is not found'),
+    # no usable OB connection (repository/db/oceanbase/instance.go:32-43,111-141; en.json:25-28,161-162)
     'Agent.OceanBase.NotHold': (500, None, 'Agent is not holding OceanBase'),
+    'Agent.OceanBase.Useless': (500, None, 'The current database is useless'),
+    'OB.Server.Process.NotExist': (500, None, 'Observer process does not exist'),
     'Common.Unexpected': (500, None, 'Unexpected error: %s'),
     'Common.NotFound': (404, None, 'Element not found: %s'),
     'Common.BindJsonFailed': (400, None, 'Bind JSON failed: %s'),
@@ -132,6 +137,8 @@ class Profile(object):
         self.dags_show_details = v >= (4, 3, 2, 0)
         self.maintenance_fields = v >= (4, 3, 1, 0)
         self.node_pass = v >= (4, 3, 1, 0)
+        self.obproxy_ids = v >= (4, 2, 6, 0)     # id prefixes 4/5 and VerifyTaskRoutes came with obproxy (43dd332)
+        self.ob_info_shared_storage = v >= (4, 4, 2, 0)   # ClusterConfig.is_shared_storage, d189d63 (2026-03-25)
         self.cluster_only_quirk_500 = v >= (4, 3, 1, 0)
         self.error_log_with_code = v >= (4, 3, 1, 0)
         self.uri_before_password = v >= (4, 2, 4, 0)

@@ -8,17 +8,26 @@
 A scenario is a dict::
 
     {"name": "...",
-     "dags": [{"template": "scale_out",          # or "name" + "nodes" written out
-               "scope": "cluster" | "local",      # cluster DAGs live in OB, local ones in one agent
-               "agent": 0,                        # owner (local) / executing agent (cluster)
+     "zones": ["zone1", "zone1", "zone2"] | {"zone1": [0, 1], "zone2": [2]},   # agent zones (default zone<i+1>)
+     "cluster": {"cluster_name": "obcluster", "cluster_id": 1, "build_version": "...", "rootserver": 0},
+     "dags": [{"template": "scale_out",          # a key of templates.TEMPLATES, or "name" + "nodes" written out
+               "options": {"new_zone": true},     # keyword options of the template builder
+               "scope": "cluster" | "local" | "obproxy",   # OB / the agent's sqlite / the agent's obproxy DAGs
+               "agent": 0,                        # owner (local, obproxy) / executing agent (cluster)
                "start_after": 0.0,                # seconds after the scenario starts
                "step_seconds": null,              # per-DAG override of --step-seconds
-               "maintenance": "global" | "tenant" | "none", "maintenance_key": "",
+               "maintenance": "global" | "tenant" | "obproxy" | "none", "maintenance_key": "",
                "fail_at": "Prev check for scale_out", "fail_times": 1,     # shorthand for a node's plan
+               "rollback_fail_at": 4, "rollback_fail_times": 1,
+               "can_cancel": true,                # DAG-level: overrides every node's permission (not faithful!)
                "nodes": [{"name": "...", "parallel": false, "steps": 1, "logs": [...],
                           "fail_times": 0, "error": "...", "error_code": "Common.Unexpected",
                           "rollback_fail_times": 0, "fail_agent": null,
-                          "can_retry": true, "can_rollback": true, "can_cancel": true, "can_pass": true,
+                          "can_retry": false, "can_rollback": false, "can_cancel": false, "can_pass": false,
+                          "can": "C Co P R Rb",  # shorthand: letters, "all" or "none"
+                          "zone": null,           # parallel node: only that zone's agents
+                          "observer_down": false,  # the executing agents' observers are down while it runs
+                          "failure_exit_maintenance": false,
                           "task_additional_data": null}]}],
      "faults": [{"at": 1.5, "agent": 1, "kind": "down", "seconds": 2.0},
                 {"at": 3, "agent": 0, "kind": "restart", "rotate_key": true},
@@ -27,11 +36,17 @@ A scenario is a dict::
                 {"at": 0, "agent": 2, "kind": "malformed", "malformed": "html", "count": 1},
                 {"at": 0, "agent": 2, "kind": "clock_skew", "seconds": 30},
                 {"at": 0, "agent": 2, "kind": "identity", "identity": "SCALING OUT"},
-                {"at": 0, "agent": 2, "kind": "profile", "profile": "4.5.0"}],
+                {"at": 0, "agent": 2, "kind": "profile", "profile": "4.5.0"},
+                {"at_steps": 2, "agent": 0, "kind": "observer_down", "seconds_steps": 3, "state": 0},
+                {"at": 9, "agent": 0, "kind": "observer_up"}],
      "identities": {"2": "SCALING OUT"}}                 # identities at scenario start
 
 ``at`` / ``start_after`` / ``seconds`` may also be given in steps (``at_steps`` / ``start_after_steps`` /
 ``seconds_steps``); an ``agent`` index beyond the cluster size wraps around.
+
+Operator permissions (spec §11.1): a node allows nothing unless its template (``templates.py``, derived from the
+agent's task constructors) or the scenario opts in. So CANCEL or PASS of a "Cluster scale out" is refused, as on
+a real agent; ``cancellable`` and ``passable_fail`` use "Cluster scale in", whose tasks allow both.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -43,88 +58,43 @@ import os
 
 from collections.abc import Mapping
 
-SCALE_OUT_NODES = [
-    'Integrate server config',
-    'Create local scale out dag',
-    'Wait scale out ready',
-    'Wait remote deploy finish',
-    'Wait remote start finish',
-    'Prev check for scale_out',
-    'Add server for scale_out',
-    'Add agent for scale_out',
-    'Check cluster scale_out whether finished',
-]
+from tests.simulator import templates as _templates
 
-STOP_OB_NODES = [
-    ('Inform all agents to prepare to stop observer', True),
-    ('Make sure all agents are ready', False),
-    ('Advance agents to execute the task', False),
-    ('Wait for all agents to execute tasks successfully', True),
-    ('Execute stop sql', False),
-    ('Inform all agents to end the task', False),
-]
+SCALE_OUT_NODES = [node['name'] for node in _templates.cluster_scale_out()['nodes']]
+STOP_OB_NODES = [(node['name'], node['parallel']) for node in _templates.stop_ob()['nodes']]
+START_OBSERVER_NODES = [node['name'] for node in _templates.start_observer()['nodes']]
+UPGRADE_PREFIX = [node['name'] for node in _templates.ob_upgrade([])['nodes'][:9]]
+SCALE_IN_NODES = [node['name'] for node in _templates.cluster_scale_in()['nodes']]
+UPGRADE_OBPROXY_NODES = [node['name'] for node in _templates.upgrade_obproxy()['nodes']]
 
-START_OBSERVER_NODES = ['Start preparations', 'Check ob process and config', 'Start observer',
-                        'Execute start observer sql', 'Wait for task to end']
-
-UPGRADE_PREFIX = ['Check the python environment', 'Create upgrade dir', 'Download all required packages',
-                  'Check all required packages', 'Unpack all required packages', 'Backup for upgrade',
-                  'Install new obshell', 'Restart obshell', 'Upgrade post table maintain']
+_LETTERS = {'C': 'can_cancel', 'Co': 'can_continue', 'P': 'can_pass', 'R': 'can_retry', 'Rb': 'can_rollback'}
 
 
-def _scale_out_template():
-    nodes = [{'name': name} for name in SCALE_OUT_NODES]
-    nodes[0]['logs'] = ['integrate server config success']
-    nodes[1]['logs'] = ['create local scale out dag success']
-    nodes[5]['logs'] = ['check server 127.0.0.1:2882']
-    nodes[5]['error'] = 'Unexpected error: server 127.0.0.1:2882 already exists in the cluster'
-    return {'name': 'Cluster scale out', 'scope': 'cluster', 'maintenance': 'global', 'nodes': nodes}
-
-
-def _stop_ob_template():
-    nodes = [{'name': name, 'parallel': parallel} for name, parallel in STOP_OB_NODES]
-    nodes[3]['error'] = 'Unexpected error: agent {agent} stop observer failed: observer is still alive'
-    return {'name': 'Stop OB', 'scope': 'cluster', 'maintenance': 'none', 'nodes': nodes}
-
-
-def _start_observer_template():
-    nodes = [{'name': name} for name in START_OBSERVER_NODES]
-    nodes[2]['logs'] = ['start observer']
-    return {'name': 'Start observer', 'scope': 'local', 'maintenance': 'global', 'nodes': nodes}
-
-
-def _upgrade_template(zones, version='4.3.5.0-100000202024123117'):
-    nodes = [{'name': name, 'parallel': True} for name in UPGRADE_PREFIX]
-    nodes += [{'name': 'Backup parameters'}, {'name': 'Execute upgrade checker script'},
-              {'name': 'Execute upgrade pre script'}]
-    for zone in zones:
-        nodes += [{'name': 'Execute upgrade health checker script'}, {'name': 'Stop %s' % zone},
-                  {'name': 'Reinstall and restart observer'}, {'name': 'Execute upgrade zone health checker script'},
-                  {'name': 'Start %s' % zone}]
-    nodes += [{'name': 'Execute upgrade post script'}, {'name': 'Restore parameters'},
-              {'name': 'Remove upgrade check task dir', 'parallel': True}]
-    return {'name': 'OB rolling upgrade %s' % version, 'scope': 'cluster', 'maintenance': 'global', 'nodes': nodes}
-
-
-def _create_tenant_template(tenant='t1'):
-    nodes = [{'name': 'Create tenant'}, {'name': 'Modify tenant whitelist'}]
-    return {'name': 'Create tenant %s' % tenant, 'scope': 'cluster', 'maintenance': 'tenant',
-            'maintenance_key': tenant, 'nodes': nodes}
-
-
-def template(name, zones=('zone1', 'zone2', 'zone3')):
-    """A DAG spec by template name."""
+def template(name, zones=('zone1', 'zone2', 'zone3'), **options):
+    """A DAG spec by template key (templates.TEMPLATES), with the simulator's log lines and error texts."""
+    spec = _templates.build(name, zones, **options)
+    nodes = dict((node['name'], node) for node in reversed(spec['nodes']))
     if name == 'scale_out':
-        return _scale_out_template()
-    if name == 'stop':
-        return _stop_ob_template()
-    if name == 'start_observer':
-        return _start_observer_template()
-    if name == 'upgrade':
-        return _upgrade_template(list(zones))
-    if name == 'create_tenant':
-        return _create_tenant_template()
-    raise ValueError('unknown DAG template %r' % (name,))
+        nodes['Integrate server config']['logs'] = ['integrate server config success']
+        nodes['Create local scale out dag']['logs'] = ['create local scale out dag success']
+        nodes['Prev check for scale_out']['logs'] = ['check server 127.0.0.1:2882']
+        nodes['Prev check for scale_out']['error'] = 'Unexpected error: server 127.0.0.1:2882 already exists in the cluster'
+    elif name == 'stop':
+        nodes['Wait for all agents to execute tasks successfully']['error'] = \
+            'Unexpected error: agent {agent} stop observer failed: observer is still alive'
+    elif name in ('start_observer', 'start_local_observer'):
+        nodes['Start observer']['logs'] = ['start observer']
+    elif name == 'scale_in':
+        nodes['Wait delete observer success']['error'] = 'Unexpected error: wait delete observer 127.0.0.1:2882 timeout'
+    return spec
+
+
+def _hold(spec, hold_at, step):
+    """Make node ``hold_at`` (1-based) last practically forever: a DAG mid-flight at a known stage."""
+    for index, node in enumerate(spec['nodes']):
+        node['steps'] = 100000 if index == hold_at - 1 else 1
+    spec['step_seconds'] = step
+    return spec
 
 
 _BUILTINS = {
@@ -132,16 +102,18 @@ _BUILTINS = {
     'scale_out': {
         'name': 'scale_out',
         'description': 'the 9-node "Cluster scale out" cluster DAG (global maintenance), one node per step, '
-                       'picked up after min(50 ms, step/10), SUCCEED after 9 steps',
+                       'picked up after min(50 ms, step/10), SUCCEED after 9 steps; its tasks allow continue, '
+                       'retry and rollback only (CANCEL and PASS are refused, spec §11.1)',
         'dags': [{'template': 'scale_out'}]},
     'scale_out_fail': {
         'name': 'scale_out_fail',
         'description': '"Cluster scale out" failing at node 6 "Prev check for scale_out" after 6 steps (once; '
-                       'a RETRY then succeeds); stays unfinished as a FAILED maintenance DAG',
+                       'a RETRY then succeeds); stays unfinished as a FAILED maintenance DAG; PASS refused',
         'dags': [{'template': 'scale_out', 'fail_at': 'Prev check for scale_out', 'fail_times': 1}]},
     'scale_out_rollback_fail': {
         'name': 'scale_out_rollback_fail',
-        'description': 'like scale_out_fail, and the ROLLBACK of node 4 fails once',
+        'description': 'like scale_out_fail, and the ROLLBACK of node 4 fails once (a RETRY then runs the DAG '
+                       'forward again, a second ROLLBACK finishes the rollback)',
         'dags': [{'template': 'scale_out', 'fail_at': 'Prev check for scale_out', 'fail_times': 1,
                   'rollback_fail_at': 'Wait remote deploy finish', 'rollback_fail_times': 1}]},
     'scale_out_later': {
@@ -150,27 +122,30 @@ _BUILTINS = {
         'dags': [{'template': 'scale_out', 'start_after_steps': 3}]},
     'stop_fail': {
         'name': 'stop_fail',
-        'description': '"Stop OB" (not maintenance, 6 nodes) failing at node 4 "Wait for all agents to execute '
-                       'tasks successfully" on the last agent after 4 steps; it is then finished and leaves the '
-                       'unfinished lists (spec §4.7)',
+        'description': '"Stop OB" (a LOCAL DAG of agent 0, not maintenance, 6 nodes) failing at node 4 "Wait for all '
+                       'agents to execute tasks successfully" on the last agent after 4 steps; it is then finished '
+                       'and leaves the unfinished lists (spec §4.7); its tasks allow cancel only (+continue)',
         'dags': [{'template': 'stop', 'fail_at': 'Wait for all agents to execute tasks successfully',
                   'fail_times': 1}]},
     'upgrade': {
         'name': 'upgrade',
-        'description': '"OB rolling upgrade 4.3.5.0-…" cluster DAG: 9 parallel agent-prefix nodes (one sub-task per '
-                       'agent), per-zone Stop/Start nodes, 1 parallel cleanup node; one node per step',
+        'description': '"OB rolling upgrade 4.3.5.0-…" cluster DAG: 10 parallel agent-prefix nodes (one sub-task per '
+                       'agent), per-zone Stop/Reinstall/Start nodes (the zone\'s observers are down while "Reinstall '
+                       'and restart observer" runs), 1 parallel cleanup node; one node per step',
         'dags': [{'template': 'upgrade'}]},
     'upgrade_restart': {
         'name': 'upgrade_restart',
         'description': 'the upgrade DAG, and every agent restarts with a new RSA key (down for half a step, '
-                       'staggered) while node 8 "Restart obshell" runs',
+                       'staggered) while node 8 "Restart obshell" runs; the observers of each zone are down while '
+                       'its "Reinstall and restart observer" node runs',
         'dags': [{'template': 'upgrade'}],
         'faults': [{'at_steps': 7.1, 'agent': 0, 'kind': 'restart', 'rotate_key': True, 'seconds_steps': 0.5},
                    {'at_steps': 7.3, 'agent': 1, 'kind': 'restart', 'rotate_key': True, 'seconds_steps': 0.5},
                    {'at_steps': 7.5, 'agent': 2, 'kind': 'restart', 'rotate_key': True, 'seconds_steps': 0.5}]},
     'agent_local': {
         'name': 'agent_local',
-        'description': 'a local "Start observer" DAG (5 nodes, global maintenance) on agent 1 (agent 0 if alone)',
+        'description': 'a local "Start observer" DAG (5 nodes, global maintenance) on agent 1 (agent 0 if alone); '
+                       'that agent reports underMaintenance until it succeeds',
         'dags': [{'template': 'start_observer', 'scope': 'local', 'agent': 1}]},
     'busy': {
         'name': 'busy',
@@ -178,6 +153,42 @@ _BUILTINS = {
                        '"Create tenant t1" (tenant maintenance, 2 nodes) after 1 step',
         'dags': [{'template': 'scale_out'}, {'template': 'start_observer', 'scope': 'local', 'agent': 1},
                  {'template': 'create_tenant', 'start_after_steps': 1}]},
+    'cancellable': {
+        'name': 'cancellable',
+        'description': '"Cluster scale in" (cluster DAG, global maintenance, 5 nodes whose tasks all allow cancel), '
+                       'held on node 2 "Set agent to \'SCALING IN\'" practically forever: CANCEL is accepted',
+        'dags': [_hold(template('scale_in'), 2, None)]},
+    'passable_fail': {
+        'name': 'passable_fail',
+        'description': '"Cluster scale in" failing at node 3 "Wait delete observer success" after 3 steps (once); '
+                       'every remaining node allows PASS (and RETRY, ROLLBACK; node 4 "Delete agent" cannot roll '
+                       'back, which only matters once it ran)',
+        'dags': [{'template': 'scale_in', 'fail_at': 'Wait delete observer success', 'fail_times': 1}]},
+    'obproxy': {
+        'name': 'obproxy',
+        'description': '"Upgrade obproxy" (10 nodes, obproxy maintenance type 4) on agent 0: an obproxy DAG with id '
+                       'prefix 4 (5 on IPv6), readable only with X-OCS-Agent-Header and the agent password',
+        'dags': [{'template': 'upgrade_obproxy', 'agent': 0}]},
+    'observer_restart': {
+        'name': 'observer_restart',
+        'description': 'scale_out while agent 0\'s observer is down from step 2 for 3 steps: on agent 0 '
+                       '/dag/ob/unfinish and /dag/maintain/ob fail, /dag/unfinish answers without the cluster DAG, '
+                       '/status shows obState 0; other agents answer normally',
+        'dags': [{'template': 'scale_out'}],
+        'faults': [{'at_steps': 2, 'agent': 0, 'kind': 'observer_down', 'seconds_steps': 3}]},
+    'local_fail_during_cluster': {
+        'name': 'local_fail_during_cluster',
+        'description': 'scale_out, and on agent 1 a local "Start local observer" DAG (the emergency start: not a '
+                       'maintenance DAG) failing at node 2 "Start observer" after 2 steps; being finished once failed, '
+                       'it leaves the unfinished lists at once',
+        'dags': [{'template': 'scale_out'},
+                 {'template': 'start_local_observer', 'scope': 'local', 'agent': 1, 'fail_at': 'Start observer'}]},
+    'three_zones': {
+        'name': 'three_zones',
+        'description': 'no DAGs; agents spread over zone1, zone2, zone3 round-robin (agent i in zone (i mod 3)+1, '
+                       'for up to 9 agents), for /api/v1/ob/info topology tests',
+        'zones': {'zone1': [0, 3, 6], 'zone2': [1, 4, 7], 'zone3': [2, 5, 8]},
+        'dags': []},
 }
 
 
@@ -200,18 +211,20 @@ class BuiltinScenarios(Mapping):
 builtin_scenarios = BuiltinScenarios()
 
 
+def held_dag(name='scale_out', hold_at=3, step=0.05, agent=0, **options):
+    """A scenario with one DAG of template ``name`` that runs quickly (``step`` s per node) up to node
+    ``hold_at`` and stays there, with the template's permissions (e.g. ``held_dag('scale_in')`` can be canceled,
+    ``held_dag('scale_out')`` cannot)."""
+    spec = _hold(template(name, **options), hold_at, step)
+    spec['agent'] = agent
+    return {'name': 'held %s' % name, 'dags': [spec]}
+
+
 def held_scale_out(hold_at=3, step=0.05):
-    """A 'Cluster scale out' scenario that runs quickly (``step`` s per node) up to node ``hold_at``, then stays
-    there: a DAG mid-flight at a known stage, for tests and benchmarks."""
-    return {
-        'name': 'held scale-out',
-        'dags': [{
-            'name': 'Cluster scale out', 'scope': 'cluster', 'agent': 0, 'maintenance': 'global',
-            'step_seconds': step,
-            'nodes': [{'name': name, 'steps': 100000 if index == hold_at - 1 else 1}
-                      for index, name in enumerate(SCALE_OUT_NODES)],
-        }],
-    }
+    """A 'Cluster scale out' held at node ``hold_at`` (see ``held_dag``); CANCEL and PASS are refused."""
+    scenario = held_dag('scale_out', hold_at, step)
+    scenario['name'] = 'held scale-out'
+    return scenario
 
 
 def load_scenario(source):
@@ -237,11 +250,24 @@ def load_scenario(source):
     raise ValueError('unknown scenario %r (built-ins: %s)' % (source, ', '.join(sorted(_BUILTINS))))
 
 
+def _apply_can(node):
+    """The ``can`` shorthand of a node: permission letters (C Co P R Rb), "all" or "none"."""
+    can = node.pop('can', None)
+    if can is None:
+        return
+    letters = set(_LETTERS) if can == 'all' else set() if can == 'none' else set(str(can).split())
+    unknown = letters - set(_LETTERS)
+    if unknown:
+        raise ValueError('unknown permission letters %s in node %r' % (sorted(unknown), node['name']))
+    for letter, key in _LETTERS.items():
+        node[key] = letter in letters
+
+
 def expand_dag(spec, zones):
-    """Resolve ``template`` and the ``fail_at`` shorthands into a full DAG spec."""
+    """Resolve ``template`` and the ``fail_at`` / ``can_*`` shorthands into a full DAG spec."""
     spec = copy.deepcopy(spec)
     if 'template' in spec:
-        base = template(spec.pop('template'), zones)
+        base = template(spec.pop('template'), zones, **(spec.pop('options', None) or {}))
         base.update(spec)
         if 'nodes' in spec:
             base['nodes'] = spec['nodes']
@@ -249,6 +275,10 @@ def expand_dag(spec, zones):
     if 'name' not in spec or not spec.get('nodes'):
         raise ValueError('a scenario DAG needs a name and nodes: %r' % (spec,))
     spec['nodes'] = [dict(node) if isinstance(node, dict) else {'name': str(node)} for node in spec['nodes']]
+    overrides = dict((key, bool(spec.pop(key))) for key in _templates.PERMISSION_KEYS if key in spec)
+    for node in spec['nodes']:
+        _apply_can(node)
+        node.update(overrides)
     for key, times_key, node_key in (('fail_at', 'fail_times', 'fail_times'),
                                      ('rollback_fail_at', 'rollback_fail_times', 'rollback_fail_times')):
         target = spec.pop(key, None)

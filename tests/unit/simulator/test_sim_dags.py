@@ -17,7 +17,7 @@ import pytest
 from tests.simulator import builtin_scenarios
 from tests.simulator.dags import parse_generic_id
 from tests.simulator.rawclient import RawClient
-from tests.simulator.scenarios import SCALE_OUT_NODES
+from tests.simulator.scenarios import SCALE_OUT_NODES, held_scale_out, template
 
 TASK = '/api/v1/task'
 
@@ -268,30 +268,140 @@ def test_rollback_failure_variant(sim_cluster):
 
 
 def test_cancel_running_dag(sim_cluster):
-    sim = sim_cluster(agents=1, scenario='scale_out', step_seconds=0.3, pickup_seconds=0.2)
-    gid = sim.find_dag('Cluster scale out')
+    sim = sim_cluster(agents=1, scenario={'dags': [dict(template('scale_in'), step_seconds=0.3)]}, pickup_seconds=0.2)
+    gid = sim.find_dag('Cluster scale in')
     wait_stage(sim, gid, lambda d: d['stage'] == 2)
     assert op(sim, gid, 'CANCEL').status == 200
     dag = get_dag(sim, gid)
     assert (dag['state'], dag['operator']) == ('READY', 'CANCEL')
+    assert dag['start_time'].startswith('1970-01-01T')
     assert (dag['nodes'][1]['state'], dag['nodes'][1]['operator']) == ('PENDING', 'CANCEL')
+    # canceling again while the cancel is pending is accepted (the walk finds the same node, dag.go:315-375)
+    assert op(sim, gid, 'cancel').status == 200
     assert sim.wait_for(gid) == ('FAILED', 'CANCEL')
     dag = get_dag(sim, gid)
     assert (dag['nodes'][1]['state'], dag['nodes'][1]['operator']) == ('FAILED', 'CANCEL')
+    task = dag['nodes'][1]['sub_tasks'][0]
+    # SetSubTaskFailed: the state and a log line, the sub-task's operator stays
+    assert (task['state'], task['operator'], task['task_logs'][-1]) == ('FAILED', 'RUN', 'sub task cancelled')
     # a canceled maintenance DAG keeps the lock: still unfinished
     assert len(raw(sim).get(TASK + '/dag/ob/unfinish').data['contents']) == 1
+    assert op(sim, gid, 'CANCEL').error['errCode'] == 'Task.Dag.Operator.CancelFinishedDag'
+
+
+def test_cancel_ready_dag(sim_cluster):
+    """A DAG not yet picked up can be canceled: the walk stops at node 1, which allows it."""
+    sim = sim_cluster(agents=1, scenario='cancellable', step_seconds=0.2, pickup_seconds=0.5)
+    gid = sim.find_dag('Cluster scale in')
+    assert sim.dag_state(gid) == ('READY', 'RUN')
+    assert op(sim, gid, 'CANCEL').status == 200
+    assert sim.wait_for(gid) == ('FAILED', 'CANCEL')
+    first = get_dag(sim, gid)['nodes'][0]
+    assert (first['state'], first['operator']) == ('FAILED', 'CANCEL')
+    assert first['sub_tasks'][0]['state'] == 'PENDING'      # never started, nothing to cancel
+
+
+def test_cancel_of_a_scale_out_is_refused(sim_cluster):
+    """Spec §11.1: no task of "Cluster scale out" opts into cancel; the first node already refuses."""
+    sim = sim_cluster(agents=1, scenario=held_scale_out(hold_at=3, step=0.02))
+    gid = sim.find_dag('Cluster scale out')
+    wait_stage(sim, gid, lambda d: d['stage'] == 3)
+    resp = op(sim, gid, 'CANCEL')
+    assert resp.status == 400
+    assert resp.error == {'errCode': 'Task.Dag.Operator.CancelNotAllowed',
+                          'message': 'Failed to cancel DAG: node Integrate server config cannot cancel'}
+    assert sim.dag_state(gid) == ('RUNNING', 'RUN')
+
+
+def test_cancel_refused_by_a_later_node(sim_cluster):
+    """Every node up to the current one must allow cancel, not only the current one."""
+    sim = sim_cluster(agents=1, step_seconds=0.02, scenario={'dags': [{'name': 'Mixed', 'nodes': [
+        {'name': 'a', 'can': 'C'}, {'name': 'b', 'can': 'none'}, {'name': 'c', 'can': 'C', 'steps': 100000}]}]})
+    gid = sim.find_dag('Mixed')
+    wait_stage(sim, gid, lambda d: d['stage'] == 3)
+    assert op(sim, gid, 'CANCEL').error['message'] == 'Failed to cancel DAG: node b cannot cancel'
 
 
 def test_pass_is_immediate(sim_cluster):
-    sim = sim_cluster(agents=1, scenario='scale_out_fail', step_seconds=0.02)
-    gid = sim.find_dag('Cluster scale out')
-    sim.wait_for(gid)
+    sim = sim_cluster(agents=1, scenario='passable_fail', step_seconds=0.02)
+    gid = sim.find_dag('Cluster scale in')
+    assert sim.wait_for(gid) == ('FAILED', 'RUN')
     assert op(sim, gid, 'Pass').status == 200
     dag = get_dag(sim, gid)
     assert (dag['state'], dag['operator']) == ('SUCCEED', 'PASS')
-    assert [node['state'] for node in dag['nodes']] == ['SUCCEED'] * 9
-    assert [node['operator'] for node in dag['nodes'][5:]] == ['PASS'] * 4
+    assert [node['state'] for node in dag['nodes']] == ['SUCCEED'] * 5
+    assert [node['operator'] for node in dag['nodes']] == ['RUN'] * 2 + ['PASS'] * 3
     assert raw(sim).get(TASK + '/dag/ob/unfinish').data == {'contents': []}
+
+
+def test_pass_of_a_scale_out_is_refused(sim_cluster):
+    sim = sim_cluster(agents=1, scenario='scale_out_fail', step_seconds=0.02)
+    gid = sim.find_dag('Cluster scale out')
+    sim.wait_for(gid)
+    resp = op(sim, gid, 'PASS')
+    assert resp.status == 400
+    assert resp.error == {'errCode': 'Task.Dag.Operator.PassNotAllowed',
+                          'message': 'Failed to pass DAG: node Prev check for scale_out cannot pass'}
+    node_id = get_dag(sim, gid)['nodes'][5]['id']
+    resp = raw(sim).post(TASK + '/node/' + node_id, {'operator': 'PASS'})
+    assert resp.status == 400
+    assert resp.error == {'errCode': 'Task.Node.Operator.PassNotAllowed',
+                          'message': 'Failed to pass node: node Prev check for scale_out cannot pass'}
+    assert sim.dag_state(gid) == ('FAILED', 'RUN')
+
+
+def test_state_is_checked_before_permission(sim_cluster):
+    """A running scale-out answers NotFailedDag for PASS/RETRY/ROLLBACK, not NotAllowed (dag.go:357-404)."""
+    sim = sim_cluster(agents=1, scenario='scale_out', step_seconds=5)
+    gid = sim.find_dag('Cluster scale out')
+    assert op(sim, gid, 'PASS').error == {'errCode': 'Task.Dag.Operator.PassNotFailedDag',
+                                           'message': 'Failed to pass DAG: DAG is not failed'}
+    assert op(sim, gid, 'ROLLBACK').error == {'errCode': 'Task.Dag.Operator.RollbackNotFailedDag',
+                                               'message': 'Failed to set DAG rollback: DAG state is not failed'}
+    node_id = get_dag(sim, gid)['nodes'][0]['id']
+    assert raw(sim).post(TASK + '/node/' + node_id, {'operator': 'PASS'}).error == {
+        'errCode': 'Task.Node.Operator.PassNotFailedDag', 'message': 'Failed to pass node: assigned DAG is not failed'}
+
+
+def test_rollback_refused_by_an_earlier_node(sim_cluster):
+    """ROLLBACK walks from node 1 to the failed one; node 1 of "Start observer" cannot roll back."""
+    sim = sim_cluster(agents=1, step_seconds=0.02, scenario={'dags': [
+        {'template': 'start_observer', 'scope': 'local', 'fail_at': 'Start observer'}]})
+    gid = sim.find_dag('Start observer')
+    sim.wait_for(gid)
+    resp = op(sim, gid, 'ROLLBACK')
+    assert resp.status == 400
+    assert resp.error == {'errCode': 'Task.Dag.Operator.RollbackNotAllowed',
+                          'message': 'Failed to set DAG rollback: node Start preparations cannot rollback'}
+    resp = op(sim, gid, 'PASS')       # every node that has not succeeded allows pass
+    assert resp.status == 200
+
+
+def test_retry_after_a_failed_rollback_runs_forward(sim_cluster):
+    """Spec §11.1: RETRY of a DAG whose rollback failed resets it to READY/RUN and runs it forward; the nodes
+    already rolled back are SUCCEED and are walked past (dag.go:471-476, scheduler/dag_handler.go)."""
+    sim = sim_cluster(agents=1, scenario='scale_out_rollback_fail', step_seconds=0.02, pickup_seconds=0.3)
+    gid = sim.find_dag('Cluster scale out')
+    sim.wait_for(gid)
+    assert op(sim, gid, 'ROLLBACK').status == 200
+    assert sim.wait_for(gid) == ('FAILED', 'ROLLBACK')
+    dag = get_dag(sim, gid)
+    assert dag['stage'] == 4
+    assert [node['operator'] for node in dag['nodes'][:6]] == ['ROLLBACK'] * 6
+    assert [node['state'] for node in dag['nodes'][:6]] == ['PENDING'] * 3 + ['FAILED', 'SUCCEED', 'SUCCEED']
+    sim.reset_log()
+    assert op(sim, gid, 'RETRY').status == 200
+    dag = get_dag(sim, gid)
+    assert (dag['state'], dag['operator'], dag['stage']) == ('READY', 'RUN', 4)
+    assert (dag['nodes'][3]['state'], dag['nodes'][3]['operator']) == ('PENDING', 'RETRY')
+    assert sim.wait_for(gid) == ('SUCCEED', 'RUN')
+    dag = get_dag(sim, gid)
+    assert dag['stage'] == 9
+    assert [node['operator'] for node in dag['nodes']] == ['ROLLBACK'] * 3 + ['RETRY'] + ['ROLLBACK'] * 2 + ['RUN'] * 3
+    assert [node['state'] for node in dag['nodes']] == ['PENDING'] * 3 + ['SUCCEED'] * 6
+    ran = [event[3].split(': ', 1)[1] for event in sim.events if event[2] == gid and event[1] == 'node']
+    assert ran == ['4/9 Wait remote deploy finish', '7/9 Add server for scale_out', '8/9 Add agent for scale_out',
+                   '9/9 Check cluster scale_out whether finished']
 
 
 def test_not_allowed_flags(sim_cluster):

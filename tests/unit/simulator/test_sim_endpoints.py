@@ -180,24 +180,27 @@ def test_show_detail_singular_is_ignored(sim_cluster):
     assert len(contents[0]['nodes']) == 9
 
 
-@pytest.mark.parametrize('ident, status, err_code', [
-    ('1', 400, 'Task.GenericID.Invalid'),
-    ('abc', 400, 'Task.GenericID.Invalid'),
-    ('ob', 400, 'Task.GenericID.Invalid'),
-    ('1x', 400, 'Task.GenericID.Invalid'),
-    ('2213070643302886', 400, 'Task.GenericID.Invalid'),     # 16 chars: too short for a local id
-    ('6123', 400, 'Task.GenericID.Invalid'),
-    ('19999', 404, 'Task.NotFound'),
+@pytest.mark.parametrize('ident, status, suffix', [
+    ('1', 400, ''),                                           # too short: Occur(..., id), no cause
+    ('abc', 400, ': invalid generic id'),
+    ('ob', 400, ': invalid generic id'),
+    ('1x', 400, ': strconv.ParseInt: parsing "x": invalid syntax'),
+    ('1' + '9' * 20, 400, ': strconv.ParseInt: parsing "%s": value out of range' % ('9' * 20)),
+    ('2213070643302886', 400, ''),                            # 16 chars: too short for a local id
+    ('2x130706433028861', 400, ': convert id to bigInt failed'),
+    ('2213070643302x861', 400, ': parse port failed'),
+    ('6123', 400, ': invalid generic id'),
+    ('19999', 404, None),
 ])
-def test_generic_id_validation(sim_cluster, ident, status, err_code):
+def test_generic_id_validation(sim_cluster, ident, status, suffix):
+    """ConvertGenericID (task_dto.go:326-382): the cause is appended to 'Invalid ID: <id>' (OccurWithMessage)."""
     sim = sim_cluster(agents=1, scenario='scale_out', step_seconds=5)
     resp = raw(sim).get(TASK + '/dag/' + ident)
     assert resp.status == status
-    assert resp.error['errCode'] == err_code
     if status == 400:
-        assert resp.error['message'] == 'Invalid ID: ' + ident
+        assert resp.error == {'errCode': 'Task.GenericID.Invalid', 'message': 'Invalid ID: ' + ident + suffix}
     else:
-        assert resp.error['message'] == 'Task not found: record not found'
+        assert resp.error == {'errCode': 'Task.NotFound', 'message': 'Task not found: record not found'}
 
 
 def test_generic_id_not_matching(sim_cluster):
@@ -293,14 +296,16 @@ def test_sdk_last_maintenance_dag_bug(sim_cluster):
 
 
 def test_dags_lists_since_430(sim_cluster):
-    sim = sim_cluster(agents=1, scenario='stop_fail', step_seconds=0.02)
-    gid = sim.find_dag('Stop OB')
-    sim.wait_for(gid)
+    sim = sim_cluster(agents=1, scenario='busy', step_seconds=0.02)
+    for name in ('Cluster scale out', 'Create tenant t1'):
+        sim.wait_for(sim.find_dag(name))
     client = raw(sim)
     assert client.get(TASK + '/dag/ob/unfinish').data['contents'] == []
     everything = client.get(TASK + '/dags/ob?show_details=false').data['contents']
-    assert [(dag['id'], dag['state'], dag['nodes']) for dag in everything] == [(gid, 'FAILED', None)]
-    assert client.get(TASK + '/dags/agent').data == {'contents': []}
+    assert [(dag['name'], dag['state'], dag['nodes']) for dag in everything] == [
+        ('Cluster scale out', 'SUCCEED', None), ('Create tenant t1', 'SUCCEED', None)]
+    local = client.get(TASK + '/dags/agent').data['contents']
+    assert [(dag['name'], dag['id'][:1]) for dag in local] == [('Start observer', '2')]
     old = sim_cluster(agents=1, profile='4.2.6')
     assert raw(old).get(TASK + '/dags/ob').status == 404
     assert raw(old).get(TASK + '/dag/agent/main_dags').status == 404
@@ -312,7 +317,8 @@ def test_dags_show_details_ignored_before_432(sim_cluster):
 
 
 def test_node_and_sub_task_endpoints(sim_cluster):
-    sim = sim_cluster(agents=3, scenario='scale_out_fail', step_seconds=0.02)
+    sim = sim_cluster(agents=3, scenario={'dags': [{'template': 'scale_out', 'fail_at': 'Prev check for scale_out',
+                                                     'can_pass': True}]}, step_seconds=0.02)
     gid = sim.find_dag('Cluster scale out')
     sim.wait_for(gid)
     client = raw(sim)

@@ -89,8 +89,8 @@ def test_inject_errors(sim_cluster):
 
 
 def test_inject_error_before_or_after_processing(sim_cluster):
-    sim = sim_cluster(agents=1, scenario='scale_out_fail', step_seconds=0.02)
-    gid = sim.find_dag('Cluster scale out')
+    sim = sim_cluster(agents=1, scenario='passable_fail', step_seconds=0.02)
+    gid = sim.find_dag('Cluster scale in')
     sim.wait_for(gid)
     agent = sim.agents[0]
     client = raw(sim)
