@@ -113,16 +113,42 @@ def test_failed_dag_rollback_and_refusals(sim_cluster):
 
 def test_failed_dag_pass(sim_cluster):
     """SDK 0.0.9 bug (not in spec §8): ``operate_dag_sync(..., 'PASS')`` calls a missing ``is_pass()``.
-    The agent did its part: the DAG is SUCCEED/PASS and no longer unfinished."""
-    sim = sim_cluster(agents=1, scenario='scale_out_fail', step_seconds=0.02)
+    The agent did its part: the DAG is SUCCEED/PASS and no longer unfinished. A "Cluster scale in" is used
+    because its tasks allow PASS (spec §11.1); a scale-out's do not (next test)."""
+    sim = sim_cluster(agents=1, scenario='passable_fail', step_seconds=0.02)
     client = sdk(sim)
-    gid = sim.find_dag('Cluster scale out')
+    gid = sim.find_dag('Cluster scale in')
     sim.wait_for(gid)
     with pytest.raises(AttributeError, match='is_pass'):
         client.operate_dag_sync(gid, 'pass')
     dag = client.get_dag(gid)
     assert (dag.state, dag.operator) == ('SUCCEED', 'PASS')
     assert client.get_unfinished_dags() == []
+
+
+def test_scale_out_refuses_pass_and_cancel(sim_cluster):
+    """Spec §11.1: no task of "Cluster scale out" opts into PASS or CANCEL; the SDK surfaces the agent's error."""
+    sim = sim_cluster(agents=1, scenario='scale_out_fail', step_seconds=0.02)
+    client = sdk(sim)
+    gid = sim.find_dag('Cluster scale out')
+    sim.wait_for(gid)
+    with pytest.raises(OBShellHandleError) as info:
+        client.operate_dag(gid, 'PASS')
+    assert info.value.err_code == 'Task.Dag.Operator.PassNotAllowed'
+    assert info.value.message == 'Failed to pass DAG: node Prev check for scale_out cannot pass'
+    assert client.operate_dag_sync(gid, 'RETRY') is True
+    held = sim_cluster(agents=1, scenario='scale_out', step_seconds=5)
+    with pytest.raises(OBShellHandleError) as info:
+        sdk(held).operate_dag('11', 'CANCEL')
+    assert info.value.err_code == 'Task.Dag.Operator.CancelNotAllowed'
+
+
+def test_cancel_of_a_cancellable_dag(sim_cluster):
+    sim = sim_cluster(agents=1, scenario='cancellable', step_seconds=0.05)
+    client = sdk(sim)
+    gid = sim.find_dag('Cluster scale in')
+    assert client.operate_dag_sync(gid, 'CANCEL') is True
+    assert sim.dag_state(gid) == ('FAILED', 'CANCEL')
 
 
 def test_wrong_root_password(sim_cluster):

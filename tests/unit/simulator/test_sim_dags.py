@@ -354,10 +354,10 @@ def test_state_is_checked_before_permission(sim_cluster):
     """A running scale-out answers NotFailedDag for PASS/RETRY/ROLLBACK, not NotAllowed (dag.go:357-404)."""
     sim = sim_cluster(agents=1, scenario='scale_out', step_seconds=5)
     gid = sim.find_dag('Cluster scale out')
-    assert op(sim, gid, 'PASS').error == {'errCode': 'Task.Dag.Operator.PassNotFailedDag',
-                                           'message': 'Failed to pass DAG: DAG is not failed'}
-    assert op(sim, gid, 'ROLLBACK').error == {'errCode': 'Task.Dag.Operator.RollbackNotFailedDag',
-                                               'message': 'Failed to set DAG rollback: DAG state is not failed'}
+    assert op(sim, gid, 'PASS').error == {
+        'errCode': 'Task.Dag.Operator.PassNotFailedDag', 'message': 'Failed to pass DAG: DAG is not failed'}
+    assert op(sim, gid, 'ROLLBACK').error == {
+        'errCode': 'Task.Dag.Operator.RollbackNotFailedDag', 'message': 'Failed to set DAG rollback: DAG state is not failed'}
     node_id = get_dag(sim, gid)['nodes'][0]['id']
     assert raw(sim).post(TASK + '/node/' + node_id, {'operator': 'PASS'}).error == {
         'errCode': 'Task.Node.Operator.PassNotFailedDag', 'message': 'Failed to pass node: assigned DAG is not failed'}

@@ -317,8 +317,9 @@ def test_dags_show_details_ignored_before_432(sim_cluster):
 
 
 def test_node_and_sub_task_endpoints(sim_cluster):
-    sim = sim_cluster(agents=3, scenario={'dags': [{'template': 'scale_out', 'fail_at': 'Prev check for scale_out',
-                                                     'can_pass': True}]}, step_seconds=0.02)
+    # can_pass: an explicit opt-in, a real scale-out refuses node PASS (test_sim_dags.test_pass_of_a_scale_out_is_refused)
+    scenario = {'dags': [{'template': 'scale_out', 'fail_at': 'Prev check for scale_out', 'can_pass': True}]}
+    sim = sim_cluster(agents=3, scenario=scenario, step_seconds=0.02)
     gid = sim.find_dag('Cluster scale out')
     sim.wait_for(gid)
     client = raw(sim)
