@@ -4,10 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Action plugin of oceanbase.obshell.dag_wait: drives the wait and prints progress live.
 
-run_on=controller: the wait runs here, polling the agent over HTTP from the controller inside this one task run.
-run_on=target: the module runs on the host in slices. Each slice returns as soon as something changed (or after at
-most a minute) with its progress lines and the wait's state, and the next slice carries on from that state. The
-lines are printed as each slice returns, so progress stays live without the module printing anything itself.
+run_on=controller: the wait runs here, polling the agents over HTTP from the controller inside this one task run;
+with ``hosts`` it watches every host of the batch at once. run_on=target: the module runs on the host in slices
+(plugin_utils/_action.py).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -15,107 +14,104 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
-from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _dag, _options, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _dag, _options, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
-
-display = Display()
-
-MODULE_NAME = 'oceanbase.obshell.dag_wait'
-SLICE_SECONDS = 60.0
-_RESULT_KEYS = ('outcome', 'dags', 'elapsed', 'polls', 'failures', 'running', 'unreachable_agent', 'error', 'events',
-                'agent', 'scope', 'msg')
+from ansible_collections.oceanbase.obshell.plugins.module_utils._report import format_elapsed
+from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
 
 
-class ActionModule(ActionBase):
+class ActionModule(ObshellAction):
 
-    TRANSFERS_FILES = False
+    MODULE = 'oceanbase.obshell.dag_wait'
 
     def run(self, tmp=None, task_vars=None):
-        if task_vars is None:
-            task_vars = {}
+        task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-
         if '_slice' in self._task.args:
-            raise AnsibleActionFail('_slice is for internal use by dag_wait itself; remove it from the task')
-        task_args = dict(self._task.args)
-        try:
-            dummy, params = self.validate_argument_spec(argument_spec=_waiter.wait_argument_spec())
-        except AnsibleActionFail as exc:
-            # Name the module as users write it, not the action plugin's Python path.
-            raise AnsibleActionFail(to_native(exc.message).replace('(%s)' % self._load_name, '(%s)' % MODULE_NAME))
-        problems = _waiter.check_wait_options(params)
-        if problems:
-            raise AnsibleActionFail('; '.join(problems))
-
-        label = task_vars.get('inventory_hostname') or self._task.get_name()
-        reporter = _Reporter(label, params['progress'])
-
-        if params['run_on'] == 'target':
-            result.update(self._run_on_target(task_args, task_vars, reporter))
+            self.fail(['_slice is for internal use by dag_wait itself; remove it from the task'])
+        spec = _options.dag_wait_spec()
+        run_on = self._task.args.get('run_on') or 'controller'
+        if run_on == 'target':
+            values = self.validated(self.module_args(task_vars, spec), spec, check_files=False)
+            progress = Progress(values['progress'])
+            result.update(self.run_module_slices(self.MODULE, self.module_args(task_vars, spec), task_vars,
+                                                 progress))
         else:
-            result.update(self._run_on_controller(params, reporter))
-        result['changed'] = False
+            progress = Progress(self._progress_wanted(spec, task_vars))
+            result.update(self._run_on_controller(spec, task_vars, progress))
         if 'outcome' in result:
-            reporter.line('done: %s in %s after %s poll%s' % (
-                result['outcome'], _waiter.format_seconds(result.get('elapsed')), result.get('polls'),
-                '' if result.get('polls') == 1 else 's'))
+            polls = result.get('polls') or 0
+            progress.line(task_vars.get('inventory_hostname'), 'done: %s in %s after %s poll%s%s' % (
+                result['outcome'], format_elapsed(result.get('elapsed')), polls, '' if polls == 1 else 's',
+                ' (%d hosts)' % len(result['hosts']) if len(result.get('hosts') or ()) > 1 else ''))
         return result
 
-    # ------------------------------------------------------------------ controller
+    def _progress_wanted(self, spec, task_vars):
+        values = _options.resolve(self._task.args, task_vars, self.controller_environ(), {'progress': None})
+        return values.get('progress') not in (False, 'false', 'False', 'no', '0', 0)
 
-    def _run_on_controller(self, params, reporter):
+    def _values(self, spec, host_vars, environ, host_name, drop=()):
+        args = dict((key, value) for key, value in self._task.args.items() if key not in drop)
+        values = self.validated(_options.resolve(args, host_vars, environ, spec, host_name=host_name), spec)
+        problems = _options.check_remediation_options(values)
+        if values['id'] is not None:
+            try:
+                values['id'] = _dag.validate_generic_id(values['id'])
+            except ValueError as exc:
+                problems.append('id: %s' % to_native(exc))
+        try:
+            _dag.compile_name_filter(values['names'])
+        except ValueError as exc:
+            problems.append(to_native(exc))
+        if problems:
+            self.fail(problems)
+        return values
+
+    def _run_on_controller(self, spec, task_vars, progress):
         if not _crypto.HAS_CRYPTOGRAPHY:
-            raise AnsibleActionFail('dag_wait with run_on=controller needs the Python library cryptography on the '
-                                    'controller (or use run_on=target)')
-        if params['id'] is not None:
-            params['id'] = _dag.validate_generic_id(params['id'])
+            self.fail(['dag_wait with run_on=controller needs the Python library cryptography on the controller '
+                       '(or use run_on=target)'])
+        environ = self.controller_environ()
+        inventory_hostname = task_vars.get('inventory_hostname')
+        values = self._values(spec, task_vars, environ, inventory_hostname)
+        hosts = values['hosts']
+        per_host = [(inventory_hostname, values)]
+        if hosts:
+            if values['id'] is not None:
+                self.fail(['hosts and id cannot be used together: a DAG id names one DAG on one agent'])
+            hostvars = task_vars.get('hostvars') or {}
+            unknown = [host for host in hosts if host not in hostvars]
+            if unknown:
+                self.fail(['hosts: %s not in the inventory' % ', '.join(unknown)])
+            # Each host's agent address comes from its own variables, never from one templated `host`.
+            per_host = [(host, self._values(spec, hostvars[host], environ, host, drop=('host',))) for host in hosts]
+        targets = []
         try:
-            client = _options.client_from_options(_waiter.client_params(params))
-        except (ObshellError, ValueError) as exc:
-            raise AnsibleActionFail('cannot set up the OBShell client: %s' % to_native(exc))
-        try:
-            outcome_result, dummy_engine, dummy_events = _waiter.run_wait(
-                params, bool(self._task.check_mode), client, _waiter.stopwatch(), on_event=reporter.line)
+            for host, host_values in per_host:
+                try:
+                    client = _options.client_from_options(host_values, retries=0, environ=environ)
+                except (ObshellError, ValueError) as exc:
+                    raise AnsibleActionFail('%s: cannot set up the OBShell client for %s: %s'
+                                            % (self.MODULE, host, to_native(exc)))
+                targets.append(_watcher.Target(host, client))
+            combined, watcher = _watcher.run_wait(values, targets, check_mode=bool(self._task.check_mode),
+                                                  on_event=progress.line, warn=self._display_warning)
         finally:
-            client.close()
-        return outcome_result
+            for target in targets:
+                target.client.close()
+        result = _watcher.wait_result(combined, watcher, single_host=not hosts)
+        warnings = []
+        for target in targets:
+            for warning in target.client.warnings:
+                if warning not in warnings:
+                    warnings.append(warning)
+        if warnings:
+            result['warnings'] = warnings
+        return result
 
-    # ------------------------------------------------------------------ target
-
-    def _run_on_target(self, task_args, task_vars, reporter):
-        clock = _waiter.stopwatch()
-        state = None
-        while True:
-            module_args = dict(task_args)
-            module_args['_slice'] = {'state': state, 'elapsed': clock(), 'max_seconds': SLICE_SECONDS}
-            module_result = self._execute_module(module_name=MODULE_NAME, module_args=module_args,
-                                                 task_vars=task_vars)
-            slice_info = module_result.pop('_slice', None)
-            if not isinstance(slice_info, dict):
-                # The module did not get as far as waiting (missing library, bad option, crash): pass it on.
-                return module_result
-            for line in slice_info.get('events') or []:
-                reporter.line(line)
-            if slice_info.get('done'):
-                # The carried state is internal (and large): keep it out of the task's invocation.
-                invocation = module_result.get('invocation')
-                if isinstance(invocation, dict) and isinstance(invocation.get('module_args'), dict):
-                    invocation['module_args'].pop('_slice', None)
-                return module_result
-            state = slice_info.get('state')
-
-
-class _Reporter(object):
-    """Progress lines, live, prefixed with the inventory hostname (Display is proxied from workers)."""
-
-    def __init__(self, label, enabled):
-        self.label = label
-        self.enabled = enabled
-
-    def line(self, text):
-        if self.enabled:
-            display.display('%s | %s' % (self.label, text))
+    @staticmethod
+    def _display_warning(text):
+        from ansible.utils.display import Display
+        Display().warning(text)

@@ -20,17 +20,6 @@ attributes:
       - oceanbase.obshell.obshell
 '''
 
-    CHECK_MODE_READ_ONLY = r'''
-options: {}
-attributes:
-  check_mode:
-    support: full
-    description: This action does not modify state; it runs fully in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
-'''
-
     INFO_MODULE = r'''
 options: {}
 attributes:

@@ -8,69 +8,81 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Connection options shared by every module, the lookup and the action plugins."""
+    """Connection options shared by every module, the lookup, the inventory plugin and the role."""
 
     DOCUMENTATION = r'''
 options:
   host:
     description:
-      - Address of the OBShell agent (name, IPv4, or IPv6 literal).
+      - Address of the OBShell agent (a name, an IPv4 address, or an IPv6 literal), without scheme, port or path.
+      - If not set, the host's C(obshell_host) variable, then E(OBSHELL_HOST), are used.
+      - Otherwise, when the agent is asked from the controller (M(oceanbase.obshell.dag_wait), the role, the
+        lookup), the host's C(ansible_host) (else its inventory name); when a module asks from the host itself,
+        V(127.0.0.1), the host's own agent.
     type: str
-    default: 127.0.0.1
   port:
     description:
       - HTTP port of the OBShell agent.
+      - If not set, the host's C(obshell_port) variable, then E(OBSHELL_PORT), then V(2886).
     type: int
     default: 2886
   password:
     description:
       - Password of the OceanBase C(root@sys) user, sent in the encrypted C(X-OCS-Header).
       - Leave unset for a cluster without a root password, and for a SINGLE agent (which checks no password).
-      - If not set, the environment variable E(OBSHELL_PASSWORD) is used. For modules it is read on the host
-        that runs the module; for the lookup and for action plugins it is read on the controller.
+      - If not set, the host's C(obshell_password) variable, then E(OBSHELL_PASSWORD). Keep it in Ansible Vault.
+      - With auth v1 (OBShell 4.2.2) the password travels in one RSA block, so it can be at most about 19
+        characters long with that agent's 512-bit key; a longer one is refused before anything is sent.
     type: str
   agent_password:
     description:
       - The OBShell agent password (OBShell 4.2.6.0 and later), sent in the encrypted C(X-OCS-Agent-Header).
-      - Used when the agent reports that an agent password is set; then it is preferred over O(password).
-      - If not set, the environment variable E(OBSHELL_AGENT_PASSWORD) is used, read where E(OBSHELL_PASSWORD) is.
+      - Used when the agent reports that an agent password is set; then it is preferred over O(password). Obproxy
+        DAGs (ids starting with 4 or 5) can only be read with it.
+      - If not set, the host's C(obshell_agent_password) variable, then E(OBSHELL_AGENT_PASSWORD).
     type: str
   use_tls:
     description:
-      - Talk HTTPS instead of HTTP to the agent.
+      - Talk HTTPS instead of HTTP to the agent. If not set, C(obshell_use_tls), then E(OBSHELL_USE_TLS).
     type: bool
     default: false
   validate_certs:
     description:
-      - Verify the agent's TLS certificate. Only set this to V(false) on a trusted network.
+      - Verify the agent's TLS certificate. Only set this to V(false) on a trusted network; the task then warns.
+      - If not set, C(obshell_validate_certs), then E(OBSHELL_VALIDATE_CERTS).
     type: bool
     default: true
   ca_path:
     description:
       - PEM file with the CA certificate(s) that signed the agent's certificate, or a directory of CA certificates
-        named by subject hash (as C(openssl rehash) makes it).
-      - Without it, the system CA store is used (E(SSL_CERT_FILE) and E(SSL_CERT_DIR) are honoured).
+        named by subject hash (as C(openssl rehash) makes it). Exactly these are trusted, nothing else.
+      - Without it, the default CA bundle of C(requests) is trusted, or the file that E(REQUESTS_CA_BUNDLE) (or
+        E(CURL_CA_BUNDLE)) names.
+      - The file must be on the machine that asks the agent (see the notes). If not set, C(obshell_ca_path), then
+        E(OBSHELL_CA_PATH).
     type: path
   client_cert:
     description:
-      - PEM client certificate, for agents that require mutual TLS.
+      - PEM client certificate, for agents that require mutual TLS. If not set, C(obshell_client_cert), then
+        E(OBSHELL_CLIENT_CERT).
     type: path
   client_key:
     description:
-      - PEM private key of O(client_cert), if not in the same file.
+      - PEM private key of O(client_cert), if not in the same file. If not set, C(obshell_client_key), then
+        E(OBSHELL_CLIENT_KEY).
     type: path
-  timeout:
+  request_timeout:
     description:
-      - Seconds to wait for each HTTP request (connect and read). This is not an overall deadline.
-      - M(oceanbase.obshell.dag_wait) is the exception, because there O(timeout) is the overall deadline of the
-        wait and its per-request timeout is C(request_timeout); so do not set O(timeout) in C(module_defaults) for
-        C(group/oceanbase.obshell.obshell) unless you mean it for dag_wait too.
+      - Seconds that one HTTP request may take, from connecting to the last byte of the answer, whatever the
+        agent (or a proxy) does. This is not an overall deadline; waits have O(ignore:timeout) for that.
+      - If not set, C(obshell_request_timeout), then E(OBSHELL_REQUEST_TIMEOUT).
     type: float
     default: 10
   auth_version:
     description:
       - Which OBShell auth protocol to speak. V(auto) reads C(/api/v1/info) (C(supportedAuth), then C(version)).
       - V(v1) is C(X-OCS-Auth) (OBShell 4.2.2 only); V(v2) is the hybrid RSA/AES encryption of 4.2.3 and later.
+      - If not set, C(obshell_auth_version), then E(OBSHELL_AUTH_VERSION).
     type: str
     default: auto
     choices: [auto, v1, v2]
@@ -78,19 +90,39 @@ options:
     description:
       - How many times a failed read is retried when the agent cannot be reached or answers a transient 5xx,
         with capped exponential backoff and jitter. Authentication errors are never retried.
-      - A POST (an operation on a DAG) is never re-sent once it may have reached the agent.
+      - A POST (an operation on a DAG) is never re-sent once it may have reached the agent. Waits do not use this:
+        they retry failed polls themselves, within O(ignore:unreachable_timeout).
+      - If not set, C(obshell_retries), then E(OBSHELL_RETRIES).
     type: int
     default: 3
+  use_proxy:
+    description:
+      - Use the proxy that the environment names (E(HTTPS_PROXY) for O(use_tls=true), E(HTTP_PROXY) otherwise,
+        E(ALL_PROXY), except for the hosts in E(NO_PROXY); lower case names too). V(false) goes direct.
+      - C(http://), C(https://) and, with the Python library C(PySocks) installed, C(socks5://) and C(socks5h://)
+        proxies are supported.
+      - The environment is the task's C(environment:) over that of the machine that asks the agent.
+      - If not set, C(obshell_use_proxy), then E(OBSHELL_USE_PROXY).
+    type: bool
+    default: true
 requirements:
+  - requests
   - cryptography
 notes:
+  - "Where settings come from, for every plugin of this collection, first match wins: the task's option
+    (C(module_defaults) for the group C(group/oceanbase.obshell.obshell) count as task options); the host's
+    C(obshell_<option>) variable (for example C(obshell_port) in group_vars); the environment variable
+    C(OBSHELL_<OPTION>); the default."
+  - Modules (M(oceanbase.obshell.dag_info), M(oceanbase.obshell.facts), M(oceanbase.obshell.dag)) run on the
+    host and ask its agent from there; the environment variables and the TLS files are read on the host.
+    M(oceanbase.obshell.dag_wait) with O(ignore:run_on=controller), the lookup, the inventory plugin and the role
+    (by default) ask from the controller; the environment variables and the TLS files are read on the
+    controller.
   - Credentials are never logged; O(password) and O(agent_password) are marked C(no_log).
-  - Proxies are taken from E(HTTP_PROXY), E(HTTPS_PROXY) and E(ALL_PROXY) (lower case first), except for the hosts
-    in E(NO_PROXY). Only C(http://) proxies are supported; name the agents in E(NO_PROXY) to bypass any other.
 '''
 
-    # For lookup and action plugins: the same options, also settable from the environment, ansible.cfg and
-    # inventory variables (one group_vars entry serves every use).
+    # For lookup and inventory plugins: the same options, also settable from the environment, ansible.cfg and
+    # inventory variables, through ansible's own configuration system (one group_vars entry serves every use).
     PLUGINS = r'''
 options:
   host:
@@ -159,14 +191,14 @@ options:
         key: client_key
     vars:
       - name: obshell_client_key
-  timeout:
+  request_timeout:
     env:
-      - name: OBSHELL_TIMEOUT
+      - name: OBSHELL_REQUEST_TIMEOUT
     ini:
       - section: oceanbase_obshell
-        key: timeout
+        key: request_timeout
     vars:
-      - name: obshell_timeout
+      - name: obshell_request_timeout
   auth_version:
     env:
       - name: OBSHELL_AUTH_VERSION
@@ -183,4 +215,12 @@ options:
         key: retries
     vars:
       - name: obshell_retries
+  use_proxy:
+    env:
+      - name: OBSHELL_USE_PROXY
+    ini:
+      - section: oceanbase_obshell
+        key: use_proxy
+    vars:
+      - name: obshell_use_proxy
 '''

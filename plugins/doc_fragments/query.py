@@ -15,12 +15,17 @@ options:
   scope:
     description:
       - Which unfinished DAGs to ask the agent for.
-      - V(auto) asks a C(CLUSTER AGENT) for cluster DAGs and agent DAGs (C(/api/v1/task/dag/unfinish)), and any
-        other agent (SINGLE, MASTER, FOLLOWER, SCALING OUT...) for its own agent DAGs only. It never asks a
-        non-cluster agent for cluster DAGs, which such agents answer with an error.
-      - V(cluster) lists cluster DAGs only (C(/dag/ob/unfinish)); the agent must be a C(CLUSTER AGENT).
-      - V(agent) lists this agent's local DAGs only (C(/dag/agent/unfinish)).
-      - V(all) asks C(/dag/unfinish) whatever the identity.
+      - V(auto) asks a C(CLUSTER AGENT) for the cluster DAGs (C(/api/v1/task/dag/ob/unfinish)) and for its own
+        agent DAGs (C(/api/v1/task/dag/agent/unfinish)), and any other agent (SINGLE, MASTER, FOLLOWER, SCALING
+        OUT...) for its own agent DAGs only. Both routes fail visibly: while the agent's observer is down (during an
+        upgrade's restart, a stop, a crash) the cluster DAGs cannot be read, and the answer is "cluster DAGs
+        unknown" (an error, or for a wait an outage it waits out), never "idle".
+      - V(cluster) lists the cluster DAGs only; the agent must be a C(CLUSTER AGENT).
+      - V(agent) lists this agent's own DAGs only.
+      - V(all) asks C(/api/v1/task/dag/unfinish), which a C(CLUSTER AGENT) answers with every agent's DAGs and the
+        cluster DAGs. That list silently leaves out what the agent could not read, so it is only believed when
+        C(/api/v1/status) says the observer is available; a peer agent that did not answer is still left out
+        without notice (ask each agent, or use the role, to be sure of every agent).
     type: str
     default: auto
     choices: [auto, cluster, agent, all]

@@ -13,14 +13,21 @@ version_added: 1.0.0
 description:
   - Asks each OBShell agent named in the terms for its unfinished task DAGs, all agents at once from the
     controller (a bounded pool of threads), and returns one flat list of normalized DAG records.
-  - A cluster DAG reported by several agents of the same cluster appears once.
-  - Each record carries C(agent), the C(ip:port) that answered.
+  - With O(scope=auto), every agent is asked for its own DAGs, and the cluster DAGs are asked once, of the first
+    C(CLUSTER AGENT) among the terms that can read them (the next one if it cannot). While no agent can read the
+    cluster DAGs (their observers are down), the lookup fails ("cluster DAGs unknown"): it never answers as if
+    the cluster were idle.
+  - Each record carries C(agent), the C(ip:port) that answered, and C(seen_on).
 author:
   - OceanBase obshell collection contributors (@oceanbase)
 options:
   _terms:
     description:
-      - Agents to ask, as C(host) or C(host:port); IPv6 literals in brackets, e.g. C([::1]:2886).
+      - Agents to ask. Each term is an inventory host name, or an agent address C(host) or C(host:port) (IPv6
+        literals in brackets, e.g. C([::1]:2886)).
+      - An inventory host is asked at its C(obshell_host) variable, else its C(ansible_host), else its name, and at
+        its C(obshell_port), else O(port). So C(query('oceanbase.obshell.unfinished_dags', *groups['observers']))
+        asks every observer's agent where the inventory says it is.
       - Without terms, the agent in O(host)/O(port) is asked.
     type: list
     elements: str
@@ -30,7 +37,8 @@ options:
       - What to do when an agent cannot be reached (refused, timed out, TLS failure, 5xx after retries).
       - V(error) fails the lookup, naming every agent that failed and why; V(warn) prints a warning per agent and
         returns the others' DAGs; V(skip) returns the others' DAGs silently.
-      - Wrong passwords and answers that are not from an OBShell agent always fail the lookup.
+      - Wrong passwords, answers that are not from an OBShell agent, and cluster DAGs that no agent can read
+        always fail the lookup.
     type: str
     default: error
     choices: [error, warn, skip]
@@ -41,16 +49,16 @@ options:
       - name: obshell_on_unreachable
   max_workers:
     description:
-      - How many agents are asked at the same time.
+      - How many agents are asked at the same time. Each is one thread and one connection on the controller.
     type: int
-    default: 32
+    default: 64
 extends_documentation_fragment:
   - oceanbase.obshell.connection
   - oceanbase.obshell.connection.plugins
   - oceanbase.obshell.query
 notes:
-  - The lookup runs on the controller, so E(OBSHELL_PASSWORD) and E(OBSHELL_AGENT_PASSWORD) are read from the
-    controller's environment.
+  - The lookup runs on the controller, so the C(OBSHELL_*) environment variables and the TLS files are read
+    there, and the task's C(environment:) does not apply.
   - Lookups are evaluated per host and per use; for a cluster-wide question use C(run_once) or C(set_fact).
   - Use C(query()) or C(lookup(..., wantlist=True)) to always get a list.
 seealso:
@@ -61,8 +69,10 @@ seealso:
 EXAMPLES = r'''
 - name: Refuse to start when any observer's agent has unfinished DAGs
   ansible.builtin.assert:
-    that: query('oceanbase.obshell.unfinished_dags', *groups['observers']) | length == 0
-    fail_msg: "Busy: {{ query('oceanbase.obshell.unfinished_dags', *groups['observers']) | map(attribute='name') | join(', ') }}"
+    that: busy | length == 0
+    fail_msg: "Busy: {{ busy | map(attribute='name') | join(', ') }}"
+  vars:
+    busy: "{{ query('oceanbase.obshell.unfinished_dags', *groups['observers']) }}"
   run_once: true
 
 - name: Show running scale-outs with their progress
@@ -78,10 +88,41 @@ EXAMPLES = r'''
 RETURN = r'''
 _list:
   description:
-    - Normalized DAG records (the same fields as C(dags) of M(oceanbase.obshell.dag_info)), each with C(agent),
-      cluster DAGs once, and C(seen_on) listing every agent that reported a DAG.
+    - Normalized DAG records (the same fields as C(dags) of M(oceanbase.obshell.dag_info)), cluster DAGs once.
   type: list
   elements: dict
+  contains:
+    id:
+      description: Generic id of the DAG.
+      type: str
+    name:
+      description: DAG name.
+      type: str
+    state:
+      description: C(READY), C(RUNNING), C(FAILED) or C(SUCCEED).
+      type: str
+    progress:
+      description: C(stage/max_stage).
+      type: str
+    current_node:
+      description: Name of the current node.
+      type: str
+    outcome:
+      description: C(running), or the final outcome of a failed maintenance DAG.
+      type: str
+    kind:
+      description: C(cluster) or C(agent).
+      type: str
+    agent:
+      description: The C(ip:port) of the agent that answered.
+      type: str
+    seen_on:
+      description: The agents that reported the DAG.
+      type: list
+      elements: str
+    failure:
+      description: For a FAILED DAG, the failed node and sub-tasks.
+      type: dict
 '''
 
 from concurrent.futures import ThreadPoolExecutor
@@ -109,11 +150,10 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
-
-        params = dict((name, self.get_option(name)) for name in _options.CONNECTION_OPTION_NAMES)
+        params = _options.OptionAdapter.from_plugin(self, _options.CONNECTION_OPTION_NAMES).values()
         problems = _options.check_connection_options(params)
         if problems:
-            raise AnsibleLookupError('; '.join(problems))
+            raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(problems))
         scope = self.get_option('scope')
         details = self.get_option('details')
         try:
@@ -124,72 +164,24 @@ class LookupModule(LookupBase):
         max_workers = self.get_option('max_workers')
         if max_workers < 1:
             raise AnsibleLookupError('max_workers must be at least 1, got %s' % max_workers)
+        agents = self._agents(terms, params, (variables or {}).get('hostvars') or {})
 
-        agents = []
-        for term in terms or [None]:
-            if term is None:
-                agents.append((params['host'], params['port']))
-                continue
-            try:
-                agents.append(_client.parse_address(to_native(term), default_port=params['port']))
-            except ValueError as exc:
-                raise AnsibleLookupError('unfinished_dags: bad agent term: %s' % to_native(exc))
-
-        clients = {}
-
-        def ask(agent):
-            """The agent's matching unfinished DAGs, in summary form (one small read when nothing runs)."""
-            host, port = agent
-            client = clients[agent] = _options.client_from_options(params, host=host, port=port)
-            return _query.list_unfinished(client, scope=scope, name_filter=name_filter, with_details=False)
-
-        def read_details(agent, scope_used):
-            """The agent's unfinished DAGs with their nodes (current node, failure), as records by id."""
-            client = clients[agent]
-            records = [_query.normalize_record(client, dto, client.agent, details)
-                       for dto in client.unfinished_dags(scope_used, show_details=True)]
-            return dict((record['id'], record) for record in records)
-
-        unreachable, failures = [], []
-
-        def collect(agent, future):
-            label = _client.format_address(*agent)
-            try:
-                return future.result()
-            except (ObshellConnectionError, ObshellServerError) as exc:
-                unreachable.append('%s (%s)' % (label, exc.message))
-            except ObshellError as exc:
-                failures.append(str(exc))
-            return None
-
-        listed, detailed, failed = [], {}, set()
+        clients = dict((agent, _options.client_from_options(params, host=agent[0], port=agent[1])) for agent in agents)
+        unreachable, failures, listed = [], [], []
+        own = 'all' if scope == 'all' else 'agent'
         try:
             with ThreadPoolExecutor(max_workers=min(max_workers, len(agents))) as pool:
-                for agent, future in [(agent, pool.submit(ask, agent)) for agent in agents]:
-                    answer = collect(agent, future)
+                futures = [(agent, pool.submit(self._ask, clients[agent], own if scope != 'cluster' else None,
+                                               name_filter, details)) for agent in agents]
+                for agent, future in futures:
+                    answer = self._collect(agent, future, unreachable, failures)
                     if answer is not None:
-                        listed.append((agent, answer[0], answer[1]))
-                # A cluster DAG is listed by every agent of the cluster: its details (the bulky part) are read
-                # once, from the first agent that listed it, not once per agent. That agent's detailed list also
-                # covers every other DAG it listed.
-                detail_reads, covered = [], set()
-                for agent, scope_used, agent_records in listed:
-                    ids = set(record['id'] for record in agent_records)
-                    if ids - covered:
-                        covered |= ids
-                        detail_reads.append((agent, pool.submit(read_details, agent, scope_used)))
-                for agent, future in detail_reads:
-                    answer = collect(agent, future)
-                    if answer is None:
-                        failed.add(agent)      # counted as this agent failing, as if its list had failed
-                        continue
-                    for dag_id, record in answer.items():
-                        detailed.setdefault(dag_id, record)
+                        listed.append((agent, answer))
+            if scope in ('auto', 'cluster') and not failures:
+                listed.extend(self._cluster(agents, clients, listed, scope, name_filter, details, failures))
         finally:
             for client in clients.values():
                 client.close()
-        records = [record for agent, dummy, agent_records in listed if agent not in failed
-                   for record in agent_records]
         if failures:
             raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(failures + unreachable))
         if unreachable:
@@ -198,11 +190,65 @@ class LookupModule(LookupBase):
                 raise AnsibleLookupError('unfinished_dags: ' + text)
             if on_unreachable == 'warn':
                 display.warning('unfinished_dags: ' + text)
-        result = []
-        for record in _dag.dedupe(records):
-            # A DAG that finished between the two reads keeps its summary form.
-            full = dict(detailed.get(record['id'], record))
-            full['agent'] = record['agent']
-            full['seen_on'] = record['seen_on']
-            result.append(full)
-        return result
+        return _dag.dedupe([record for dummy_agent, records in listed for record in records])
+
+    @staticmethod
+    def _agents(terms, params, hostvars):
+        """(host, port) for each term: an inventory host where its variables say, else an address."""
+        agents = []
+        for term in terms or [None]:
+            if term is None:
+                agents.append((params['host'] or _options.LOCAL_AGENT, params['port']))
+                continue
+            term = to_native(term)
+            if term in hostvars:
+                host_vars = hostvars[term]
+                agents.append((host_vars.get('obshell_host') or host_vars.get('ansible_host') or term,
+                               int(host_vars.get('obshell_port') or params['port'])))
+                continue
+            try:
+                agents.append(_client.parse_address(term, default_port=params['port']))
+            except ValueError as exc:
+                raise AnsibleLookupError('unfinished_dags: bad agent term: %s' % to_native(exc))
+        return agents
+
+    @staticmethod
+    def _ask(client, endpoint, name_filter, details):
+        """The agent's identity, and its own matching unfinished DAGs (with details when something matched)."""
+        identity = client.identity
+        if endpoint is None:
+            return identity, []
+        dummy, records = _query.list_unfinished(client, name_filter=name_filter, details=details, plan=[endpoint])
+        return identity, records
+
+    @staticmethod
+    def _collect(agent, future, unreachable, failures):
+        label = _client.format_address(*agent)
+        try:
+            identity, records = future.result()
+            return records if identity is not None else []
+        except (ObshellConnectionError, ObshellServerError) as exc:
+            unreachable.append('%s (%s)' % (label, exc.message))
+        except ObshellError as exc:
+            failures.append(str(exc))
+        return None
+
+    @staticmethod
+    def _cluster(agents, clients, listed, scope, name_filter, details, failures):
+        """The cluster DAGs, once: from the first CLUSTER AGENT that can read them, else the next."""
+        answered = [agent for agent, dummy in listed]
+        candidates = [agent for agent in answered if clients[agent].identity == _client.CLUSTER_AGENT]
+        problems = []
+        for agent in candidates:
+            try:
+                dummy, records = _query.list_unfinished(clients[agent], name_filter=name_filter, details=details,
+                                                        plan=['cluster'])
+                return [(agent, records)]
+            except ObshellError as exc:
+                problems.append(str(exc))
+        if problems:
+            failures.append('cluster DAGs unknown: no CLUSTER AGENT could read them: %s' % '; '.join(problems))
+        elif scope == 'cluster':
+            failures.append('none of the agents asked is a %s, so none can list the cluster DAGs'
+                            % _client.CLUSTER_AGENT)
+        return []

@@ -84,15 +84,6 @@ def aes_encrypt(key, iv, plaintext):
     return base64.b64encode(encryptor.update(padded) + encryptor.finalize())
 
 
-def aes_decrypt(key, iv, b64_ciphertext):
-    """Inverse of aes_encrypt; used for the few endpoints whose ``data`` is encrypted (§1.7)."""
-    raw = base64.b64decode(b64_ciphertext)
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-    padded = decryptor.update(raw) + decryptor.finalize()
-    unpadder = sym_padding.PKCS7(128).unpadder()
-    return unpadder.update(padded) + unpadder.finalize()
-
-
 def auth_v2_header(public_key, password, uri, expires_at, key, iv):
     """The value of X-OCS-Header / X-OCS-Agent-Header (§1.4): ``ts`` is a *string* expiry in seconds."""
     document = {
@@ -104,8 +95,20 @@ def auth_v2_header(public_key, password, uri, expires_at, key, iv):
     return public_key.encrypt(json.dumps(document, separators=(',', ':')).encode('utf-8'))
 
 
+class TooLongForOneBlock(ValueError):
+    """The v1 auth document does not fit one RSA block; ``room`` is how many password characters would."""
+
+    def __init__(self, room):
+        super(TooLongForOneBlock, self).__init__('too long for one RSA block')
+        self.room = room
+
+
 def auth_v1_header(public_key, password, expires_at):
-    """The value of X-OCS-Auth (OBShell 4.2.2, §1.9): ``ts`` is an *int* there. Chunked like the Go SDK does,
-    so a long password does not overflow one 53-byte block."""
-    document = {'password': password or '', 'ts': int(expires_at)}
-    return public_key.encrypt(json.dumps(document, separators=(',', ':')).encode('utf-8'))
+    """The value of X-OCS-Auth (OBShell 4.2.2, §1.9, §11.3): ``ts`` is an *int* there, and the document is
+    encrypted as exactly one RSA block, as the SDK and the public v1 page do; nothing shows that a 4.2.2 agent
+    joins several blocks."""
+    document = json.dumps({'password': password or '', 'ts': int(expires_at)}, separators=(',', ':')).encode('utf-8')
+    if len(document) > public_key.max_chunk:
+        room = public_key.max_chunk - (len(document) - len((password or '').encode('utf-8')))
+        raise TooLongForOneBlock(max(room, 0))
+    return public_key.encrypt(document)

@@ -11,9 +11,11 @@ Pure functions on plain data, standard library only, no I/O. The only impure def
 elapsed time of a running DAG, and callers can pass ``now`` instead. Section numbers (§x.y) refer to the protocol
 spec (obshell-api.md).
 
-A DTO from the agent is never trusted to be well formed: nulls, missing keys, wrong types and unknown keys all
-degrade to None or [] fields. The only error raised for agent data is ValueError, for a DTO that is not an object
-or has no usable generic id.
+A DTO from the agent is never trusted to be well formed. The fields a verdict rests on (id, name, state, operator,
+stage, max_stage, maintenance_type, nodes and their states) must have the agent's types and values: anything else
+raises ValueError naming the field, which the plugins report as the agent's protocol error, never as a verdict.
+Fields only shown to people (times, logs, additional_data) degrade to None or [] when odd; unknown keys are kept in
+``extra``.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -21,17 +23,18 @@ __metaclass__ = type
 
 import copy
 import datetime
-import ipaddress
 import math
 import re
 import time
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates
 
 STATES = ('PENDING', 'READY', 'RUNNING', 'FAILED', 'SUCCEED')
 OPERATORS = ('RUN', 'RETRY', 'ROLLBACK', 'CANCEL', 'PASS')
 FINISHED_STATES = ('SUCCEED', 'FAILED')
 DETAILS = ('summary', 'full')
 
-# The agents render enums as strings; the integer values (§4.2) are accepted too, in case a DTO carries them.
+# The agents render enums as strings (§4.2); a user may give the integer values where a state is asked for.
 _STATE_BY_NUMBER = dict(enumerate(STATES, 1))
 _OPERATOR_BY_NUMBER = dict(enumerate(OPERATORS, 1))
 
@@ -45,8 +48,8 @@ FINAL_OUTCOMES = ('succeeded', 'failed', 'rolled_back', 'passed', 'canceled')
 
 # Keys of a normalized record, in order; 'nodes' is present only with details='full'.
 RECORD_KEYS = ('id', 'dag_id', 'name', 'state', 'operator', 'stage', 'max_stage', 'progress', 'current_node',
-               'current_node_state', 'start_time', 'end_time', 'elapsed_seconds', 'maintenance', 'maintenance_key',
-               'kind', 'agent', 'outcome', 'failure', 'nodes', 'extra')
+               'current_node_state', 'start_time', 'end_time', 'elapsed_seconds', 'maintenance', 'maintenance_source',
+               'maintenance_key', 'kind', 'agent', 'outcome', 'failure', 'passed_nodes', 'nodes', 'extra')
 
 # DagDetailDTO keys this module interprets; anything else goes to the record's 'extra'.
 _KNOWN_DAG_KEYS = frozenset(('id', 'dag_id', 'name', 'stage', 'max_stage', 'maintenance_type', 'maintenance_key',
@@ -136,14 +139,26 @@ def _decode_id(value):
         if address > (_IPV4_MAX if family == 4 else _IPV6_MAX):
             raise _invalid_id(value, 'the embedded IPv%d address is out of range' % family)
         port = int(text[address_end:port_end])
-    # Note: the agent itself fails to decode addresses whose leading byte is 0 (e.g. ::1, 0.x.x.x) because Go's
-    # big.Int.Bytes() drops leading zeros; those ids are still well formed, so they are accepted here.
     return text, layout, address, port, int(number_text)
 
 
+def _zero_leading_address(layout, address):
+    """The agent cannot decode an id whose embedded address has a zero leading byte (0.x.x.x, ::1...): Go's
+    big.Int.Bytes() drops leading zeros (task_dto.go, §11.4)."""
+    family = layout[1]
+    if family is None:
+        return False
+    return address < (1 << (24 if family == 4 else 120))
+
+
 def validate_generic_id(value):
-    """Return the normalized generic id (a digit string) of ``value`` (str or int); ValueError if invalid."""
-    return _decode_id(value)[0]
+    """The normalized generic id (a digit string) of ``value`` (str or int), for an id a user gives: ValueError if
+    invalid, or if it names an agent address the agent itself cannot decode."""
+    text, layout, address, dummy_port, dummy_number = _decode_id(value)
+    if _zero_leading_address(layout, address):
+        raise _invalid_id(value, 'its agent address starts with a zero byte (0.x.x.x or an IPv6 address such as ::1), '
+                                 'which the agent cannot decode')
+    return text
 
 
 def id_kind(generic_id):
@@ -167,21 +182,6 @@ def format_address(host, port):
     if ':' in host and not host.startswith('['):
         host = '[%s]' % host
     return host if port is None else '%s:%s' % (host, port)
-
-
-def id_owner(generic_id):
-    """The ``ip:port`` of the agent owning a local task id (``[v6]:port`` for IPv6); None for cluster ids."""
-    dummy, layout, address, port, dummy_number = _decode_id(generic_id)
-    family = layout[1]
-    if family is None:
-        return None
-    if family == 4:
-        return format_address(str(ipaddress.IPv4Address(address)), port)
-    ipv6 = ipaddress.IPv6Address(address)
-    if ipv6.ipv4_mapped is not None:
-        # Go renders an IPv4-mapped address in dotted form, and so does the agent in its own address.
-        return format_address(str(ipv6.ipv4_mapped), port)
-    return format_address(ipv6.compressed, port)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -232,8 +232,35 @@ def _as_enum(value, by_number):
     return None
 
 
-def _one_line(text):
-    return ' '.join(str(text).split()) if text is not None else ''
+def _field_error(where, field, value, expected):
+    return ValueError('%s: field %r is %s, not %s' % (where, field, _short_repr(value, 60), expected))
+
+
+def _strict_int(where, field, value, minimum=0):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or value > _INT64_MAX:
+        raise _field_error(where, field, value, 'an integer of at least %d' % minimum)
+    return value
+
+
+def _strict_text(where, field, value):
+    if not isinstance(value, str):
+        raise _field_error(where, field, value, 'a string')
+    return value
+
+
+def _strict_enum(where, field, value, allowed):
+    if not isinstance(value, str) or value not in allowed:
+        raise _field_error(where, field, value, 'one of %s' % ', '.join(allowed))
+    return value
+
+
+def _strict_list(where, field, value):
+    """A list, or None for null/absent (the agent sends null without details)."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _field_error(where, field, value, 'a list or null')
+    return value
 
 
 def _safe_copy(value):
@@ -326,40 +353,26 @@ def _elapsed(state, start, end, now_seconds):
     return round(max(seconds, 0.0), 1)
 
 
-def format_elapsed(seconds):
-    """'M:SS' below an hour, 'H:MM:SS' from an hour on; None -> '?'."""
-    if seconds is None:
-        return '?'
-    try:
-        total = int(max(float(seconds), 0.0))
-    except (TypeError, ValueError, OverflowError):
-        return '?'
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return '%d:%02d:%02d' % (hours, minutes, secs)
-    return '%d:%02d' % (minutes, secs)
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Outcomes
 
 
-def outcome(state, operator=None):
+def outcome(state, operator=None, passed_nodes=None):
     """The outcome of a DAG from its state and operator; ``state`` may also be a record or DTO (dict).
 
-    SUCCEED+RUN/RETRY -> succeeded, SUCCEED+ROLLBACK -> rolled_back, SUCCEED+PASS -> passed,
-    FAILED+CANCEL -> canceled, other FAILED -> failed, anything else (READY, RUNNING, PENDING, unknown) -> running.
+    SUCCEED+RUN/RETRY -> succeeded (passed if a node was passed), SUCCEED+ROLLBACK -> rolled_back, SUCCEED+PASS ->
+    passed, FAILED+CANCEL -> canceled, other FAILED -> failed, anything else (READY, RUNNING, PENDING) -> running.
     """
     if isinstance(state, dict):
         operator = state.get('operator')
+        passed_nodes = state.get('passed_nodes')
         state = state.get('state')
     state = _as_enum(state, _STATE_BY_NUMBER)
     operator = _as_enum(operator, _OPERATOR_BY_NUMBER)
     if state == 'SUCCEED':
         if operator == 'ROLLBACK':
             return 'rolled_back'
-        if operator == 'PASS':
+        if operator == 'PASS' or passed_nodes:
             return 'passed'
         return 'succeeded'
     if state == 'FAILED':
@@ -370,7 +383,7 @@ def outcome(state, operator=None):
 def is_unfinished_maintenance_failure(record):
     """True for a FAILED maintenance DAG (global/tenant/obproxy): it stays in the unfinished lists (§4.7).
 
-    Agents before 4.3.1 do not say whether a DAG is a maintenance DAG (maintenance None): then False.
+    Agents before 4.3.1 do not send maintenance_type: the known templates decide, and an unknown name gives False.
     """
     if not isinstance(record, dict):
         return False
@@ -443,33 +456,40 @@ def _agent_of(execute_agent):
     return format_address(ip.strip(), _as_int(execute_agent.get('port')))
 
 
-def _normalize_sub_task(task):
+def _normalize_sub_task(task, where):
+    where = '%s sub-task %s' % (where, _short_repr(task.get('id'), 40))
     return {
         'id': _as_id(task.get('id')),
         'task_id': _as_int(task.get('task_id')),
         'name': _as_text(task.get('name')),
-        'state': _as_enum(task.get('state'), _STATE_BY_NUMBER),
-        'operator': _as_enum(task.get('operator'), _OPERATOR_BY_NUMBER),
+        'state': _strict_enum(where, 'state', task.get('state'), STATES),
+        'operator': _strict_enum(where, 'operator', task.get('operator'), OPERATORS),
         'execute_times': _as_int(task.get('execute_times')),
         'agent': _agent_of(task.get('execute_agent')),
         'logs': _log_lines(task.get('task_logs')),
     }
 
 
-def _normalize_node(node, stage):
-    state = _as_enum(node.get('state'), _STATE_BY_NUMBER)
+def _normalize_node(node, stage, where):
+    if not isinstance(node, dict):
+        raise ValueError('%s: node %d is %s, not an object' % (where, stage, _short_repr(node, 60)))
+    where = '%s node %d' % (where, stage)
+    state = _strict_enum(where, 'state', node.get('state'), STATES)
     start_time = _time_field(node.get('start_time'))[0]
     end_time = _time_field(node.get('end_time'))[0] if state in FINISHED_STATES else None
-    raw_tasks = node.get('sub_tasks')
-    tasks = [_normalize_sub_task(task) for task in raw_tasks if isinstance(task, dict)] \
-        if isinstance(raw_tasks, list) else []
+    raw_tasks = _strict_list(where, 'sub_tasks', node.get('sub_tasks')) or []
+    tasks = []
+    for task in raw_tasks:
+        if not isinstance(task, dict):
+            raise ValueError('%s: a sub-task is %s, not an object' % (where, _short_repr(task, 60)))
+        tasks.append(_normalize_sub_task(task, where))
     return {
         'id': _as_id(node.get('id')),
         'node_id': _as_int(node.get('node_id')),
-        'name': _as_text(node.get('name')),
+        'name': _strict_text(where, 'name', node.get('name')),
         'stage': stage,
         'state': state,
-        'operator': _as_enum(node.get('operator'), _OPERATOR_BY_NUMBER),
+        'operator': _strict_enum(where, 'operator', node.get('operator'), OPERATORS),
         'start_time': start_time,
         'end_time': end_time,
         'sub_tasks': tasks,
@@ -479,7 +499,6 @@ def _normalize_node(node, stage):
 def _failure(record, nodes, log_tail):
     """The failure record of a FAILED DAG (see normalize_dag)."""
     canceled = record['operator'] == 'CANCEL'
-    verb = 'was canceled' if canceled else 'failed'
     failed_node = None
     for node in nodes:
         if node['state'] == 'FAILED':
@@ -490,51 +509,39 @@ def _failure(record, nodes, log_tail):
             if node['stage'] == record['stage']:
                 failed_node = node
                 break
-    if failed_node is None:
-        summary = "DAG %s '%s' %s (no node details fetched)" % (record['id'], record['name'] or '?', verb)
-        return {'node': None, 'sub_tasks': [], 'summary': _one_line(summary), 'canceled': canceled}
-
-    sub_tasks = []
-    for task in failed_node['sub_tasks']:
-        if task['state'] != 'FAILED':
-            continue
-        sub_tasks.append({
-            'id': task['id'],
-            'name': task['name'],
-            'agent': task['agent'],
-            'execute_times': task['execute_times'],
-            'log_tail': _tail(task['logs'], log_tail),
-            'error': parse_error(task['logs']),
-        })
-    total = record['max_stage'] if record['max_stage'] is not None else len(nodes)
-    summary = "node %s/%s '%s' %s" % (failed_node['stage'], total, failed_node['name'] or '?', verb)
-    reasons = []
-    for task in sub_tasks:
-        error = task['error']
-        if error is not None:
-            reason = '[%s] %s' % (error['code'], error['message']) if error['code'] else error['message']
-        elif task['log_tail']:
-            reason = task['log_tail'][-1]
-        else:
-            reason = 'no error message logged'
-        reasons.append('%s: %s' % (task['agent'] or 'an unknown agent', reason))
-    if reasons:
-        summary += ' on ' + '; '.join(reasons)
-    return {
-        'node': {'id': failed_node['id'], 'name': failed_node['name'], 'stage': failed_node['stage']},
-        'sub_tasks': sub_tasks,
-        'summary': _one_line(summary),
-        'canceled': canceled,
-    }
+    failure = {'node': None, 'sub_tasks': [], 'canceled': canceled}
+    if failed_node is not None:
+        failure['node'] = {'id': failed_node['id'], 'name': failed_node['name'], 'stage': failed_node['stage']}
+        for task in failed_node['sub_tasks']:
+            if task['state'] != 'FAILED':
+                continue
+            failure['sub_tasks'].append({
+                'id': task['id'],
+                'name': task['name'],
+                'agent': task['agent'],
+                'execute_times': task['execute_times'],
+                'log_tail': _tail(task['logs'], log_tail),
+                'error': parse_error(task['logs']),
+            })
+    # The reason is written once, by _report, for every report and message of the collection.
+    failure['summary'] = _report.failure_reason(dict(record, outcome='canceled' if canceled else 'failed',
+                                                     failure=failure))
+    return failure
 
 
-def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=10):
+def _passed_nodes(nodes):
+    """Nodes that ended SUCCEED with operator PASS: passed by an operator (a DAG PASS, or a node PASS), not done."""
+    return [{'id': node['id'], 'name': node['name'], 'stage': node['stage']}
+            for node in nodes if node['state'] == 'SUCCEED' and node['operator'] == 'PASS']
+
+
+def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=_report.LOG_TAIL):
     """The normalized record of a DagDetailDTO (§4.1), as every plugin of the collection returns it.
 
     ``agent`` is the ``ip:port`` of the agent that answered; ``details`` 'summary' or 'full' (adds 'nodes');
     ``now`` (datetime, epoch seconds or RFC 3339 text; default: the current time) is used for the elapsed time
     of a running DAG; ``log_tail`` is how many last log lines each failed sub-task keeps (None: all).
-    Raises ValueError only when ``dto`` is not a dict or has no usable generic id. The input is not modified.
+    Raises ValueError naming the field when the DTO is not what an agent sends. The input is not modified.
     """
     if details not in DETAILS:
         raise ValueError('details must be one of %s, not %s' % (', '.join(DETAILS), _short_repr(details)))
@@ -543,21 +550,26 @@ def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=10):
     if not isinstance(dto, dict):
         raise ValueError('an OBShell DAG must be a JSON object, not %s' % type(dto).__name__)
     raw_id = dto.get('id')
+    if not isinstance(raw_id, str):
+        raise ValueError('OBShell DAG without a usable id: field %r is %s, not a string' % ('id', _short_repr(raw_id, 60)))
     try:
-        generic_id = validate_generic_id(raw_id)
+        generic_id = _decode_id(raw_id)[0]
     except ValueError as exc:
         raise ValueError('OBShell DAG without a usable id (%s)' % exc) from exc
+    where = 'DAG %s' % generic_id
     now_seconds = _now_seconds(now)
 
-    state = _as_enum(dto.get('state'), _STATE_BY_NUMBER)
-    operator = _as_enum(dto.get('operator'), _OPERATOR_BY_NUMBER)
-    stage = _as_int(dto.get('stage'))
-    max_stage = _as_int(dto.get('max_stage'))
+    state = _strict_enum(where, 'state', dto.get('state'), STATES)
+    operator = _strict_enum(where, 'operator', dto.get('operator'), OPERATORS)
+    name = _strict_text(where, 'name', dto.get('name'))
+    max_stage = _strict_int(where, 'max_stage', dto.get('max_stage'))
+    stage = _strict_int(where, 'stage', dto.get('stage'))
+    if max_stage and stage > max_stage:
+        raise ValueError('%s: field %r is %d, beyond max_stage %d' % (where, 'stage', stage, max_stage))
 
-    raw_nodes = dto.get('nodes')
-    nodes = []
-    if isinstance(raw_nodes, list):
-        nodes = [_normalize_node(node, index) for index, node in enumerate(raw_nodes, 1) if isinstance(node, dict)]
+    raw_nodes = _strict_list(where, 'nodes', dto.get('nodes'))
+    has_nodes = raw_nodes is not None
+    nodes = [_normalize_node(node, index, where) for index, node in enumerate(raw_nodes or [], 1)]
     current = None
     for node in nodes:
         if node['stage'] == stage:
@@ -570,7 +582,17 @@ def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=10):
     if state not in FINISHED_STATES:
         end_time = end_seconds = None
 
-    maintenance_type = _as_int(dto.get('maintenance_type'))
+    raw_type = dto.get('maintenance_type')
+    if raw_type is None:
+        # Agents before 4.3.1 do not send it: the known templates say which DAGs are maintenance DAGs.
+        maintenance = _templates.maintenance_of(name)
+        maintenance_source = 'template' if maintenance is not None else None
+    else:
+        if isinstance(raw_type, bool) or not isinstance(raw_type, int) or raw_type not in MAINTENANCE_TYPES:
+            raise _field_error(where, 'maintenance_type', raw_type, 'one of %s' % ', '.join(
+                str(number) for number in sorted(MAINTENANCE_TYPES)))
+        maintenance = MAINTENANCE_TYPES[raw_type]
+        maintenance_source = 'agent'
     maintenance_key = _as_text(dto.get('maintenance_key'))
 
     extra = {}
@@ -580,27 +602,31 @@ def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=10):
     if dto.get('additional_data') is not None:
         extra['additional_data'] = _safe_copy(dto['additional_data'])
 
+    passed_nodes = _passed_nodes(nodes) if has_nodes else None
     record = {
         'id': generic_id,
         'dag_id': _as_int(dto.get('dag_id')),
-        'name': _as_text(dto.get('name')),
+        'name': name,
         'state': state,
         'operator': operator,
         'stage': stage,
         'max_stage': max_stage,
-        'progress': '%d/%d' % (stage, max_stage) if stage is not None and max_stage is not None else None,
+        'progress': '%d/%d' % (stage, max_stage),
         'current_node': current['name'] if current else None,
         'current_node_state': current['state'] if current else None,
         'start_time': start_time,
         'end_time': end_time,
         'elapsed_seconds': _elapsed(state, start_seconds, end_seconds, now_seconds),
-        'maintenance': MAINTENANCE_TYPES.get(maintenance_type) if maintenance_type is not None else None,
+        'maintenance': maintenance,
+        'maintenance_source': maintenance_source,
         # "" (not a tenant maintenance) reads better as None in a playbook.
         'maintenance_key': maintenance_key or None,
         'kind': id_kind(generic_id),
         'agent': agent,
-        'outcome': outcome(state, operator),
+        'outcome': outcome(state, operator, passed_nodes),
         'failure': None,
+        # None when the nodes were not read (a summary read): then a passed node cannot be seen.
+        'passed_nodes': passed_nodes,
     }
     if state == 'FAILED':
         record['failure'] = _failure(record, nodes, log_tail)
@@ -722,26 +748,3 @@ class NameFilter:
 def compile_name_filter(patterns, known_names=None):
     """A NameFilter for ``patterns`` (see NameFilter)."""
     return NameFilter(patterns, known_names)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Display
-
-
-def progress_line(label, record):
-    """One line for the waiter, e.g. 'obs1 | Cluster scale out | 4/9 Wait remote deploy finish | RUNNING | 0:42'."""
-    record = record if isinstance(record, dict) else {}
-    parts = []
-    if label not in (None, ''):
-        parts.append(label)
-    parts.append(record.get('name') or record.get('id') or '?')
-    step = ' '.join(str(part) for part in (record.get('progress'), record.get('current_node')) if part)
-    if step:
-        parts.append(step)
-    state = record.get('state') or '?'
-    if record.get('outcome') in ('rolled_back', 'passed', 'canceled'):
-        state = '%s (%s)' % (state, record['outcome'].replace('_', ' '))
-    parts.append(state)
-    if record.get('elapsed_seconds') is not None:
-        parts.append(format_elapsed(record['elapsed_seconds']))
-    return ' | '.join(_one_line(part) for part in parts)

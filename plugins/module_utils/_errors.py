@@ -67,6 +67,24 @@ class ObshellTLSError(ObshellConnectionError):
     kind = 'tls'
 
 
+class ObshellProxyError(ObshellConnectionError):
+    """The proxy from the environment cannot carry the request: it refuses connections, wants credentials (407),
+    cannot reach the agent (a 5xx to CONNECT), or needs a library that is missing (SOCKS without PySocks).
+
+    Not retried by default: a proxy that is down or refuses us is configuration (HTTP_PROXY, NO_PROXY, use_proxy),
+    which waiting does not fix, and reporting it as the agent being unreachable sent people to the agent and
+    made a wait retry it for unreachable_timeout. A proxy that answers the CONNECT with 502, 503 or 504 is up but
+    could not reach the agent, which is what an agent restarting behind it looks like: that one is retryable.
+    """
+
+    retryable = False
+    kind = 'proxy'
+
+    def __init__(self, message, retryable=False, **kwargs):
+        super(ObshellProxyError, self).__init__(message, **kwargs)
+        self.retryable = retryable
+
+
 class ObshellAuthError(ObshellError):
     """The agent refused our credentials or auth header. Never retried (except a key refresh once)."""
 
@@ -99,6 +117,29 @@ class ObshellProtocolError(ObshellError):
     """The reply is not what an OBShell agent sends: HTML, empty, truncated JSON, missing envelope fields."""
 
     kind = 'protocol'
+
+
+class ObshellClusterUnknownError(ObshellError):
+    """The agent cannot read the cluster DAGs now (its observer is down or restarting, §11.6). Not "idle": the
+    cluster DAGs are unknown. A wait sees an outage and waits it out within unreachable_timeout."""
+
+    retryable = True
+    kind = 'cluster_unknown'
+
+    def __init__(self, message, ob_state=None, **kwargs):
+        super(ObshellClusterUnknownError, self).__init__(message, **kwargs)
+        self.ob_state = ob_state
+
+
+class ObshellConfigError(ObshellError):
+    """A setting that cannot work, refused before anything is sent; the message names the option."""
+
+    kind = 'config'
+
+
+class ObshellRecordError(ObshellProtocolError):
+    """A DAG record whose fields are not what the agent sends (a state of 5, nodes that are not a list...). Never
+    retried and never turned into a verdict: the message names the field."""
 
 
 class ObshellIdentityError(ObshellError):

@@ -5,90 +5,306 @@
 #
 # FOR INTERNAL COLLECTION USE ONLY
 # The content of this file is not part of the public API of this collection and may change without notice.
-"""The one option spec shared by every module, the lookup and the action plugins.
+"""The one option adapter: every module, action, lookup and the inventory plugin read their settings through it.
 
-Documented in the doc fragments ``oceanbase.obshell.connection`` and ``oceanbase.obshell.query``; ansible-test's
-validate-modules keeps the two in line.
+Settings are the connection options (where the agent is and how to talk to it) and the wait options (the one wait
+contract of dag_wait, dag and the role). Each connection option has one inventory variable (``obshell_<name>``) and
+one environment variable (``OBSHELL_<NAME>``). Precedence, the same everywhere (documented once, in the doc
+fragment oceanbase.obshell.connection):
+
+1. the task's option (``module_defaults`` come in here too, under the task's own options);
+2. the host's ``obshell_<name>`` variable;
+3. the environment variable ``OBSHELL_<NAME>`` (on the controller for controller-side plugins, on the host for
+   modules, which read it through ``env_fallback``);
+4. the default. ``host`` defaults to the host's ``ansible_host`` (else its inventory name) when the agent is asked
+   from the controller, and to 127.0.0.1 (the host's own agent) when a module asks from the host.
+
+``OptionAdapter`` is the one interface over where options come from (module params, a plugin's get_option, an
+action's task args and variables); the functions below work on it, so the rules are written once. Documented in
+the doc fragments oceanbase.obshell.connection, oceanbase.obshell.query and oceanbase.obshell.wait; ansible-test's
+validate-modules keeps module docs and argspecs in line.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
+import os
+import re
 
 from ansible.module_utils.basic import env_fallback
 
-CONNECTION_ARGSPEC = dict(
-    host=dict(type='str', default='127.0.0.1'),
-    port=dict(type='int', default=2886),
-    password=dict(type='str', no_log=True, fallback=(env_fallback, ['OBSHELL_PASSWORD'])),
-    agent_password=dict(type='str', no_log=True, fallback=(env_fallback, ['OBSHELL_AGENT_PASSWORD'])),
-    use_tls=dict(type='bool', default=False),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-    client_cert=dict(type='path'),
-    client_key=dict(type='path', no_log=False),
-    timeout=dict(type='float', default=10.0),
-    auth_version=dict(type='str', default='auto', choices=['auto', 'v1', 'v2']),
-    retries=dict(type='int', default=3),
-)
+from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, OUTCOMES
 
-CONNECTION_OPTION_NAMES = tuple(CONNECTION_ARGSPEC)
-
+AUTH_VERSIONS = ('auto', 'v1', 'v2')
 SCOPES = ('auto', 'cluster', 'agent', 'all')
 DETAILS = ('summary', 'full')
+MIN_POLL_INTERVAL = 0.5
+LOCAL_AGENT = '127.0.0.1'
 
-# Documented by the fragment oceanbase.obshell.query; `id` by its variant oceanbase.obshell.query.id.
-LIST_ARGSPEC = dict(
+
+def _env(name):
+    return 'OBSHELL_' + name.upper()
+
+
+def _connection_spec():
+    spec = dict(
+        host=dict(type='str'),
+        port=dict(type='int', default=2886),
+        password=dict(type='str', no_log=True),
+        agent_password=dict(type='str', no_log=True),
+        use_tls=dict(type='bool', default=False),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        client_cert=dict(type='path'),
+        client_key=dict(type='path', no_log=False),
+        request_timeout=dict(type='float', default=10.0),
+        auth_version=dict(type='str', default='auto', choices=list(AUTH_VERSIONS)),
+        retries=dict(type='int', default=3),
+        use_proxy=dict(type='bool', default=True),
+    )
+    for name, option in spec.items():
+        option['fallback'] = (env_fallback, [_env(name)])
+    return spec
+
+
+# The connection options, as modules declare them (an env_fallback each: read on the host that runs the module).
+CONNECTION_SPEC = _connection_spec()
+CONNECTION_OPTION_NAMES = tuple(CONNECTION_SPEC)
+# Connection options that are secrets: never printed, never put in a result.
+SECRET_OPTIONS = ('password', 'agent_password')
+
+# Which DAGs to look at (fragment oceanbase.obshell.query); `id` by its variant oceanbase.obshell.query.id.
+LIST_SPEC = dict(
     scope=dict(type='str', default='auto', choices=list(SCOPES)),
     names=dict(type='list', elements='str'),
     details=dict(type='str', default='summary', choices=list(DETAILS)),
 )
-QUERY_ARGSPEC = dict(LIST_ARGSPEC, id=dict(type='str'))
+QUERY_SPEC = dict(LIST_SPEC, id=dict(type='str'))
+
+# The one wait contract (fragment oceanbase.obshell.wait): the same names mean the same thing in dag_wait, in dag
+# with wait=true, and in the role (wait_for_tasks_<name>). `timeout` is the overall deadline; the per-request
+# timeout is the connection option `request_timeout`.
+WAIT_SPEC = dict(
+    timeout=dict(type='float', default=3600.0),
+    poll_interval=dict(type='float', default=5.0),
+    unreachable_timeout=dict(type='float', default=300.0),
+    progress=dict(type='bool', default=True, fallback=(env_fallback, ['OBSHELL_PROGRESS'])),
+)
+# What decides a wait's verdict (fragment oceanbase.obshell.wait.verdict): dag_wait and the role.
+VERDICT_SPEC = dict(
+    appear_timeout=dict(type='float', default=0.0),
+    fail_on=dict(type='list', elements='str', choices=list(OUTCOMES), default=list(DEFAULT_FAIL_ON)),
+)
 
 
 def argument_spec(*extra_specs, **options):
     """The connection argspec merged with the given specs (deep copies, so callers may edit them)."""
-    spec = copy.deepcopy(CONNECTION_ARGSPEC)
+    spec = copy.deepcopy(CONNECTION_SPEC)
     for extra in extra_specs:
         spec.update(copy.deepcopy(extra))
     spec.update(copy.deepcopy(options))
     return spec
 
 
-def check_connection_options(params):
-    """Errors a person can act on, for values the argspec types cannot express. Returns a list of messages."""
+def without_fallbacks(spec):
+    """``spec`` without env fallbacks: controller-side plugins resolve the environment themselves (resolve())."""
+    spec = copy.deepcopy(spec)
+    for option in spec.values():
+        option.pop('fallback', None)
+    return spec
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Where options come from
+
+
+class OptionAdapter(object):
+    """One interface over a source of option values: ``get(name)`` is None for "not set"."""
+
+    def __init__(self, getter, names=None):
+        self._getter = getter
+        self._names = names
+
+    @classmethod
+    def from_dict(cls, values):
+        values = dict(values)
+        return cls(values.get, names=list(values))
+
+    @classmethod
+    def from_module(cls, module):
+        return cls.from_dict(module.params)
+
+    @classmethod
+    def from_plugin(cls, plugin, names):
+        """A lookup or inventory plugin whose options were set with set_options(): ansible's own config system has
+        already applied the precedence (direct option, obshell_* variable, environment, ini, default)."""
+        return cls(plugin.get_option, names=list(names))
+
+    def get(self, name, default=None):
+        value = self._getter(name)
+        return default if value is None else value
+
+    def values(self, names=None):
+        return dict((name, self.get(name)) for name in (names or self._names or ()))
+
+
+def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None):
+    """Option values for an action plugin, by the precedence of this module's docstring.
+
+    ``task_args`` are the task's arguments (module_defaults already merged in by ansible); ``host_vars`` the
+    variables of the host the settings are for (task_vars, or hostvars[h] for one host of a batch); ``environ`` the
+    environment (the controller's, with the task's ``environment:`` over it). Options of ``spec`` that are neither
+    connection options nor set stay unset, for the argspec's defaults. Returns a new dict.
+    """
+    resolved = dict(task_args)
+    host_vars = host_vars or {}
+    for name in spec:
+        if resolved.get(name) is not None:
+            continue
+        if name in CONNECTION_SPEC:
+            value = host_vars.get('obshell_' + name)
+            if value is None and controller:
+                value = environ.get(_env(name))
+            if value is not None:
+                resolved[name] = value
+        elif name == 'progress' and controller and environ.get('OBSHELL_PROGRESS') is not None:
+            resolved[name] = environ.get('OBSHELL_PROGRESS')
+    if 'host' in spec and resolved.get('host') is None and controller:
+        resolved['host'] = host_vars.get('ansible_host') or host_vars.get('inventory_hostname') or host_name
+    return resolved
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Checks a person can act on, for values the argspec types cannot express
+
+
+_SCHEME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
+
+
+def check_host(host, option='host'):
+    """None when ``host`` is a bare agent address (name, IPv4, IPv6 literal with or without brackets); else the
+    message naming the option."""
+    if host is None:
+        return None
+    text = str(host)
+    if not text.strip():
+        return '%s must not be empty' % option
+    if text != text.strip() or any(char.isspace() for char in text):
+        return '%s %r has spaces in it: give the bare agent address' % (option, text)
+    if _SCHEME_RE.match(text):
+        return ('%s %r has a scheme: give the bare address (e.g. 10.0.0.1), and use_tls for HTTPS' % (option, text))
+    if '/' in text or '?' in text or '#' in text:
+        return '%s %r has a path in it: give the bare agent address (e.g. 10.0.0.1)' % (option, text)
+    if text.startswith('['):
+        if not text.endswith(']'):
+            return '%s %r: give an IPv6 address without a port, e.g. [::1] or ::1, and the port in port' % (option, text)
+        return None
+    if text.count(':') == 1:
+        return '%s %r has a port in it: put the port in the port option (or obshell_port)' % (option, text)
+    return None
+
+
+def check_connection_options(values, check_files=True):
+    """Messages for connection values the argspec cannot check, each naming its option. ``check_files``: the TLS
+    files are read here (the controller, or the host running a module), so check that they can be."""
     errors = []
-    port = params.get('port')
+    message = check_host(values.get('host'))
+    if message:
+        errors.append(message)
+    port = values.get('port')
     if port is not None and not 0 < int(port) < 65536:
         errors.append('port must be between 1 and 65535, got %s' % port)
-    timeout = params.get('timeout')
+    timeout = values.get('request_timeout')
     if timeout is not None and float(timeout) <= 0:
-        errors.append('timeout must be a positive number of seconds, got %s' % timeout)
-    retries = params.get('retries')
+        errors.append('request_timeout must be a positive number of seconds, got %s' % timeout)
+    retries = values.get('retries')
     if retries is not None and int(retries) < 0:
         errors.append('retries must be 0 or more, got %s' % retries)
-    if params.get('client_key') and not params.get('client_cert'):
+    if values.get('client_key') and not values.get('client_cert'):
         errors.append('client_key is set without client_cert')
-    if not str(params.get('host') or '').strip():
-        errors.append('host must not be empty')
+    if check_files:
+        for name in ('ca_path', 'client_cert', 'client_key'):
+            problem = _unreadable(values.get(name), directory_ok=name == 'ca_path')
+            if problem:
+                errors.append('%s %s' % (name, problem))
     return errors
 
 
-def client_from_options(params, host=None, port=None):
-    """An ObshellClient built from option values (a dict holding at least the connection options)."""
+def _unreadable(path, directory_ok=False):
+    if not path:
+        return None
+    if not os.path.exists(path):
+        return '%r does not exist' % path
+    if os.path.isdir(path):
+        return None if directory_ok else '%r is a directory, not a PEM file' % path
+    try:
+        with open(path, 'rb') as handle:
+            handle.read(1)
+    except (IOError, OSError) as exc:
+        return '%r cannot be read: %s' % (path, exc.strerror or exc)
+    return None
+
+
+def check_wait_options(values):
+    """Messages for wait values the argspec cannot check, each naming its option."""
+    errors = []
+    if values.get('timeout') is not None and float(values['timeout']) <= 0:
+        errors.append('timeout must be a positive number of seconds (the overall deadline), got %s' % values['timeout'])
+    if values.get('poll_interval') is not None and float(values['poll_interval']) < MIN_POLL_INTERVAL:
+        errors.append('poll_interval must be at least %s seconds, got %s' % (MIN_POLL_INTERVAL, values['poll_interval']))
+    for name in ('appear_timeout', 'unreachable_timeout'):
+        if values.get(name) is not None and float(values[name]) < 0:
+            errors.append('%s must be 0 or more seconds, got %s' % (name, values[name]))
+    return errors
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The client
+
+
+def client_from_options(values, host=None, port=None, retries=None, environ=None):
+    """An ObshellClient from option values (a dict holding at least the connection options).
+
+    A module run on the host asks its own agent when ``host`` is unset; controller-side plugins resolve ``host``
+    first (resolve()). ``retries`` overrides the option: a wait retries failed polls itself, so it gives 0.
+    """
     from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
     return ObshellClient(
-        host=host if host is not None else params.get('host') or '127.0.0.1',
-        port=port if port is not None else params.get('port') or 2886,
-        password=params.get('password'),
-        agent_password=params.get('agent_password'),
-        use_tls=bool(params.get('use_tls')),
-        validate_certs=params.get('validate_certs') is not False,
-        ca_path=params.get('ca_path'),
-        client_cert=params.get('client_cert'),
-        client_key=params.get('client_key'),
-        timeout=params.get('timeout') or 10.0,
-        auth_version=params.get('auth_version') or 'auto',
-        retries=params.get('retries') if params.get('retries') is not None else 3,
+        host=host if host is not None else values.get('host') or LOCAL_AGENT,
+        port=port if port is not None else values.get('port') or 2886,
+        password=values.get('password'),
+        agent_password=values.get('agent_password'),
+        use_tls=bool(values.get('use_tls')),
+        validate_certs=values.get('validate_certs') is not False,
+        ca_path=values.get('ca_path'),
+        client_cert=values.get('client_cert'),
+        client_key=values.get('client_key'),
+        timeout=values.get('request_timeout') or 10.0,
+        auth_version=values.get('auth_version') or 'auto',
+        retries=retries if retries is not None else (values.get('retries') if values.get('retries') is not None else 3),
+        use_proxy=values.get('use_proxy') is not False,
+        environ=environ,
     )
+
+
+# The options of dag_wait besides connection, query and wait: shared by its module (run_on=target) and its action.
+DAG_WAIT_SPEC = dict(
+    mode=dict(type='str', default='wait', choices=['wait', 'assert_idle']),
+    run_on=dict(type='str', default='controller', choices=['controller', 'target']),
+    hosts=dict(type='list', elements='str'),
+    on_failure=dict(type='str', default='fail', choices=['fail', 'retry', 'rollback', 'pass']),
+    max_remediations=dict(type='int', default=1),
+)
+
+
+def dag_wait_spec():
+    """The argspec of dag_wait: connection + query (with id) + wait + verdict + its own options."""
+    return argument_spec(QUERY_SPEC, WAIT_SPEC, VERDICT_SPEC, DAG_WAIT_SPEC)
+
+
+def check_remediation_options(values):
+    errors = []
+    if values.get('max_remediations') is not None and int(values['max_remediations']) < 0:
+        errors.append('max_remediations must be 0 or more, got %s' % values['max_remediations'])
+    return errors

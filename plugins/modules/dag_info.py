@@ -195,7 +195,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._module import O
 
 
 def main():
-    module = ObshellModule(argument_spec=_options.argument_spec(_options.QUERY_ARGSPEC), supports_check_mode=True)
+    module = ObshellModule(argument_spec=_options.argument_spec(_options.QUERY_SPEC), supports_check_mode=True)
     params = module.params
     try:
         name_filter = _dag.compile_name_filter(params['names'])

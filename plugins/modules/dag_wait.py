@@ -9,36 +9,46 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: dag_wait
-short_description: Wait for OBShell task DAGs to finish, with live progress and a verdict
+short_description: Wait for OBShell task DAGs to finish, on one host or a whole batch, with live progress and one verdict
 version_added: 1.0.0
 description:
-  - Waits until the matching task DAGs of an OceanBase OBShell agent (cluster scale-out, upgrades, start/stop,
-    tenant work...) have finished, then reports how each one ended.
-  - Every DAG seen during the wait is remembered. When a DAG leaves the unfinished list, its final state is read
-    from C(/api/v1/task/dag/{id}), because a failed DAG that is not a maintenance DAG (for example C(Stop OB))
-    leaves the list at once. A failed maintenance DAG stays in the list, blocking the cluster; it is a final
-    C(failed) outcome as soon as it is seen.
+  - Waits until the matching task DAGs of OceanBase OBShell agents (cluster scale-out, upgrades, start/stop, tenant
+    work...) have finished, then reports how each one ended.
+  - A wait has parts, watched at the same time, each poll; the cluster DAGs, read from one C(CLUSTER AGENT)
+    (C(/api/v1/task/dag/ob/unfinish)); and each host's own agent DAGs (C(/api/v1/task/dag/agent/unfinish)). With
+    O(hosts), one task watches every host of a batch from the controller; without it, the task watches this host.
+    So a DAG that fails anywhere while another part is still running is caught.
+  - Every DAG seen is read until its final state is known. When a DAG leaves the unfinished list, its final state
+    is read from C(/api/v1/task/dag/{id}), with its nodes, because a failed DAG that is not a maintenance DAG (for
+    example C(Stop OB), or any DAG whose template sets no maintenance) leaves the list at once, and because only
+    the nodes show a node that was passed instead of done.
+  - The cluster DAGs are asked of one reachable C(CLUSTER AGENT). When it stops answering, or its observer is down
+    (while it restarts during an upgrade), the next C(CLUSTER AGENT) of the batch is asked, and the result says so
+    (RV(cluster.switches)). While no agent can read them, the cluster DAGs are unknown, an outage that is waited
+    out within O(unreachable_timeout), never taken for idle.
   - The outcome of a DAG is C(succeeded) (C(SUCCEED) after C(RUN) or C(RETRY)), C(failed) (C(FAILED)),
-    C(rolled_back) (C(SUCCEED) after C(ROLLBACK)), C(passed) (C(SUCCEED) after C(PASS)) or C(canceled)
-    (C(FAILED) after C(CANCEL)). The overall outcome is the worst of them, or C(idle) (nothing matched),
-    C(timeout), C(unreachable), or C(error) (the wait could not be carried out, for example wrong credentials or
-    a non-cluster agent asked for cluster DAGs).
+    C(rolled_back) (C(SUCCEED) after C(ROLLBACK)), C(passed) (C(SUCCEED) after C(PASS), or with a node passed) or
+    C(canceled) (C(FAILED) after C(CANCEL)). The overall outcome is the worst of them, or C(idle) (nothing
+    matched), C(timeout), C(unreachable), or C(error) (the wait could not be carried out, for example wrong
+    credentials, or a DAG id that does not exist).
   - As soon as a DAG ends with an outcome listed in O(fail_on), the wait stops and the task fails, even if other
     DAGs are still running. Otherwise it waits for every DAG it has seen.
-  - Polls are cheap. The list is read with C(show_details=false), so when nothing changes a poll is one
-    request. A DAG is read with details once, when first seen (its node names name every later stage), and
-    again only when it failed.
+  - Polls are cheap. Lists are read with C(show_details=false), so when nothing changes a poll is one request per
+    list. A DAG is read with details when first seen (its node names name every later stage), when it failed, and
+    once when it ends.
   - Progress is printed live, one line per change, for example
-    C(obs1 | Cluster scale out | 4/9 Wait remote deploy finish | RUNNING | 0:42).
-  - The work is done by an action plugin of the same name. With O(run_on=controller) (the default) it polls
-    the agent from the controller, inside one task run. With O(run_on=target) the module runs on the host, in
-    slices that return at every change, so progress is still shown live.
+    C(obs1 [cluster] | Cluster scale out | 4/9 Wait remote deploy finish | RUNNING | 0:42).
+  - The work is done by an action plugin of the same name. With O(run_on=controller) (the default) it polls from
+    the controller, inside one task run. With O(run_on=target) the module runs on the host, in slices that return
+    at every change, so progress is still shown live.
 author:
   - OceanBase obshell collection contributors (@oceanbase)
 extends_documentation_fragment:
   - oceanbase.obshell.connection
   - oceanbase.obshell.query
   - oceanbase.obshell.query.id
+  - oceanbase.obshell.wait
+  - oceanbase.obshell.wait.verdict
   - oceanbase.obshell.attributes
 options:
   id:
@@ -46,93 +56,74 @@ options:
       - Wait for this one DAG, given by its OBShell generic id (for example V(142) for a cluster DAG, or a long id
         starting with V(2) for an agent DAG). O(scope) is then ignored.
       - The DAG is read from C(/api/v1/task/dag/{id}?show_details=false) at each poll, with details when first
-        seen and when it fails.
-      - The id is validated before anything is sent. If no DAG has this id (HTTP 404), the outcome is C(idle)
-        once O(appear_timeout) has passed.
+        seen, when it fails and when it ends.
+      - The id is validated before anything is sent. If no DAG has this id (HTTP 404), the outcome is C(error)
+        ("DAG 12 does not exist") once O(appear_timeout) has passed.
     type: str
-  timeout:
+  mode:
     description:
-      - The overall deadline of the wait, in seconds. Each request is also kept within it.
-      - Unlike in the other modules of this collection, this is B(not) the per-request timeout. That one is
-        O(request_timeout). Keep this in mind if you set C(timeout) in C(module_defaults) for the whole
-        C(group/oceanbase.obshell.obshell).
-    type: float
-    default: 3600
-  request_timeout:
+      - V(wait) waits until the DAGs have finished.
+      - V(assert_idle) reads the state once and fails unless nothing is unfinished (a pre-flight gate). This is
+        what check mode does too, except that check mode fails only on final outcomes listed in O(fail_on).
+    type: str
+    default: wait
+    choices: [wait, assert_idle]
+  hosts:
     description:
-      - Seconds to wait for each HTTP request (connect and read).
-    type: float
-    default: 10
-  poll_interval:
-    description:
-      - Seconds between polls, measured from the start of one poll to the start of the next. At least V(0.5).
-    type: float
-    default: 5
-  appear_timeout:
-    description:
-      - Seconds to wait for a matching DAG to appear, for use right after an operation was started.
-      - With V(0), if nothing matches at the first poll the outcome is C(idle) at once.
-      - A DAG that starts and finishes between two polls cannot be seen in the unfinished list. Use O(id) when
-        you know it.
-    type: float
-    default: 0
-  unreachable_timeout:
-    description:
-      - How long the agent may fail to answer before the wait ends as C(unreachable). An agent restarts, for
-        example, during an upgrade.
-      - Failed reads are retried with a backoff that starts at min(O(poll_interval), 1 s) and doubles up to
-        max(O(poll_interval), 10 s). The budget starts again after every good read.
-      - Before the first good read, only errors about reaching the agent are retried. Wrong credentials, TLS
-        errors and the like end the wait at once with outcome C(error).
-      - O(retries) is not used by this module. The wait retries failed polls itself, within its deadlines.
-    type: float
-    default: 300
-  fail_on:
-    description:
-      - The overall outcomes that fail the task. The outcome C(error) always fails it.
-      - The default fails on everything except C(idle) and C(succeeded).
+      - Watch the agents of these inventory hosts, in one task, from the controller (use it with C(run_once)),
+        for example V({{ ansible_play_batch }}). The cluster DAGs are read once, from the first C(CLUSTER AGENT)
+        of the list that answers; every host's own agent DAGs are read from its agent.
+      - Each host's agent is asked at its C(obshell_host) variable, else its C(ansible_host), else its inventory
+        name, and at its C(obshell_port); O(host) is not used. Settings that differ per host (port, passwords)
+        belong in C(obshell_*) host variables.
+      - The result has one part per host (RV(per_host)) besides the combined verdict.
+      - Not with O(run_on=target).
     type: list
     elements: str
-    choices: [idle, succeeded, failed, rolled_back, passed, canceled, timeout, unreachable]
-    default: [failed, rolled_back, passed, canceled, timeout, unreachable]
-  progress:
-    description:
-      - Print a progress line for each change while waiting (a DAG appears, or its stage, node or state
-        changes, or the agent goes away or comes back). Each line starts with the inventory hostname.
-      - V(false) prints nothing. The lines are still returned in RV(events).
-    type: bool
-    default: true
   run_on:
     description:
       - Where the wait runs.
-      - V(controller) polls from the Ansible controller. O(host) must then be the agent's address as seen from
-        the controller, for example C({{ ansible_host }}). The passwords, and E(OBSHELL_PASSWORD) and
-        E(OBSHELL_AGENT_PASSWORD), are read on the controller. The controller needs C(cryptography).
+      - V(controller) polls from the Ansible controller. The agent is asked at O(host), which then defaults to the
+        host's C(ansible_host). The controller needs C(requests) and C(cryptography).
       - V(target) runs the module on the host, usually against its local agent (O(host) defaults to
-        V(127.0.0.1)). The module runs in slices. Each slice returns when something changed, or after at most
-        60 seconds, and carries the wait's state to the next one. Every slice costs one module start-up, plus
-        two unauthenticated requests to the agent (C(/api/v1/info) and C(/api/v1/secret)).
+        V(127.0.0.1)). The module runs in slices. Each slice returns when something changed, or after at most 60
+        seconds, and carries the wait's state to the next one. Every slice costs one module start-up, plus two
+        unauthenticated requests to the agent (C(/api/v1/info) and C(/api/v1/secret)).
     type: str
     default: controller
     choices: [controller, target]
-  _slice:
+  on_failure:
     description:
-      - Internal use only, by the action plugin with O(run_on=target). Do not set it.
-    type: dict
+      - What to do when a cluster DAG (an id starting with 1) fails during the wait.
+      - V(fail) reports the failure. V(retry), V(rollback) and V(pass) act on the failed DAG, as
+        M(oceanbase.obshell.dag) would with V(retried), V(rolled_back) or V(passed), and wait on within the same
+        O(timeout). Each action is listed in RV(remediations) and printed as a progress line.
+      - The agent decides what its template allows; a refusal (for example pass of a C(Cluster scale out)) ends
+        the wait at once with the failure and the refusal reported.
+      - The verdict stays truthful. A rollback gives C(rolled_back) and a pass C(passed), both in the default
+        O(fail_on); remove them from it when such an end is acceptable.
+      - Not in check mode or with O(mode=assert_idle), which send nothing.
+    type: str
+    default: fail
+    choices: [fail, retry, rollback, pass]
+  max_remediations:
+    description:
+      - How many times at most O(on_failure) acts, when the DAG fails again. V(0) disables remediation.
+    type: int
+    default: 1
 attributes:
   check_mode:
     support: full
-    description: In check mode the current state is read once and reported, without waiting.
+    description: In check mode the current state is read once and reported, without waiting; nothing is sent.
   diff_mode:
     support: none
-    description: Nothing changes, so there is no diff.
+    description: Nothing changes, except through O(on_failure).
 notes:
-  - C(changed) is always false.
+  - C(changed) is true only when O(on_failure) acted on a DAG.
   - In check mode the module reads the current state once and returns it. RV(outcome) is then C(idle), C(running),
     or the final outcome of DAGs that are already final (for example a failed maintenance DAG). Only a final
     outcome listed in O(fail_on) fails the task.
-  - The role C(oceanbase.obshell.wait_for_tasks) builds on this module. It waits for cluster DAGs once per play and
-    for agent DAGs on every host, and combines the results into one verdict.
+  - The role C(oceanbase.obshell.wait_for_tasks) is a few tasks around this module with O(hosts).
   - The action plugin runs on the controller. A C(timeout) task keyword shorter than O(timeout) ends the task
     before the wait has reached a verdict.
 seealso:
@@ -143,7 +134,6 @@ seealso:
 EXAMPLES = r'''
 - name: Wait until the scale-out started above has finished (it may take a few seconds to appear)
   oceanbase.obshell.dag_wait:
-    host: "{{ ansible_host }}"
     names:
       - Cluster scale out
     appear_timeout: 30
@@ -155,16 +145,20 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ scale_out.outcome }} after {{ scale_out.elapsed }} s"
 
+- name: Wait on every host of the batch at once, cluster DAGs and agent DAGs, from the controller
+  oceanbase.obshell.dag_wait:
+    hosts: "{{ ansible_play_batch }}"
+    poll_interval: 2
+  run_once: true
+
 - name: Wait for one DAG by id; do not fail on a failure, decide later
   oceanbase.obshell.dag_wait:
-    host: "{{ ansible_host }}"
     id: "142"
     fail_on: [timeout, unreachable]
   register: dag142
 
 - name: Retry it if it failed
   oceanbase.obshell.dag:
-    host: "{{ ansible_host }}"
     id: "142"
     state: retried
   when: dag142.outcome == 'failed'
@@ -175,26 +169,31 @@ EXAMPLES = r'''
     scope: agent
     poll_interval: 2
 
-- name: What is running right now? (reads once, never waits)
+- name: Nothing may be running before the upgrade
   oceanbase.obshell.dag_wait:
-    host: "{{ ansible_host }}"
-  check_mode: true
-  register: now_running
+    hosts: "{{ ansible_play_batch }}"
+    mode: assert_idle
+  run_once: true
 '''
 
 RETURN = r'''
 outcome:
   description:
-    - The overall verdict. One of C(idle), C(succeeded), C(failed), C(rolled_back), C(passed), C(canceled),
-      C(timeout) or C(unreachable). C(error) means the wait could not be carried out.
-    - In check mode it can also be C(running).
+    - The overall verdict, the worst of the parts. One of C(idle), C(succeeded), C(failed), C(rolled_back),
+      C(passed), C(canceled), C(timeout) or C(unreachable). C(error) means the wait could not be carried out.
+    - In check mode (and with O(mode=assert_idle)) it can also be C(running).
   returned: always
   type: str
   sample: succeeded
+msg:
+  description: A summary for people. For a failure it names the DAG, the failed node, the agents and errors, and the follow-up.
+  returned: always
+  type: str
+  sample: "succeeded: obs1 [cluster]: DAG 11 'Cluster scale out' succeeded after 0:24"
 dags:
   description:
-    - The last record of every DAG seen during the wait, in the order first seen. The records have the same
-      shape as those of M(oceanbase.obshell.dag_info).
+    - The last record of every DAG seen during the wait, each once, in the order first seen. The records have the
+      same shape as those of M(oceanbase.obshell.dag_info), plus C(passed_nodes).
   returned: always
   type: list
   elements: dict
@@ -223,16 +222,34 @@ dags:
     outcome:
       description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
       type: str
+    passed_nodes:
+      description: The nodes that ended C(SUCCEED) with operator C(PASS) (skipped, not done); null if not read.
+      type: list
+      elements: dict
     failure:
       description: For a FAILED DAG, the failed node and each failed sub-task with its agent, log tail and error.
       type: dict
+      contains:
+        node:
+          description: The failed node (C(id), C(name), C(stage)).
+          type: dict
+        sub_tasks:
+          description: The failed sub-tasks of that node, each with C(agent), C(log_tail), C(error) and C(execute_times).
+          type: list
+          elements: dict
+        summary:
+          description: One line naming the DAG, the node, the agents and the errors.
+          type: str
+        canceled:
+          description: Whether the DAG was canceled rather than failed.
+          type: bool
 elapsed:
   description: Seconds the wait took.
   returned: always
   type: float
   sample: 24.6
 polls:
-  description: Number of polls made.
+  description: Number of polls made (of the part polled most).
   returned: always
   type: int
   sample: 6
@@ -249,6 +266,9 @@ failures:
     name:
       description: DAG name.
       type: str
+    host:
+      description: The host whose part saw it.
+      type: str
     outcome:
       description: C(failed) or C(canceled).
       type: str
@@ -260,24 +280,39 @@ failures:
       type: list
       elements: dict
     follow_up:
-      description: What to do next. The module (C(oceanbase.obshell.dag)), the C(id), the possible C(states), and the C(command).
+      description:
+        - What to do next, limited to what the DAG's template allows (the agent decides; for a template this
+          collection does not know, every state is listed, with a note).
       type: dict
-      sample:
-        module: oceanbase.obshell.dag
-        id: "142"
-        states: [retried, rolled_back, passed]
-        command: oceanbase.obshell.dag id=142 state=retried|rolled_back|passed
+      contains:
+        module:
+          description: C(oceanbase.obshell.dag).
+          type: str
+        id:
+          description: The DAG id.
+          type: str
+        states:
+          description: The states of M(oceanbase.obshell.dag) that the template allows.
+          type: list
+          elements: str
+        command:
+          description: The follow-up as one line; null when the template allows none.
+          type: str
+        template_known:
+          description: Whether this collection knows the DAG's template.
+          type: bool
+        note:
+          description: A note about the states, or null.
+          type: str
     summary:
       description: One line with the DAG, the failed node, the agents and errors, and the follow-up.
       type: str
       sample: >-
         DAG 142 'Cluster scale out' failed at node 6/9 'Prev check for scale_out' on 127.0.0.1:2886:
-        [Common.Unexpected] Unexpected error: ...; to act on it: oceanbase.obshell.dag id=142 state=retried|rolled_back|passed
+        [Common.Unexpected] Unexpected error: ...; to act on it: oceanbase.obshell.dag id=142 state=retried|rolled_back
 running:
   description:
-    - The DAGs that were not final when the wait ended (timeout, unreachable, or check mode).
-    - Each entry has the stage and node, how long the DAG has been at that stage (as seen by this wait), and how
-      long it has been running.
+    - The DAGs that were not final when the wait ended (timeout, unreachable, fail fast, or check mode).
   returned: always
   type: list
   elements: dict
@@ -287,6 +322,9 @@ running:
       type: str
     name:
       description: DAG name.
+      type: str
+    host:
+      description: The host whose part saw it.
       type: str
     progress:
       description: C(stage/max_stage).
@@ -306,43 +344,160 @@ running:
     summary:
       description: One line for people.
       type: str
+cluster:
+  description: The part that watched the cluster DAGs, or null (no cluster DAGs watched).
+  returned: always
+  type: dict
+  contains:
+    outcome:
+      description: The part's outcome.
+      type: str
+    agent:
+      description: The agent the cluster DAGs were last asked of (C(ip:port)).
+      type: str
+    host:
+      description: The host of that agent.
+      type: str
+    msg:
+      description: The part's summary.
+      type: str
+    switches:
+      description: Each time another C(CLUSTER AGENT) had to be asked, with C(from), C(to), C(reason) and C(at) (seconds into the wait).
+      type: list
+      elements: dict
+    dags:
+      description: The cluster DAGs seen.
+      type: list
+      elements: dict
+per_host:
+  description:
+    - For each host watched, its own part (its agent DAGs), its outcome, and the message its task fails with.
+      A failed batch fails every host; each host's message says first what concerns itself.
+  returned: always
+  type: dict
+  contains:
+    outcome:
+      description: The worst outcome of the host's own parts.
+      type: str
+    failed:
+      description: Whether the batch failed.
+      type: bool
+    msg:
+      description: The host's message.
+      type: str
+    parts:
+      description: The host's own parts (see RV(parts)).
+      type: list
+      elements: dict
+parts:
+  description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent) or C(dag)), C(host), C(agent), C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls) and C(events).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    part:
+      description: C(cluster), C(agent) or C(dag).
+      type: str
+    host:
+      description: The inventory host the part belongs to.
+      type: str
+    outcome:
+      description: The part's outcome.
+      type: str
+    msg:
+      description: The part's summary.
+      type: str
+remediations:
+  description: What O(on_failure) did, in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    attempt:
+      description: 1 for the first.
+      type: int
+    action:
+      description: C(retry), C(rollback) or C(pass).
+      type: str
+    dag_id:
+      description: The DAG acted on.
+      type: str
+    dag_name:
+      description: Its name.
+      type: str
+    operator:
+      description: The operator sent, or null.
+      type: str
+    outcome:
+      description: C(sent), C(not needed), C(refused) or C(error).
+      type: str
+    msg:
+      description: What happened.
+      type: str
 unreachable_agent:
   description:
-    - Set while the agent is not answering at the end of the wait.
+    - Set while an agent is not answering at the end of the wait (the first such part).
     - Not named C(unreachable), which Ansible would read as "this host is unreachable" and drop it from the play.
-    - Has C(agent), C(for_seconds) and the last C(error).
   returned: always
   type: dict
+  contains:
+    agent:
+      description: The agent's C(ip:port).
+      type: str
+    for_seconds:
+      description: How long it had not answered.
+      type: float
+    error:
+      description: The last error, with C(kind) and C(message).
+      type: dict
 error:
-  description: For outcome C(error), the error (C(kind), C(message), C(agent), C(status), C(err_code)).
+  description: For outcome C(error), the error of the first part that could not be waited on; else null.
   returned: always
   type: dict
+  contains:
+    kind:
+      description: C(auth), C(tls), C(protocol), C(not_found), C(identity), C(config)...
+      type: str
+    message:
+      description: What went wrong.
+      type: str
+    agent:
+      description: The agent concerned.
+      type: str
+    status:
+      description: The HTTP status, if any.
+      type: int
+    err_code:
+      description: The agent's error code, if any.
+      type: str
 events:
-  description: Every progress line of the wait, without the hostname prefix.
+  description: Every progress line of the wait, as printed (each starts with the host).
   returned: always
   type: list
   elements: str
   sample:
-    - Cluster scale out | 3/9 Wait scale out ready | RUNNING | 0:05
-    - Cluster scale out | 9/9 Check cluster scale_out whether finished | SUCCEED | 0:24
+    - obs1 [cluster] | Cluster scale out | 3/9 Wait scale out ready | RUNNING | 0:05
+    - obs1 [cluster] | Cluster scale out | 9/9 Check cluster scale_out whether finished | SUCCEED | 0:24
 agent:
-  description: Who answered (address, identity, version...), as in M(oceanbase.obshell.dag_info). Null if the agent never answered.
+  description: Who answered (address, identity, version...) for a wait on one host, as in M(oceanbase.obshell.dag_info); null with O(hosts) or if the agent never answered.
   returned: always
   type: dict
-scope:
-  description: The endpoint scope used (C(all), C(cluster) or C(agent)); null with O(id) or when the agent never answered.
-  returned: always
-  type: str
-msg:
-  description: A summary for people. For a failure it names the DAG, the failed node, the agents and errors, and the follow-up.
-  returned: always
-  type: str
-  sample: DAG 11 'Cluster scale out' succeeded after 0:24
+  contains:
+    address:
+      description: The address asked.
+      type: str
+    identity:
+      description: Agent identity.
+      type: str
+    version:
+      description: OBShell version.
+      type: str
 '''
 
-import json
+from ansible.module_utils.basic import _load_params
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 
 # A slice of a target-mode wait returns at the latest after this many seconds (a heartbeat for the connection).
@@ -350,35 +505,51 @@ MAX_SLICE_SECONDS = 60.0
 
 
 def main():
-    module = ObshellModule(argument_spec=_waiter.wait_argument_spec(), supports_check_mode=True)
+    spec = _options.dag_wait_spec()
+    # The action plugin carries a wait from slice to slice in `_slice`; it is not an option for users, so it is
+    # only accepted when the action sent it.
+    if '_slice' in _load_params():
+        spec['_slice'] = dict(type='dict')
+    module = ObshellModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
-    problems = _waiter.check_wait_options(params)
+    problems = _options.check_wait_options(params) + _options.check_remediation_options(params)
+    if params['hosts']:
+        problems.append('hosts needs run_on=controller: a module on the host cannot ask the other hosts')
+    if params['id'] is not None:
+        try:
+            params['id'] = _dag.validate_generic_id(params['id'])
+        except ValueError as exc:
+            problems.append('id: %s' % exc)
+    try:
+        _dag.compile_name_filter(params['names'])
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         module.fail_json(msg='; '.join(problems))
-    if params['id'] is not None:
-        params['id'] = _dag.validate_generic_id(params['id'])
 
-    slice_options = params['_slice']
-    client = _options.client_from_options(_waiter.client_params(params))
+    slice_options = params.get('_slice') or {}
+    label = slice_options.get('label') or params.get('host') or _options.LOCAL_AGENT
+    client = _options.client_from_options(params, retries=0)
+    lines = []
     try:
-        if slice_options is None:
-            result, dummy, dummy_events = _waiter.run_wait(params, module.check_mode, client, _waiter.stopwatch())
-        else:
-            state = slice_options.get('state')
-            if isinstance(state, str):
-                state = json.loads(state)
-            clock = _waiter.stopwatch(float(slice_options.get('elapsed') or 0.0))
+        clock = Stopwatch(float(slice_options.get('elapsed') or 0.0))
+        max_seconds = None
+        if slice_options:
             max_seconds = min(float(slice_options.get('max_seconds') or MAX_SLICE_SECONDS), MAX_SLICE_SECONDS)
-            result, engine, new_events = _waiter.run_wait(params, module.check_mode, client, clock,
-                                                          state=state, slice_seconds=max_seconds)
-            if result is None:
-                module.exit_json(changed=False, _slice={'done': False, 'state': engine.to_state(),
-                                                        'events': new_events})
-            result['_slice'] = {'done': True, 'events': new_events}
+        combined, watcher = _watcher.run_wait(
+            params, [_watcher.Target(label, client)], check_mode=module.check_mode, clock=clock,
+            state=slice_options.get('state'), slice_seconds=max_seconds,
+            on_event=lambda part_label, line: lines.append('%s | %s' % (part_label, line)), warn=module.warn)
+        if combined is None:
+            module.exit_json(changed=False, _slice={'done': False, 'state': watcher.to_state(), 'lines': lines})
     finally:
         client.close()
-    failed = result.pop('failed')
-    if failed:
+    for warning in client.warnings:
+        module.warn(warning)
+    result = _watcher.wait_result(combined, watcher, single_host=True)
+    if slice_options:
+        result['_slice'] = {'done': True, 'lines': lines}
+    if result.pop('failed'):
         module.fail_json(**result)
     module.exit_json(**result)
 

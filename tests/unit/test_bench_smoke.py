@@ -49,9 +49,9 @@ def test_simulator_process_counts_requests():
             host, port = address.rsplit(':', 1)
             with _client.ObshellClient(host, int(port), password=harness.PASSWORD) as client:
                 assert _query.list_unfinished(client)[1] == []
-        # info, secret and one summary list read per agent
-        assert sim.count(paths=list(harness.LIST_PATHS), query=harness.SUMMARY_QUERY) == 2
-        assert sim.count() == 6
+        # info, secret and the two summary list reads of a CLUSTER AGENT (cluster DAGs and its own) per agent
+        assert sim.count(paths=list(harness.LIST_PATHS), query=harness.SUMMARY_QUERY) == 4
+        assert sim.count() == 8
         assert harness.process_cpu_seconds(sim.pid) is not None
 
 

@@ -16,7 +16,8 @@ import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.oceanbase.obshell.plugins.action import dag_wait as action_module
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _options, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _options, _watcher
+from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _action
 
 LOAD_NAME = 'ansible_collections.oceanbase.obshell.plugins.action.dag_wait'
 
@@ -35,6 +36,10 @@ class FakeClock(object):
 class FakeShell(object):
     tmpdir = '/tmp/not-used'
 
+    @staticmethod
+    def env_prefix(**kwargs):
+        return ''
+
 
 class FakeConnection(object):
     _shell = FakeShell()
@@ -46,6 +51,7 @@ class FakeTask(object):
         self.check_mode = check_mode
         self.async_val = 0
         self.action = 'oceanbase.obshell.dag_wait'
+        self.environment = None
 
     def get_name(self):
         return 'Wait'
@@ -69,6 +75,9 @@ class FakeClient(object):
         self.agent = '127.0.0.1:2886'
         self.identity = 'CLUSTER AGENT'
         self.timeout = 10.0
+        self.deadline = None
+        self.version = '4.5.0.0'
+        self.warnings = []
         self.closed = False
 
     def _now(self):
@@ -84,7 +93,7 @@ class FakeClient(object):
 
     def unfinished_dags(self, scope, show_details=False):
         item = self._now()
-        return [] if item['state'] == 'SUCCEED' else [item]
+        return [] if item['state'] == 'SUCCEED' or scope != 'cluster' else [item]
 
     def dag(self, generic_id, show_details=True):
         return self._now()
@@ -96,15 +105,15 @@ class FakeClient(object):
 @pytest.fixture
 def displayed(monkeypatch):
     lines = []
-    monkeypatch.setattr(action_module.display, 'display', lambda msg, *a, **kw: lines.append(msg))
+    monkeypatch.setattr(_action.display, 'display', lambda msg, *a, **kw: lines.append(msg))
     return lines
 
 
 @pytest.fixture
 def clock(monkeypatch):
     fake = FakeClock()
-    monkeypatch.setattr(_waiter, 'stopwatch', lambda offset=0.0: fake)
-    monkeypatch.setattr(_waiter.time, 'sleep', fake.sleep)
+    monkeypatch.setattr(_watcher, 'Stopwatch', lambda offset=0.0: fake)
+    monkeypatch.setattr(_watcher.time, 'sleep', fake.sleep)
     return fake
 
 
@@ -118,7 +127,14 @@ def make_action(args, check_mode=False):
 
 
 @pytest.mark.parametrize('args, message', [
-    ({'colour': 'red'}, 'Unsupported parameters for (oceanbase.obshell.dag_wait) module: colour'),
+    ({'colour': 'red'}, 'unsupported parameters: colour. Supported parameters include'),
+    ({'host': 'https://127.0.0.1'}, "host 'https://127.0.0.1' has a scheme: give the bare address"),
+    ({'host': '127.0.0.1:2886'}, "host '127.0.0.1:2886' has a port in it: put the port in the port option"),
+    ({'host': '127.0.0.1 '}, "host '127.0.0.1 ' has spaces in it"),
+    ({'host': '127.0.0.1/api'}, "host '127.0.0.1/api' has a path in it"),
+    ({'ca_path': '/nonexistent/ca.pem'}, "ca_path '/nonexistent/ca.pem' does not exist"),
+    ({'max_remediations': -1}, 'max_remediations must be 0 or more, got -1'),
+    ({'hosts': ['obs1', 'nowhere']}, 'hosts: nowhere not in the inventory'),
     ({'poll_interval': 0.2}, 'poll_interval must be at least 0.5 seconds, got 0.2'),
     ({'run_on': 'moon'}, 'value of run_on must be one of: controller, target, got: moon'),
     ({'_slice': {'state': None}}, '_slice is for internal use by dag_wait itself'),
@@ -126,7 +142,7 @@ def make_action(args, check_mode=False):
 ])
 def test_bad_arguments_are_refused_naming_the_option(args, message, displayed):
     with pytest.raises(AnsibleActionFail) as caught:
-        make_action(args).run(task_vars={'inventory_hostname': 'obs1'})
+        make_action(args).run(task_vars={'inventory_hostname': 'obs1', 'hostvars': {'obs1': {}}})
     assert message in str(caught.value)
     assert LOAD_NAME not in str(caught.value)
     assert displayed == []
@@ -138,8 +154,8 @@ def test_bad_arguments_are_refused_naming_the_option(args, message, displayed):
 def test_controller_mode_waits_and_prints_live_lines(monkeypatch, clock, displayed):
     clients = []
 
-    def make_client(params):
-        clients.append(params)
+    def make_client(params, **kwargs):
+        clients.append(dict(params, **kwargs))
         return FakeClient(clock)
     monkeypatch.setattr(_options, 'client_from_options', make_client)
     result = make_action({'poll_interval': 1, 'password': 'secret-pw'}).run(task_vars={'inventory_hostname': 'obs1'})
@@ -148,9 +164,12 @@ def test_controller_mode_waits_and_prints_live_lines(monkeypatch, clock, display
     assert result['failed'] is False
     assert result['elapsed'] == 6.0
     # The client gets the per-request timeout, no retries of its own, and the password.
-    assert clients[0]['timeout'] == 10.0 and clients[0]['retries'] == 0 and clients[0]['password'] == 'secret-pw'
+    assert clients[0]['request_timeout'] == 10.0 and clients[0]['retries'] == 0
+    assert clients[0]['password'] == 'secret-pw'
+    # Asked from the controller without a host: the host's ansible_host, else its inventory name.
+    assert clients[0]['host'] == 'obs1'
     # (the last field, the DAG's running time, comes from the real clock)
-    assert displayed[0].rsplit(' | ', 1)[0] == 'obs1 | Cluster scale out | 1/3 | RUNNING'
+    assert displayed[0].rsplit(' | ', 1)[0] == 'obs1 [cluster] | Cluster scale out | 1/3 | RUNNING'
     assert [line.split(' | ')[2] for line in displayed[:3]] == ['1/3', '2/3', '3/3']
     assert displayed[-1] == 'obs1 | done: succeeded in 0:06 after 7 polls'
     assert not any('secret-pw' in line for line in displayed)
@@ -158,7 +177,7 @@ def test_controller_mode_waits_and_prints_live_lines(monkeypatch, clock, display
 
 
 def test_controller_mode_progress_false_prints_nothing(monkeypatch, clock, displayed):
-    monkeypatch.setattr(_options, 'client_from_options', lambda params: FakeClient(clock))
+    monkeypatch.setattr(_options, 'client_from_options', lambda params, **kwargs: FakeClient(clock))
     result = make_action({'progress': False, 'poll_interval': 1}).run(task_vars={'inventory_hostname': 'obs1'})
     assert result['outcome'] == 'succeeded'
     assert displayed == []
@@ -166,7 +185,7 @@ def test_controller_mode_progress_false_prints_nothing(monkeypatch, clock, displ
 
 
 def test_controller_mode_check_mode_reads_once(monkeypatch, clock, displayed):
-    monkeypatch.setattr(_options, 'client_from_options', lambda params: FakeClient(clock))
+    monkeypatch.setattr(_options, 'client_from_options', lambda params, **kwargs: FakeClient(clock))
     result = make_action({}, check_mode=True).run(task_vars={'inventory_hostname': 'obs1'})
     assert result['outcome'] == 'running'
     assert result['polls'] == 1
@@ -186,11 +205,11 @@ def test_controller_mode_needs_cryptography_on_the_controller(monkeypatch, displ
 
 def test_target_mode_runs_slices_carrying_the_state(monkeypatch, displayed):
     slices = [
-        {'changed': False, '_slice': {'done': False, 'state': {'polls': 1}, 'events': ['Cluster scale out | 1/3']}},
-        {'changed': False, '_slice': {'done': False, 'state': {'polls': 2}, 'events': ['Cluster scale out | 2/3']}},
+        {'changed': False, '_slice': {'done': False, 'state': {'polls': 1}, 'lines': ['obs2 | Cluster scale out | 1/3']}},
+        {'changed': False, '_slice': {'done': False, 'state': {'polls': 2}, 'lines': ['obs2 | Cluster scale out | 2/3']}},
         {'changed': False, 'outcome': 'succeeded', 'elapsed': 6.0, 'polls': 3, 'failed': False, 'msg': 'ok',
-         'events': ['Cluster scale out | 1/3', 'Cluster scale out | 2/3', 'Cluster scale out | 3/3'],
-         '_slice': {'done': True, 'events': ['Cluster scale out | 3/3']},
+         'events': ['obs2 | Cluster scale out | 1/3', 'obs2 | Cluster scale out | 2/3', 'obs2 | Cluster scale out | 3/3'],
+         '_slice': {'done': True, 'lines': ['obs2 | Cluster scale out | 3/3']},
          'invocation': {'module_args': {'host': '127.0.0.1', 'password': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER',
                                         '_slice': {'state': {'polls': 2}}}}},
     ]
@@ -207,7 +226,7 @@ def test_target_mode_runs_slices_carrying_the_state(monkeypatch, displayed):
     assert [name for name, dummy in calls] == ['oceanbase.obshell.dag_wait'] * 3
     states = [args['_slice']['state'] for dummy, args in calls]
     assert states == [None, {'polls': 1}, {'polls': 2}]
-    assert all(args['_slice']['max_seconds'] == 60.0 for dummy, args in calls)
+    assert all(args['_slice']['max_seconds'] == 60.0 and args['_slice']['label'] == 'obs2' for dummy, args in calls)
     elapsed = [args['_slice']['elapsed'] for dummy, args in calls]
     assert elapsed == sorted(elapsed) and elapsed[0] >= 0
     # The task's own arguments go to the module unchanged (not the controller-validated ones with defaults).

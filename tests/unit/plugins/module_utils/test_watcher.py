@@ -2,10 +2,11 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the wait engine and driver (plugins/module_utils/_waiter.py).
+"""Unit tests of the wait: the engine (_engine.py) driven by the watcher (_watcher.py), on one agent and on a batch.
 
-No network and no sleeping: a fake clock that only moves when the driver sleeps (or a request "takes time"), and
-a scripted agent that answers from a timeline of DAG states. Section numbers refer to obshell-api.md.
+No network and no sleeping: a fake clock that only moves when the watcher sleeps (or a request "takes time"), and
+scripted agents that answer from a timeline of DAG states, listing cluster DAGs (ids 1...) on the cluster route and
+their own DAGs on the agent route, as real agents do. Section numbers refer to obshell-api.md.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -15,8 +16,9 @@ import json
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _engine, _options, _verdict, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellApiError,
     ObshellAuthError,
     ObshellConnectionError,
     ObshellNotFoundError,
@@ -47,12 +49,14 @@ class FakeClock(object):
 
 
 def dto(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN', stage=1, nodes=None,
-        maintenance=2, fail_node_state='FAILED', error='ERROR: [Common.Unexpected]: Unexpected error: boom'):
+        maintenance=2, fail_node_state='FAILED', error='ERROR: [Common.Unexpected]: Unexpected error: boom',
+        passed_stage=None):
     """A DagDetailDTO with details (§4.1); the fake agent strips nodes for show_details=false."""
     nodes = NODES if nodes is None else nodes
     max_stage = len(nodes)
     node_dtos = []
     for index, node_name in enumerate(nodes, 1):
+        node_operator = 'CANCEL' if operator == 'CANCEL' and index == stage else 'RUN'
         if index < stage or (index == stage and state == 'SUCCEED'):
             node_state = 'SUCCEED'
         elif index == stage and state == 'FAILED':
@@ -61,6 +65,8 @@ def dto(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN', 
             node_state = 'RUNNING'
         else:
             node_state = 'PENDING'
+        if index == passed_stage:
+            node_state, node_operator = 'SUCCEED', 'PASS'
         logs = None
         if node_state == 'FAILED':
             logs = ['check server 10.0.0.4:2882', error]
@@ -68,8 +74,7 @@ def dto(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN', 
             logs = ['%s done' % node_name]
         node_dtos.append({
             'id': '1%d' % (200 + index), 'node_id': 200 + index, 'name': node_name, 'state': node_state,
-            'operator': 'CANCEL' if operator == 'CANCEL' and index == stage else 'RUN',
-            'start_time': START, 'end_time': END, 'additional_data': None,
+            'operator': node_operator, 'start_time': START, 'end_time': END, 'additional_data': None,
             'sub_tasks': [{'id': '1%d' % (500 + index), 'task_id': 500 + index, 'name': node_name,
                            'state': node_state, 'operator': 'RUN', 'start_time': START, 'end_time': END,
                            'additional_data': None, 'execute_times': 1 if node_state != 'PENDING' else 0,
@@ -89,24 +94,38 @@ def unfinished(item):
     return state == 'FAILED' and item['maintenance_type'] in (2, 3, 4)   # §4.7
 
 
+def in_list(dag_id, scope):
+    """Cluster DAGs (ids 1...) on the cluster route, the agent's own on the agent route, both on /dag/unfinish."""
+    if scope == 'cluster':
+        return dag_id.startswith('1')
+    if scope == 'agent':
+        return not dag_id.startswith('1')
+    return True
+
+
 class FakeAgent(object):
     """Answers like an OBShell agent from a timeline: ``script[id] = [(from_t, dto), ...]``.
 
-    ``outages`` are (start, end, error factory) windows in which every request raises. ``fail_reads`` maps a DAG
-    id to a number of /dag/{id} reads that fail before one succeeds. ``cost`` is the fake time each request takes.
+    ``outages`` are (start, end, error factory) windows in which every request raises; ``cluster_outages`` the same
+    for the cluster route only (its observer down, §11.6). ``fail_reads`` maps a DAG id to a number of /dag/{id}
+    reads that fail before one succeeds. ``cost`` is the fake time each request takes.
     """
 
-    def __init__(self, clock, identity='CLUSTER AGENT'):
+    def __init__(self, clock, identity='CLUSTER AGENT', address='10.0.0.1:2886', script=None):
         self.clock = clock
-        self.script = {}
+        self.script = script if script is not None else {}
         self.outages = []
+        self.cluster_outages = []
         self.fail_reads = {}
         self.calls = []
         self.identity_value = identity
-        self.address = '10.0.0.1:2886'
+        self.address = address
         self.timeout = 10.0
+        self.deadline = None
         self.cost = 0.0
         self.timeouts_seen = []
+        self.warnings = []
+        self.posts = []
 
     def add(self, dag_id, *steps):
         self.script.setdefault(dag_id, []).extend(steps)
@@ -118,37 +137,44 @@ class FakeAgent(object):
                 current = item
         return current
 
-    def _request(self, what):
+    def _request(self, what, outages=()):
         self.calls.append((round(self.clock(), 6),) + what)
         self.timeouts_seen.append(self.timeout)
         self.clock.t += self.cost
-        for start, end, error in self.outages:
+        for start, end, error in list(self.outages) + list(outages):
             if start <= self.clock() < end:
                 raise error()
 
-    # the client interface the driver uses
+    # the client interface the watcher uses
     def info(self, refresh=False):
         if refresh:
             self._request(('info',))
-        return {'identity': self.identity_value, 'ip': '10.0.0.1', 'port': 2886, 'version': '4.5.0.0'}
+        return {'identity': self.identity_value, 'ip': self.address.split(':')[0], 'port': 2886, 'version': '4.5.0.0'}
 
     @property
     def identity(self):
         return self.identity_value
 
     @property
+    def version(self):
+        return '4.5.0.0'
+
+    @property
     def agent(self):
-        return '10.0.0.1:2886'
+        return self.address
 
     def describe(self):
         return {'address': self.address, 'identity': self.identity_value, 'version': '4.5.0.0'}
 
+    def status(self):
+        return {'obState': 3}
+
     def unfinished_dags(self, scope, show_details=False):
-        self._request(('list', scope, show_details))
+        self._request(('list', scope, show_details), self.cluster_outages if scope == 'cluster' else ())
         out = []
         for dag_id in self.script:
             item = self._now_dto(dag_id)
-            if item is not None and unfinished(item):
+            if item is not None and unfinished(item) and in_list(dag_id, scope):
                 out.append(_strip(item, show_details))
         return out
 
@@ -160,8 +186,12 @@ class FakeAgent(object):
         item = self._now_dto(generic_id)
         if item is None:
             raise ObshellNotFoundError('GET /dag/%s: HTTP 404 [Task.NotFound]' % generic_id, agent=self.address,
-                                       status=404)
+                                       status=404, agent_message='Task not found: record not found')
         return _strip(item, show_details)
+
+    def operate_dag(self, generic_id, operator):
+        self._request(('post', generic_id, operator))
+        self.posts.append((generic_id, operator))
 
     def requests(self, kind=None):
         return [c for c in self.calls if kind is None or c[1] == kind]
@@ -184,18 +214,34 @@ def refused():
     return ObshellConnectionError('cannot connect to http://10.0.0.1:2886: Connection refused', agent='10.0.0.1:2886')
 
 
-def wait(agent, clock, check_mode=False, scope='auto', names=None, details='summary', **options):
-    params = dict(timeout=3600.0, poll_interval=5.0, appear_timeout=0.0, unreachable_timeout=300.0,
-                  fail_on=list(_waiter.DEFAULT_FAIL_ON), id=None)
-    params.update(options)
-    engine = _waiter.build_engine(params, clock, check_mode)
+def observer_down():
+    return ObshellApiError('GET /api/v1/task/dag/ob/unfinish: the agent answered HTTP 500 [Agent.OceanBase.NotHold]',
+                           agent='10.0.0.1:2886', status=500, err_code='Agent.OceanBase.NotHold')
+
+
+def options(**changes):
+    values = dict(timeout=3600.0, poll_interval=5.0, appear_timeout=0.0, unreachable_timeout=300.0,
+                  fail_on=list(_verdict.DEFAULT_FAIL_ON), id=None, scope='auto', names=None, details='summary',
+                  mode='wait', on_failure='fail', max_remediations=1, request_timeout=10.0)
+    values.update(changes)
+    return values
+
+
+def wait(agents, clock, check_mode=False, **changes):
+    """Run a wait over one fake agent (or a list of them, hosts obs1, obs2...) and return (result, watcher)."""
+    if not isinstance(agents, list):
+        agents = [agents]
+    targets = [_watcher.Target('obs%d' % (index + 1), agent) for index, agent in enumerate(agents)]
     lines = []
-    driver = _waiter.WaitDriver(agent, engine, scope=scope, names=names, details=details, sleep=clock.sleep,
-                                on_event=lines.append, request_timeout=10.0)
-    outcome = driver.run()
-    result = engine.result(outcome)
+    combined, watcher = _watcher.run_wait(options(**changes), targets, check_mode=check_mode, clock=clock,
+                                          sleep=clock.sleep, on_event=lambda label, line: lines.append(line))
+    result = _watcher.wait_result(combined, watcher, single_host=len(agents) == 1)
     result['lines'] = lines
-    return result, engine
+    return result, watcher
+
+
+def part(result, kind, host='obs1'):
+    return next(p for p in result['parts'] if p['part'] == kind and p['host'] == host)
 
 
 def scale_out(agent, step=10.0, end_state=('SUCCEED', 'RUN'), start=0.0, dag_id='11', stage_count=9):
@@ -228,16 +274,17 @@ def test_nothing_unfinished_is_idle_at_once(agent, clock):
     assert result['polls'] == 1
     assert result['elapsed'] == 0
     assert clock.sleeps == []
-    assert agent.requests() == [(0.0, 'list', 'all', False)]
+    # A CLUSTER AGENT: the cluster DAGs and its own DAGs, each on a route that fails visibly (§11.6).
+    assert sorted(agent.requests()) == [(0.0, 'list', 'agent', False), (0.0, 'list', 'cluster', False)]
 
 
 def test_appear_timeout_polls_until_the_window_closes_then_idle(agent, clock):
     result, dummy = wait(agent, clock, appear_timeout=12, poll_interval=5)
     assert result['outcome'] == 'idle'
     # Polls at 0, 5, 10 and one at the end of the window, 12: never past it.
-    assert [c[0] for c in agent.requests('list')] == [0.0, 5.0, 10.0, 12.0]
+    assert sorted(set(c[0] for c in agent.requests('list'))) == [0.0, 5.0, 10.0, 12.0]
     assert result['elapsed'] == 12.0
-    assert result['lines'] == ['no matching DAG yet; waiting up to 0:12 for one to appear']
+    assert 'no matching DAG yet; waiting up to 0:12 for it to appear' in result['lines']
 
 
 def test_appear_timeout_catches_a_dag_that_starts_later(agent, clock):
@@ -249,30 +296,36 @@ def test_appear_timeout_catches_a_dag_that_starts_later(agent, clock):
     assert agent.requests('dag')[0][0] == 10.0
 
 
+def test_a_dag_appearing_in_one_part_closes_the_appear_window_of_the_others(clock):
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    scale_out(first, step=2.0, stage_count=2)
+    result, dummy = wait([first, second], clock, appear_timeout=60)
+    assert result['outcome'] == 'succeeded'
+    # The agent parts saw nothing; they did not wait 60 s for their own DAG once the operation was seen.
+    assert result['elapsed'] < 10
+    assert part(result, 'agent', 'obs2')['outcome'] == 'idle'
+
+
 # ---------------------------------------------------------------------------------------------- success
 
 
-def test_scale_out_succeeds_with_one_list_request_per_steady_poll(agent, clock):
+def test_scale_out_succeeds_with_cheap_steady_polls(agent, clock):
     scale_out(agent, step=20.0)   # a stage every 20 s, polls every 5 s
     result, dummy = wait(agent, clock)
     assert result['outcome'] == 'succeeded'
     assert result['failed'] is False
     assert result['dags'][0]['state'] == 'SUCCEED'
-    assert result['msg'] == "DAG 11 'Cluster scale out' succeeded after 3:00"
-    # Details once, on first sight: the 8 stage changes are named from the node names read then.
+    assert result['msg'] == "succeeded: cluster DAGs (asked 10.0.0.1:2886 via obs1): DAG 11 'Cluster scale out' " \
+                            "succeeded after 3:00"
+    # Details on first sight (its node names name the 8 stage changes) and once when it ended.
     detail_reads = [c for c in agent.requests('dag') if c[3] is True]
-    assert len(detail_reads) == 1
+    assert [c[0] for c in detail_reads] == [0.0, 180.0]
     named = [line for line in result['events'] if '/9 ' in line and 'RUNNING' in line]
-    assert [line.split(' | ')[1] for line in named] == ['%d/9 %s' % (i + 1, n) for i, n in enumerate(NODES)]
-    # Lists are always cheap, and a poll without a change is exactly one request.
+    assert [line.split(' | ')[2] for line in named] == ['%d/9 %s' % (i + 1, n) for i, n in enumerate(NODES)]
+    # Lists are always cheap, and a poll without a change is one request per list.
     assert all(c[3] is False for c in agent.requests('list'))
-    polls_with_one_request = 0
-    for poll_time in sorted(set(c[0] for c in agent.requests('list'))):
-        if len([c for c in agent.calls if c[0] == poll_time]) == 1:
-            polls_with_one_request += 1
-    assert polls_with_one_request >= result['polls'] - 11
-    # It left the list at t=180 and was read once from /dag/{id} (summary) for its final state.
-    assert agent.requests('dag')[-1] == (180.0, 'dag', '11', False)
+    steady = [t for t in poll_times(agent) if len([c for c in agent.calls if c[0] == t]) == 2]
+    assert len(steady) >= result['polls'] - 11
     assert result['elapsed'] == 180.0
 
 
@@ -287,7 +340,20 @@ def test_progress_lines_one_per_change(agent, clock):
     assert len(lines) == 11
     assert len(set(lines)) == 11
     assert result['polls'] > 11
-    assert result['events'] == lines
+    assert result['events'] == ['obs1 [cluster] | ' + line for line in lines]
+
+
+def test_a_node_passed_is_not_a_plain_success(agent, clock):
+    # Someone passed node 6 (POST /node/{id}, §4.8): the DAG resumed and ended SUCCEED/RUN. Only its nodes say so.
+    agent.add('11', (0.0, dto(state='RUNNING', stage=6)),
+              (7.0, dto(state='SUCCEED', stage=9, passed_stage=6)))
+    result, dummy = wait(agent, clock)
+    assert result['outcome'] == 'passed'
+    assert result['failed'] is True              # passed is in the default fail_on
+    assert result['dags'][0]['passed_nodes'] == [{'id': '1206', 'name': 'Prev check for scale_out', 'stage': 6}]
+    assert "node 6/9 'Prev check for scale_out' passed, not done" in result['msg']
+    # The final read had the nodes: that is how the pass was seen.
+    assert (10.0, 'dag', '11', True) in agent.requests('dag')
 
 
 # ---------------------------------------------------------------------------------------------- failures
@@ -302,13 +368,16 @@ def test_failed_maintenance_dag_in_the_list_is_final_at_once(agent, clock):
     assert result['elapsed'] == 15.0
     failure = result['failures'][0]
     assert failure['node'] == {'id': '1206', 'name': 'Prev check for scale_out', 'stage': 6}
+    assert failure['host'] == 'obs1'
     assert failure['sub_tasks'][0]['agent'] == '10.0.0.1:2886'
     assert failure['sub_tasks'][0]['log_tail'][-1] == 'ERROR: [Common.Unexpected]: Unexpected error: boom'
-    assert failure['follow_up']['command'] == 'oceanbase.obshell.dag id=11 state=retried|rolled_back|passed'
+    # The scale-out template opts into retry and rollback only (§11.1): pass is not suggested.
+    assert failure['follow_up']['command'] == 'oceanbase.obshell.dag id=11 state=retried|rolled_back'
+    assert failure['follow_up']['template_known'] is True
     assert result['msg'] == (
-        "DAG 11 'Cluster scale out' failed at node 6/9 'Prev check for scale_out' on 10.0.0.1:2886: "
-        "[Common.Unexpected] Unexpected error: boom; to act on it: "
-        "oceanbase.obshell.dag id=11 state=retried|rolled_back|passed")
+        "failed: cluster DAGs (asked 10.0.0.1:2886 via obs1): DAG 11 'Cluster scale out' failed at node 6/9 "
+        "'Prev check for scale_out' on 10.0.0.1:2886: [Common.Unexpected] Unexpected error: boom; to act on it: "
+        "oceanbase.obshell.dag id=11 state=retried|rolled_back")
 
 
 def test_failed_dag_that_leaves_the_list_fails_not_succeeds(agent, clock):
@@ -319,9 +388,9 @@ def test_failed_dag_that_leaves_the_list_fails_not_succeeds(agent, clock):
     result, dummy = wait(agent, clock)
     assert result['outcome'] == 'failed'
     assert result['failures'][0]['node']['name'] == 'Wait for all agents to execute tasks successfully'
-    # At t=10: the list is empty, so /dag/12 is read (summary), found FAILED, then read with details.
+    # At t=10: the list is empty, so /dag/12 is read, with its nodes: FAILED, and why.
     reads_at_10 = [c for c in agent.requests('dag') if c[0] == 10.0]
-    assert reads_at_10 == [(10.0, 'dag', STOP_ID, False), (10.0, 'dag', STOP_ID, True)]
+    assert reads_at_10 == [(10.0, 'dag', STOP_ID, True)]
 
 
 def test_final_read_failing_never_reports_success(agent, clock):
@@ -331,7 +400,7 @@ def test_final_read_failing_never_reports_success(agent, clock):
 
     def list_then_break_the_next_dag_read(scope, show_details=False):
         out = listing(scope, show_details)
-        if not out and not left_at:
+        if scope == 'cluster' and not out and not left_at:
             # The DAG has just left the list: its first /dag/11 read will fail.
             left_at.append(clock())
             agent.fail_reads['11'] = 1
@@ -340,7 +409,7 @@ def test_final_read_failing_never_reports_success(agent, clock):
     result, dummy = wait(agent, clock)
     reads_after = [c for c in agent.requests('dag') if c[0] >= left_at[0]]
     # The failed read did not settle it (no verdict at that poll); the next poll read it again.
-    assert reads_after[:2] == [(left_at[0], 'dag', '11', False), (left_at[0] + 5.0, 'dag', '11', False)]
+    assert reads_after[:2] == [(left_at[0], 'dag', '11', True), (left_at[0] + 5.0, 'dag', '11', True)]
     assert result['outcome'] == 'succeeded'
     assert result['elapsed'] == left_at[0] + 5.0
 
@@ -356,8 +425,8 @@ def test_left_the_list_but_still_running_is_read_again(agent, clock):
     agent.unfinished_dags = list_without_it_from_t5
     agent.add('11', (12.0, dto(state='SUCCEED', stage=9)))
     result, dummy = wait(agent, clock)
-    summary_reads = [c[0] for c in agent.requests('dag') if c[3] is False]
-    assert summary_reads == [5.0, 10.0, 15.0]
+    reads = [c[0] for c in agent.requests('dag') if c[0] >= 5.0]
+    assert reads == [5.0, 10.0, 15.0]
     assert result['outcome'] == 'succeeded'
     assert result['elapsed'] == 15.0
 
@@ -368,6 +437,24 @@ def test_a_dag_without_an_id_is_a_protocol_error(agent, clock):
     result, dummy = wait(agent, clock)
     assert result['outcome'] == 'error'
     assert 'without a usable id' in result['msg']
+
+
+@pytest.mark.parametrize('field, value, expected', [
+    ('state', 5, "field 'state' is 5, not one of PENDING, READY, RUNNING, FAILED, SUCCEED"),
+    ('stage', 'x', "field 'stage' is 'x', not an integer"),
+    ('nodes', 'abc', "field 'nodes' is 'abc', not a list or null"),
+    ('name', None, "field 'name' is None, not a string"),
+])
+def test_a_garbage_record_is_a_protocol_error_naming_the_field_never_a_verdict(agent, clock, field, value, expected):
+    # Hostile or broken: {"id":"11","state":5,...} once read as "DAG 11 '?' succeeded".
+    bad = dto(state='SUCCEED', stage=9)
+    bad[field] = value
+    agent.add('11', (0.0, bad))
+    result, dummy = wait(agent, clock, id='11')
+    assert result['outcome'] == 'error'
+    assert result['failed'] is True
+    assert expected in result['msg']
+    assert 'succeeded' not in result['msg'].split(':', 1)[1]
 
 
 def test_left_the_list_and_never_readable_times_out_saying_so(agent, clock):
@@ -400,6 +487,13 @@ def test_rollback_pass_cancel_have_their_own_outcomes(agent, clock, state, opera
         assert result['failures'][0]['outcome'] == 'canceled'
 
 
+def test_a_dag_rolling_back_says_so_in_its_progress_line(agent, clock):
+    agent.add('11', (0.0, dto(state='RUNNING', operator='ROLLBACK', stage=4)),
+              (6.0, dto(state='SUCCEED', operator='ROLLBACK', stage=1)))
+    result, dummy = wait(agent, clock)
+    assert result['lines'][0].startswith('Cluster scale out | 4/9 Wait remote deploy finish | RUNNING (rolling back) | ')
+
+
 def test_fail_on_without_failed_waits_for_the_others(agent, clock):
     agent.add('11', (0.0, dto(state='RUNNING', stage=5)), (4.0, dto(state='FAILED', stage=6)))
     scale_out(agent, step=5.0, stage_count=4, dag_id='13')
@@ -417,7 +511,7 @@ def test_a_failed_dag_passed_while_waiting_is_read_again(agent, clock):
     agent.add('11', (0.0, dto(state='FAILED', stage=6)), (7.0, dto(state='SUCCEED', operator='PASS', stage=6)))
     scale_out(agent, step=5.0, stage_count=4, dag_id='13')
     result, dummy = wait(agent, clock, fail_on=['timeout'])
-    assert (10.0, 'dag', '11', False) in agent.requests('dag')
+    assert (10.0, 'dag', '11', True) in agent.requests('dag')
     assert [d['outcome'] for d in result['dags']] == ['passed', 'succeeded']
     assert result['outcome'] == 'passed'
 
@@ -439,14 +533,14 @@ def test_deadline_is_honoured_exactly(agent, clock):
     result, dummy = wait(agent, clock, timeout=12, poll_interval=5)
     assert result['outcome'] == 'timeout'
     assert result['failed'] is True
-    assert [c[0] for c in agent.requests('list')] == [0.0, 5.0, 10.0, 12.0]
+    assert sorted(set(c[0] for c in agent.requests('list'))) == [0.0, 5.0, 10.0, 12.0]
     assert result['elapsed'] == 12.0
     assert clock.t == 12.0
     running = result['running'][0]
     assert running['current_node'] == 'Integrate server config'
     assert running['stage_seconds'] == 12.0   # at stage 1 since this wait first saw it, at t=0
-    assert result['msg'].startswith("timed out after 0:12 (timeout 12s): DAG 11 'Cluster scale out' still RUNNING "
-                                    "at 1/9 'Integrate server config' for 0:")
+    assert "timed out after 0:12 (timeout 12s): DAG 11 'Cluster scale out' still RUNNING at 1/9 " \
+           "'Integrate server config' for 0:" in result['msg']
 
 
 def test_requests_never_outlive_the_deadline(agent, clock):
@@ -462,24 +556,24 @@ def test_slow_polls_keep_the_interval_from_start_to_start(agent, clock):
     scale_out(agent, step=100.0)
     agent.cost = 1.5
     wait(agent, clock, timeout=20, poll_interval=5)
-    list_times = [c[0] for c in agent.requests('list')]
+    list_times = sorted(set(c[0] for c in agent.requests('list') if c[2] == 'agent'))
     assert list_times[:4] == [0.0, 5.0, 10.0, 15.0]
 
 
 # ---------------------------------------------------------------------------------------------- outages
 
 
-def test_outage_backoff_and_budget_reset_after_a_good_read(agent, clock):
+def test_outage_backoff_and_window_reset_after_a_good_read(agent, clock):
     scale_out(agent, step=40.0)
     agent.outages = [(10.0, 20.0, refused), (30.0, 35.0, refused)]
-    result, dummy = wait(agent, clock, poll_interval=5, unreachable_timeout=60)
+    result, dummy = wait(agent, clock, poll_interval=5, unreachable_timeout=60, scope='cluster')
     times = poll_times(agent)
     # First outage from 10: backoff 1, 2, 4, 8 (capped at 10): 10, 11, 13, 17, 25 (good).
     assert times[:7] == [0.0, 5.0, 10.0, 11.0, 13.0, 17.0, 25.0]
-    # Second outage from 30: the budget started again, so the backoff starts again at 1 s: 30, 31, 33, 37 (good).
+    # Second outage from 30: the window started again, so the backoff starts again at 1 s: 30, 31, 33, 37 (good).
     assert times[7:11] == [30.0, 31.0, 33.0, 37.0]
     assert result['outcome'] == 'succeeded'
-    down_lines = [line for line in result['lines'] if 'not answering' in line]
+    down_lines = [line for line in result['lines'] if 'retrying for up to' in line]
     back_lines = [line for line in result['lines'] if 'answering again' in line]
     assert len(down_lines) == 2 and len(back_lines) == 2
     assert back_lines[0] == 'agent 10.0.0.1:2886 is answering again after 0:15'
@@ -489,7 +583,7 @@ def test_outage_backoff_and_budget_reset_after_a_good_read(agent, clock):
 def test_info_is_read_again_after_a_failed_poll(agent, clock):
     scale_out(agent, step=40.0)
     agent.outages = [(10.0, 12.0, refused)]
-    wait(agent, clock, poll_interval=5)
+    wait(agent, clock, poll_interval=5, scope='cluster')
     # The recovery poll re-reads /api/v1/info before the list (a restarted agent may have a new key/identity).
     infos = [c[0] for c in agent.requests('info')]
     assert infos[:2] == [11.0, 13.0]
@@ -505,21 +599,25 @@ def test_unreachable_timeout_ends_the_wait(agent, clock):
     assert result['elapsed'] == 40.0
     assert agent.requests()[-1][0] == 40.0
     assert result['unreachable_agent']['for_seconds'] == 30.0
-    assert result['msg'].startswith('agent 10.0.0.1:2886 has not answered for 0:30 (unreachable_timeout 30s): ')
+    assert 'agent 10.0.0.1:2886 has not answered for 0:30 (unreachable_timeout 30s): ' in result['msg']
     assert "last known: DAG 11 'Cluster scale out' still RUNNING" in result['msg']
 
 
-def test_deadline_during_an_outage_is_unreachable(agent, clock):
+def test_the_deadline_during_an_outage_says_the_deadline_ended_the_wait(agent, clock):
     scale_out(agent, step=40.0)
     agent.outages = [(10.0, 1000.0, refused)]
     result, dummy = wait(agent, clock, poll_interval=5, unreachable_timeout=300, timeout=20)
     assert result['outcome'] == 'unreachable'
     assert result['elapsed'] == 20.0
+    # Not "has not answered for 0:10 (unreachable_timeout 300s)": the agent's window was not used up.
+    assert 'unreachable_timeout 300s)' not in result['msg']
+    assert 'the overall deadline (timeout 20s) passed after 0:20 while agent 10.0.0.1:2886 was not answering ' \
+           '(for 0:10)' in result['msg']
 
 
 def test_unreachable_from_the_start_is_retried_not_fatal(agent, clock):
     agent.outages = [(0.0, 3.5, refused)]
-    result, dummy = wait(agent, clock)
+    result, dummy = wait(agent, clock, scope='agent')
     assert result['outcome'] == 'idle'
     assert poll_times(agent) == [0.0, 1.0, 3.0, 7.0]
 
@@ -539,13 +637,43 @@ def test_auth_error_before_any_good_read_is_an_error_at_once(agent, clock):
     def auth_error():
         return ObshellAuthError('authentication failed: the root@sys password is wrong', agent=agent.address)
     agent.outages = [(0.0, 1000.0, auth_error)]
-    result, dummy = wait(agent, clock, fail_on=['timeout'])
+    result, dummy = wait(agent, clock, fail_on=['timeout'], scope='agent')
     assert result['outcome'] == 'error'
     assert result['failed'] is True           # whatever fail_on says
     assert result['polls'] == 1
     assert result['error']['kind'] == 'auth'
-    assert result['msg'] == 'cannot wait: OBShell agent 10.0.0.1:2886: authentication failed: the root@sys ' \
-                            'password is wrong'
+    assert 'cannot wait: OBShell agent 10.0.0.1:2886: authentication failed: the root@sys password is wrong' \
+        in result['msg']
+
+
+# ---------------------------------------------------------------------------------------------- cluster DAGs unknown
+
+
+def test_cluster_dags_unknown_while_the_observer_is_down_is_waited_out_never_idle(agent, clock):
+    # A rolling upgrade restarts the observer: the cluster route fails (§11.6) while the agent answers. Before,
+    # /dag/unfinish answered success without the cluster DAG, and the wait said "idle in 0:00".
+    scale_out(agent, step=10.0, stage_count=3)
+    agent.cluster_outages = [(0.0, 12.0, observer_down)]
+    result, dummy = wait(agent, clock, poll_interval=5)
+    assert result['outcome'] == 'succeeded'
+    assert result['elapsed'] > 12.0
+    assert [d['id'] for d in result['dags']] == ['11']
+    assert any('cluster DAGs unknown' in line for line in result['lines'])
+
+
+def test_cluster_dags_unknown_for_longer_than_the_window_is_unreachable_not_idle(agent, clock):
+    agent.cluster_outages = [(0.0, 1000.0, observer_down)]
+    result, dummy = wait(agent, clock, poll_interval=5, unreachable_timeout=20)
+    assert result['outcome'] == 'unreachable'
+    assert result['failed'] is True
+    assert 'cluster DAGs unknown' in result['msg']
+
+
+def test_cluster_dags_unknown_in_check_mode_is_not_idle(agent, clock):
+    agent.cluster_outages = [(0.0, 1000.0, observer_down)]
+    result, dummy = wait(agent, clock, check_mode=True)
+    assert result['outcome'] == 'unreachable'
+    assert result['outcome'] != 'idle'
 
 
 # ---------------------------------------------------------------------------------------------- id mode
@@ -562,11 +690,19 @@ def test_id_mode_reads_only_that_dag(agent, clock):
     assert len(summary_reads) == result['polls']
 
 
-def test_id_mode_unknown_id_is_idle_after_the_appear_window(agent, clock):
+def test_id_mode_unknown_id_is_an_error_after_the_appear_window(agent, clock):
+    # A typo must not pass a gate: "idle" here read as "DAG 199 is done".
     result, dummy = wait(agent, clock, id='199', appear_timeout=6, poll_interval=5)
-    assert result['outcome'] == 'idle'
-    assert result['msg'] == 'DAG 199 does not exist (or does not match names)'
+    assert result['outcome'] == 'error'
+    assert result['failed'] is True
+    assert 'DAG 199 does not exist on 10.0.0.1:2886' in result['msg']
     assert result['elapsed'] == 6.0
+
+
+def test_id_mode_a_dag_that_appears_within_the_window_is_waited_on(agent, clock):
+    scale_out(agent, step=2.0, stage_count=2, start=3.0, dag_id='199')
+    result, dummy = wait(agent, clock, id='199', appear_timeout=10, poll_interval=1)
+    assert result['outcome'] == 'succeeded'
 
 
 def test_id_mode_failed_non_maintenance_dag_is_failed(agent, clock):
@@ -603,6 +739,21 @@ def test_check_mode_unreachable(agent, clock):
     assert result['polls'] == 1
 
 
+def test_assert_idle_fails_on_anything_unfinished_listing_it(agent, clock):
+    scale_out(agent, step=20.0)
+    result, dummy = wait(agent, clock, mode='assert_idle')
+    assert result['failed'] is True
+    assert result['polls'] == 1
+    assert result['msg'] == "not idle: cluster DAGs (asked 10.0.0.1:2886 via obs1): DAG 11 'Cluster scale out' " \
+                            "READY at 1/9 'Integrate server config'"
+
+
+def test_assert_idle_passes_when_idle(agent, clock):
+    result, dummy = wait(agent, clock, mode='assert_idle')
+    assert result['failed'] is False
+    assert result['outcome'] == 'idle'
+
+
 # ---------------------------------------------------------------------------------------------- selection
 
 
@@ -614,13 +765,21 @@ def test_names_filter_the_list(agent, clock):
     assert result['outcome'] == 'succeeded'
 
 
-def test_scope_agent_on_a_single_agent(clock):
+def test_a_single_agent_has_no_cluster_part(clock):
     agent = FakeAgent(clock, identity='SINGLE')
     agent.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])),
               (3.0, dto(LOCAL_ID, 'Start observer', state='SUCCEED', stage=2, nodes=['a', 'b'])))
     result, dummy = wait(agent, clock)
-    assert agent.requests('list')[0][2] == 'agent'   # auto -> agent on a SINGLE agent
+    assert set(c[2] for c in agent.requests('list')) == {'agent'}   # never the cluster route
     assert result['outcome'] == 'succeeded'
+    assert result['cluster'] is None
+
+
+def test_scope_cluster_on_a_single_agent_is_an_error(clock):
+    agent = FakeAgent(clock, identity='SINGLE')
+    result, dummy = wait(agent, clock, scope='cluster')
+    assert result['outcome'] == 'error'
+    assert 'none can list the cluster DAGs' in result['msg']
 
 
 def test_details_full_returns_nodes(agent, clock):
@@ -629,11 +788,148 @@ def test_details_full_returns_nodes(agent, clock):
     assert len(result['dags'][0]['nodes']) == 9
 
 
+def test_records_are_normalized_by_the_dag_model(agent, clock):
+    scale_out(agent, step=5.0, stage_count=2)
+    result, dummy = wait(agent, clock)
+    assert set(result['dags'][0]) >= set(k for k in _dag.RECORD_KEYS if k != 'nodes')
+
+
+# ---------------------------------------------------------------------------------------------- a batch
+
+
+def test_an_agent_dag_that_fails_while_the_cluster_dag_runs_is_caught(clock):
+    # The missed failure of the old role: a local "Start observer" whose template sets no maintenance fails on
+    # obs2 and leaves its list at once, while the cluster scale-out is still running. Watched together, it is seen.
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    scale_out(first, step=20.0)
+    local = '2016777216202886' + '7'
+    second.add(local, (0.0, dto(local, 'Start observer', stage=1, nodes=['a', 'b', 'c'], maintenance=1)),
+               (6.0, dto(local, 'Start observer', state='FAILED', stage=2, nodes=['a', 'b', 'c'], maintenance=1)))
+    result, dummy = wait([first, second], clock)
+    assert result['outcome'] == 'failed'
+    assert result['elapsed'] == 10.0            # fail fast: the scale-out still runs
+    failure = result['failures'][0]
+    assert (failure['id'], failure['host'], failure['node']['name']) == (local, 'obs2', 'b')
+    assert result['per_host']['obs2']['msg'].startswith("failed: obs2: DAG %s 'Start observer' failed at node 2/3" % local)
+    assert 'elsewhere in the batch: obs2' in result['per_host']['obs1']['msg']
+    assert result['cluster']['outcome'] == 'running'
+
+
+def test_a_cluster_dag_that_fails_and_leaves_the_list_while_agent_dags_run_is_caught(clock):
+    # The mirror: a failed non-maintenance cluster DAG ("Stop OB") leaves the list while agent DAGs still run.
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    stop_nodes = ['Inform', 'Ready', 'Advance', 'Wait for all agents to execute tasks successfully', 'Sql', 'End']
+    first.add(STOP_ID, (0.0, dto(STOP_ID, 'Stop OB', stage=2, nodes=stop_nodes, maintenance=1)),
+              (7.0, dto(STOP_ID, 'Stop OB', state='FAILED', stage=4, nodes=stop_nodes, maintenance=1)))
+    local = '2016777218202886' + '3'
+    second.add(local, (0.0, dto(local, 'Stop observer', stage=1, nodes=['a', 'b'], maintenance=2)))
+    result, dummy = wait([first, second], clock)
+    assert result['outcome'] == 'failed'
+    assert result['failures'][0]['id'] == STOP_ID
+    assert result['failures'][0]['part'] == 'cluster'
+    assert result['failures'][0]['node']['name'] == 'Wait for all agents to execute tasks successfully'
+    assert all(host['failed'] for host in result['per_host'].values())
+
+
+def test_the_cluster_dags_move_to_another_cluster_agent_when_the_first_goes_away(clock):
+    script = {}
+    first = FakeAgent(clock, script=script)
+    second = FakeAgent(clock, address='10.0.0.2:2886', script=script)   # the same cluster DAGs, seen from obs2
+    scale_out(first, step=10.0, stage_count=4)
+    first.outages = [(12.0, 1000.0, refused)]
+    result, dummy = wait([first, second], clock, unreachable_timeout=600, fail_on=['failed'])
+    assert result['cluster']['outcome'] == 'succeeded'
+    assert result['cluster']['agent'] == '10.0.0.2:2886'
+    switch = result['cluster']['switches'][0]
+    assert (switch['from'], switch['to']) == ('obs1', 'obs2')
+    assert 'Connection refused' in switch['reason']
+    assert any('cluster DAGs are now read from obs2' in line for line in result['lines'])
+    # obs1's own part is honestly unreachable; the cluster DAGs were not lost with it.
+    assert part(result, 'agent', 'obs1')['outcome'] == 'unreachable'
+    assert result['outcome'] == 'unreachable'
+
+
+def test_the_cluster_dags_are_read_once_per_poll_for_the_batch(clock):
+    script = {}
+    agents = [FakeAgent(clock, address='10.0.0.%d:2886' % i, script=script) for i in range(1, 6)]
+    scale_out(agents[0], step=10.0, stage_count=2)
+    wait(agents, clock)
+    cluster_reads = [c for a in agents for c in a.requests('list') if c[2] == 'cluster']
+    agent_reads = [c for a in agents for c in a.requests('list') if c[2] == 'agent']
+    assert set(id(a) for a in agents if [c for c in a.requests('list') if c[2] == 'cluster']) == {id(agents[0])}
+    assert len(agent_reads) == 5 * len(set(c[0] for c in cluster_reads))
+
+
+def test_a_batch_without_a_cluster_agent_has_no_cluster_part(clock):
+    agents = [FakeAgent(clock, identity='SINGLE', address='10.0.0.%d:2886' % i) for i in (1, 2)]
+    result, dummy = wait(agents, clock)
+    assert result['outcome'] == 'idle'
+    assert result['cluster'] is None
+
+
+def test_a_first_host_being_scaled_out_is_not_asked_for_the_cluster_dags(clock):
+    script = {}
+    new = FakeAgent(clock, identity='SCALING OUT', address='10.0.0.9:2886')
+    old = FakeAgent(clock, address='10.0.0.1:2886', script=script)
+    scale_out(old, step=5.0, stage_count=2)
+    result, dummy = wait([new, old], clock)
+    assert result['cluster']['host'] == 'obs2'
+    assert result['cluster']['switches'] == []       # the first choice, not a switch
+    assert result['outcome'] == 'succeeded'
+    assert not [c for c in new.requests('list') if c[2] == 'cluster']
+
+
+# ---------------------------------------------------------------------------------------------- remediation
+
+
+def test_remediation_retries_a_failed_cluster_dag_and_waits_on(agent, clock):
+    agent.add('11', (0.0, dto(state='RUNNING', stage=5)), (4.0, dto(state='FAILED', stage=6)))
+    original = agent.operate_dag
+
+    def retry(generic_id, operator):
+        original(generic_id, operator)
+        now = clock()
+        agent.add('11', (now, dto(state='READY', operator='RUN', stage=6)),
+                  (now + 3.0, dto(state='SUCCEED', operator='RUN', stage=9)))
+    agent.operate_dag = retry
+    result, dummy = wait(agent, clock, on_failure='retry', max_remediations=1)
+    assert agent.posts == [('11', 'RETRY')]
+    assert result['outcome'] == 'succeeded'
+    assert result['changed'] is True
+    attempt = result['remediations'][0]
+    assert (attempt['attempt'], attempt['action'], attempt['dag_id'], attempt['outcome']) == (1, 'retry', '11', 'sent')
+    assert any('remediation (retry, attempt 1 of at most 1)' in line for line in result['lines'])
+
+
+def test_remediation_refused_by_the_agent_fails_at_once_with_the_reason(agent, clock):
+    agent.add('11', (0.0, dto(state='FAILED', stage=6)))
+
+    def refuse(generic_id, operator):
+        agent.posts.append((generic_id, operator))
+        raise ObshellApiError('POST /dag/11: HTTP 400 [Task.Dag.Operator.PassNotAllowed]', agent=agent.address,
+                              status=400, err_code='Task.Dag.Operator.PassNotAllowed')
+    agent.operate_dag = refuse
+    result, dummy = wait(agent, clock, on_failure='pass', max_remediations=3)
+    assert agent.posts == [('11', 'PASS')]           # once: a refusal is not retried
+    assert result['outcome'] == 'failed'
+    assert result['remediations'][0]['outcome'] == 'refused'
+    assert "the agent does not allow passing DAG 11 'Cluster scale out' (Task.Dag.Operator.PassNotAllowed)" \
+        in result['msg']
+    assert result['elapsed'] == 0.0
+
+
+def test_no_remediation_in_check_mode(agent, clock):
+    agent.add('11', (0.0, dto(state='FAILED', stage=6)))
+    result, dummy = wait(agent, clock, check_mode=True, on_failure='retry')
+    assert agent.posts == []
+    assert result['outcome'] == 'failed'
+
+
 # ---------------------------------------------------------------------------------------------- slices / state
 
 
 def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
-    """A wait cut into slices (each a fresh engine restored from JSON, as in run_on=target) ends exactly like one
+    """A wait cut into slices (each a fresh watcher restored from JSON, as in run_on=target) ends exactly like one
     continuous wait: same outcome, same polls, same progress lines, same requests."""
     def make_agent():
         a = FakeAgent(clock)
@@ -646,51 +942,45 @@ def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
 
     clock.t = 0.0
     sliced_agent = make_agent()
-    params = dict(timeout=3600.0, poll_interval=2.0, appear_timeout=0.0, unreachable_timeout=300.0,
-                  fail_on=list(_waiter.DEFAULT_FAIL_ON), id=None)
     state = None
     slices = 0
     while True:
         slices += 1
-        engine = _waiter.build_engine(params, clock, False)
-        if state is not None:
-            engine.load_state(json.loads(json.dumps(state)))
-        driver = _waiter.WaitDriver(sliced_agent, engine, sleep=clock.sleep)
-        outcome = driver.run(slice_seconds=60)
-        if outcome is not None:
-            sliced = engine.result(outcome)
+        combined, watcher = _watcher.run_wait(options(poll_interval=2.0), [_watcher.Target('obs1', sliced_agent)],
+                                              clock=clock, sleep=clock.sleep,
+                                              state=json.loads(json.dumps(state)) if state else None,
+                                              slice_seconds=60)
+        if combined is not None:
+            sliced = _watcher.wait_result(combined, watcher, single_host=True)
             break
-        state = engine.to_state()
+        state = watcher.to_state()
     assert slices > 3
     assert sliced['outcome'] == continuous['outcome'] == 'succeeded'
     assert sliced['polls'] == continuous['polls']
     assert sliced['events'] == continuous['events']
     assert sliced['elapsed'] == continuous['elapsed']
-    # Same polls at the same times, and the same reads of single DAGs. (Only the first read of a poll after a
-    # failure differs: the continuous driver asks /api/v1/info again first; a new slice has a new client anyway.)
     assert poll_times(sliced_agent) == poll_times(continuous_agent)
     assert sliced_agent.requests('dag') == continuous_agent.requests('dag')
 
 
 def test_slice_returns_at_the_first_change(agent, clock):
     scale_out(agent, step=30.0)
-    params = dict(timeout=3600.0, poll_interval=5.0, appear_timeout=0.0, unreachable_timeout=300.0,
-                  fail_on=list(_waiter.DEFAULT_FAIL_ON), id=None)
-    engine = _waiter.build_engine(params, clock, False)
-    driver = _waiter.WaitDriver(agent, engine, sleep=clock.sleep)
-    assert driver.run(slice_seconds=60) is None
-    assert clock.t == 0.0 and engine.events      # the DAG appeared at the first poll
-    assert engine.next_poll_at == 5.0
-    assert driver.run(slice_seconds=60) is None  # READY -> RUNNING, seen at t=5
+    targets = [_watcher.Target('obs1', agent)]
+    first, watcher = _watcher.run_wait(options(), targets, clock=clock, sleep=clock.sleep, slice_seconds=60)
+    assert first is None
+    assert clock.t == 0.0 and watcher.lines        # the DAG appeared at the first poll
+    assert watcher.run(slice_seconds=60) is None   # READY -> RUNNING, seen at t=5
     assert clock.t == 5.0
-    assert driver.run(slice_seconds=12) is None  # nothing changes until t=31: the slice ends by time
+    assert watcher.run(slice_seconds=12) is None   # nothing changes until t=31: the slice ends by time
     assert clock.t == 15.0
 
 
-def test_load_state_rejects_foreign_state():
-    engine = _waiter.WaitEngine(clock=FakeClock())
+def test_load_state_rejects_foreign_state(agent, clock):
+    engine = _engine.WaitEngine(clock=FakeClock())
     with pytest.raises(ValueError):
         engine.load_state({'version': 99})
+    with pytest.raises(ValueError):
+        _watcher.run_wait(options(), [_watcher.Target('obs1', agent)], clock=clock, state={'version': 99})
 
 
 # ---------------------------------------------------------------------------------------------- options
@@ -701,51 +991,26 @@ def test_load_state_rejects_foreign_state():
     ('timeout', 0, 'timeout must be a positive number of seconds (the overall deadline), got 0'),
     ('appear_timeout', -1, 'appear_timeout must be 0 or more seconds, got -1'),
     ('unreachable_timeout', -5, 'unreachable_timeout must be 0 or more seconds, got -5'),
-    ('request_timeout', 0, 'request_timeout must be a positive number of seconds, got 0'),
-    ('id', 'abc', "id: 'abc' is not a valid OBShell generic task id"),
-    ('names', ['('], "names: '(' is neither the exact name of a known DAG nor a valid regular expression"),
 ])
-def test_option_checks_name_the_option(option, value, message):
-    params = dict((name, spec.get('default')) for name, spec in _waiter.wait_argument_spec().items())
-    params[option] = value
-    problems = _waiter.check_wait_options(params)
-    assert len(problems) == 1
-    assert problems[0].startswith(message)
+def test_wait_option_checks_name_the_option(option, value, message):
+    values = options()
+    values[option] = value
+    assert _options.check_wait_options(values) == [message]
 
 
-def test_client_params_use_request_timeout_and_no_client_retries():
-    params = dict((name, spec.get('default')) for name, spec in _waiter.wait_argument_spec().items())
-    params.update(timeout=3600.0, request_timeout=4.0, retries=3)
-    connection = _waiter.client_params(params)
-    assert connection['timeout'] == 4.0
-    assert connection['retries'] == 0
-    assert params['timeout'] == 3600.0
-
-
-def test_argspec_overrides_the_connection_timeout():
-    spec = _waiter.wait_argument_spec()
-    assert spec['timeout']['default'] == 3600.0
-    assert spec['request_timeout']['default'] == 10.0
+def test_the_wait_contract_is_one_spec():
+    spec = _options.dag_wait_spec()
+    assert spec['timeout']['default'] == 3600.0              # the overall deadline
+    assert spec['request_timeout']['default'] == 10.0        # one request
     assert spec['password']['no_log'] is True
     assert spec['fail_on']['default'] == ['failed', 'rolled_back', 'passed', 'canceled', 'timeout', 'unreachable']
+    assert 'timeout' not in _options.CONNECTION_SPEC
 
 
 def test_backoff_is_capped(clock):
-    engine = _waiter.WaitEngine(poll_interval=5, clock=clock)
+    engine = _engine.WaitEngine(poll_interval=5, clock=clock)
     assert [engine.backoff(n) for n in range(1, 7)] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
-    slow = _waiter.WaitEngine(poll_interval=30, clock=clock)
+    slow = _engine.WaitEngine(poll_interval=30, clock=clock)
     assert [slow.backoff(n) for n in range(1, 8)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
-    fast = _waiter.WaitEngine(poll_interval=0.5, clock=clock)
+    fast = _engine.WaitEngine(poll_interval=0.5, clock=clock)
     assert [fast.backoff(n) for n in range(1, 3)] == [0.5, 1.0]
-
-
-def test_worst_outcome_order():
-    assert _waiter._worst(['succeeded', 'passed', 'failed']) == 'failed'
-    assert _waiter._worst(['succeeded', 'rolled_back']) == 'rolled_back'
-    assert _waiter._worst(['canceled', 'rolled_back']) == 'canceled'
-
-
-def test_records_are_normalized_by_the_dag_model(agent, clock):
-    scale_out(agent, step=5.0, stage_count=2)
-    result, dummy = wait(agent, clock)
-    assert set(result['dags'][0]) >= set(k for k in _dag.RECORD_KEYS if k != 'nodes')

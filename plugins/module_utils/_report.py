@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY
+# The content of this file is not part of the public API of this collection and may change without notice.
+"""What people read: progress lines, failure reasons and reports, durations; agent text made safe to print.
+
+Pure functions on normalized DAG records (see _dag.py), standard library only. Every piece of text that came
+from an agent (DAG, node and sub-task names, log lines, error messages) goes through ``safe_text`` before it is
+put into a line or a message: control characters are escaped, so an agent cannot move the cursor, colour the
+terminal or forge a line such as "done: succeeded"; and long text is cut, saying how much was cut.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import re
+
+# Longest piece of agent text put into one line or message, and the longest message as a whole.
+TEXT_LIMIT = 300
+MESSAGE_LIMIT = 4000
+# Log lines kept per failed sub-task in reports and messages.
+LOG_TAIL = 10
+
+# C0 controls (tab included: it moves the cursor), DEL, C1 controls, and the Unicode line/paragraph separators and
+# bidirectional overrides that can make a line read differently from what it contains.
+_UNSAFE_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]')
+_NAMED_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e'}
+
+# Operations on a DAG, as the states of oceanbase.obshell.dag name them.
+OPERATION_STATES = ('retried', 'rolled_back', 'passed', 'canceled')
+
+
+def _escape(match):
+    char = match.group(0)
+    named = _NAMED_ESCAPES.get(char)
+    if named:
+        return named
+    code = ord(char)
+    return '\\x%02x' % code if code < 0x100 else '\\u%04x' % code
+
+
+def safe_text(value, limit=TEXT_LIMIT):
+    """``value`` as one printable line: control characters escaped (``\\n``, ``\\e``, ``\\x07``...), and cut to
+    ``limit`` characters with a note of how many were cut. None gives ''."""
+    if value is None:
+        return ''
+    if not isinstance(value, str):
+        value = str(value)
+    cut = 0
+    if limit is not None and len(value) > limit:
+        cut = len(value) - limit
+        value = value[:limit]
+    text = _UNSAFE_RE.sub(_escape, value)
+    if cut:
+        text += ' [... %d more characters cut]' % cut
+    return text
+
+
+def cap_message(text, limit=MESSAGE_LIMIT):
+    """A whole message kept readable: at most ``limit`` characters, saying how many were cut."""
+    if len(text) <= limit:
+        return text
+    return '%s [... message cut: %d more characters]' % (text[:limit], len(text) - limit)
+
+
+def format_elapsed(seconds):
+    """'M:SS' below an hour, 'H:MM:SS' from an hour on; None -> '?'."""
+    if seconds is None:
+        return '?'
+    try:
+        total = int(max(float(seconds), 0.0))
+    except (TypeError, ValueError, OverflowError):
+        return '?'
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return '%d:%02d:%02d' % (hours, minutes, secs)
+    return '%d:%02d' % (minutes, secs)
+
+
+def seconds_text(number):
+    """3600.0 -> '3600', 0.5 -> '0.5': an option value as the user wrote it."""
+    number = float(number)
+    return '%d' % number if number.is_integer() else '%s' % number
+
+
+def dag_label(record):
+    """DAG 11 'Cluster scale out' (the name made safe)."""
+    return "DAG %s '%s'" % (record.get('id'), safe_text(record.get('name') or '?'))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Progress
+
+
+_RUNNING_OPERATOR_WORDS = {'ROLLBACK': 'rolling back', 'CANCEL': 'canceling', 'RETRY': 'retrying'}
+
+
+def state_text(record):
+    """The state as a person should read it: 'RUNNING (rolling back)', 'SUCCEED (passed)', 'FAILED (canceled)'."""
+    state = record.get('state') or '?'
+    outcome = record.get('outcome')
+    if outcome == 'running':
+        word = _RUNNING_OPERATOR_WORDS.get(record.get('operator'))
+        if word:
+            return '%s (%s)' % (state, word)
+        return state
+    if outcome in ('rolled_back', 'passed', 'canceled'):
+        return '%s (%s)' % (state, outcome.replace('_', ' '))
+    return state
+
+
+def progress_line(label, record):
+    """One line for a wait, e.g. 'obs1 | Cluster scale out | 4/9 Wait remote deploy finish | RUNNING | 0:42'."""
+    record = record if isinstance(record, dict) else {}
+    parts = []
+    if label not in (None, ''):
+        parts.append(safe_text(label))
+    parts.append(safe_text(record.get('name') or record.get('id') or '?'))
+    step = ' '.join(safe_text(part) for part in (record.get('progress'), record.get('current_node')) if part)
+    if step:
+        parts.append(step)
+    parts.append(state_text(record))
+    if record.get('elapsed_seconds') is not None:
+        parts.append(format_elapsed(record['elapsed_seconds']))
+    return ' | '.join(parts)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Failures
+
+
+def sub_task_reason(task):
+    """Why one failed sub-task failed: its parsed error, else its last log line."""
+    error = task.get('error')
+    if error:
+        if error.get('code'):
+            reason = '[%s] %s' % (safe_text(error['code'], 80), safe_text(error.get('message')))
+        else:
+            reason = safe_text(error.get('message'))
+    elif task.get('log_tail'):
+        reason = safe_text(task['log_tail'][-1])
+    else:
+        reason = 'no error message logged'
+    return '%s: %s' % (safe_text(task.get('agent') or 'an unknown agent', 80), reason)
+
+
+def failure_reason(record):
+    """The one-line reason of a failed or canceled DAG, built once for every report:
+    "DAG 142 'Cluster scale out' failed at node 6/9 'Prev check for scale_out' on 10.0.0.1:2886: [Code] message"."""
+    failure = record.get('failure') or {}
+    node = failure.get('node') or {}
+    verb = 'was canceled' if record.get('outcome') == 'canceled' or failure.get('canceled') else 'failed'
+    text = '%s %s' % (dag_label(record), verb)
+    if node:
+        text += " at node %s/%s '%s'" % (node.get('stage'), record.get('max_stage') or '?', safe_text(node.get('name') or '?'))
+    reasons = [sub_task_reason(task) for task in failure.get('sub_tasks') or []]
+    if reasons:
+        text += ' on ' + '; '.join(reasons)
+    elif not node:
+        text += ' (its failed node could not be read)'
+    return text
+
+
+def passed_nodes_text(record):
+    """"node 6/9 'Prev check for scale_out' was passed" for each node passed instead of done, or ''."""
+    nodes = record.get('passed_nodes') or []
+    if not nodes:
+        return ''
+    names = ["%s/%s '%s'" % (node.get('stage'), record.get('max_stage') or '?', safe_text(node.get('name') or '?'))
+             for node in nodes]
+    return '%s %s passed, not done' % ('node' if len(names) == 1 else 'nodes', ', '.join(names))
+
+
+def follow_up(record, allowed):
+    """The exact next step for a failed DAG: the module, its id, the states its template allows.
+
+    ``allowed`` is what _templates.allowed_operations returns: (states, known). For an unknown template every state
+    is listed, with a note that the agent decides."""
+    states, known = allowed
+    states = [state for state in OPERATION_STATES if state in states and state != 'canceled']
+    command = ('oceanbase.obshell.dag id=%s state=%s' % (record['id'], '|'.join(states))) if states else None
+    note = None
+    if not known:
+        note = 'the template of this DAG is not known to this collection: the agent decides which of these it allows'
+    elif not states:
+        note = 'the template of this DAG allows none of retry, roll back or pass: fix the cause, then start the ' \
+               'operation again'
+    return {
+        'module': 'oceanbase.obshell.dag',
+        'id': record['id'],
+        'states': states,
+        'command': command,
+        'template_known': bool(known),
+        'note': note,
+    }
+
+
+def failure_report(record, allowed):
+    """What a playbook needs about a failed or canceled DAG: the DAG, its failed node, the failed sub-tasks with
+    agents and log tails, a one-line summary, and the follow-up its template allows."""
+    failure = record.get('failure') or {}
+    next_step = follow_up(record, allowed)
+    summary = failure_reason(record)
+    if next_step['command']:
+        summary += '; to act on it: %s' % next_step['command']
+    if next_step['note']:
+        summary += ' (%s)' % next_step['note']
+    return {
+        'id': record['id'],
+        'name': record.get('name'),
+        'outcome': record.get('outcome'),
+        'state': record.get('state'),
+        'operator': record.get('operator'),
+        'progress': record.get('progress'),
+        'node': failure.get('node'),
+        'sub_tasks': failure.get('sub_tasks') or [],
+        'agent': record.get('agent'),
+        'follow_up': next_step,
+        'summary': cap_message(summary),
+    }
+
+
+_OUTCOME_WORDS = {
+    'succeeded': 'succeeded',
+    'rolled_back': 'was rolled back',
+    'passed': 'was passed',
+    'failed': 'failed',
+    'canceled': 'was canceled',
+    'running': 'is running',
+}
+
+
+def ended_text(record):
+    """"DAG 11 'Cluster scale out' succeeded", with the passed nodes of a passed DAG."""
+    text = '%s %s' % (dag_label(record), _OUTCOME_WORDS.get(record.get('outcome'), record.get('outcome')))
+    passed = passed_nodes_text(record)
+    if passed:
+        text += ' (%s)' % passed
+    return text

@@ -1,0 +1,471 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY
+# The content of this file is not part of the public API of this collection and may change without notice.
+"""The watcher: one wait over one or many agents, all parts at the same time.
+
+A wait has *parts*, each with its own WaitEngine (_engine.py): the cluster DAGs, read from one CLUSTER AGENT; each
+host's own agent DAGs; or one DAG by id. Every poll reads every due part, the hosts concurrently, so a DAG that
+fails anywhere while another part is still running is seen, and every DAG id seen is read until its final state is
+known. The cluster DAGs are asked of one reachable CLUSTER AGENT; when it stops answering (or its observer cannot
+read them, §11.6) the next one is asked, and the result says so. The verdict is _verdict.combine over the parts.
+
+A failed cluster DAG can be remediated (retried, rolled back or passed) within the same deadline; the wait then goes
+on with that DAG. Everything is injected (clients, clock, sleep), so the unit tests drive it without a network.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import time
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch, WaitEngine
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellError,
+    ObshellIdentityError,
+    ObshellNotFoundError,
+    ObshellRecordError,
+)
+
+STATE_VERSION = 1
+# Hosts read at the same time at most; a poll of 100 idle agents is then two rounds of one request each.
+MAX_WORKERS = 64
+REMEDIATIONS = {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed'}
+
+
+class Target(object):
+    """One host of the wait: its inventory name (the label of its lines and results) and its agent's client."""
+
+    def __init__(self, host, client):
+        self.host = host
+        self.client = client
+        self.described = None       # client.describe() at the last good read
+
+
+class Part(object):
+    """What one engine watches: ``kind`` 'cluster' (cluster DAGs, from ``sources`` in turn), 'agent' (the host's
+    own DAGs), 'all' (the aggregated list of one agent) or 'dag' (one DAG by id)."""
+
+    def __init__(self, kind, host, engine, sources):
+        self.kind = kind
+        self._host = host
+        self.engine = engine
+        self.sources = sources      # Targets; the first is asked, the others when it fails (cluster only)
+        self.source = 0
+        self.dropped = False        # scope auto and no CLUSTER AGENT at all: there are no cluster DAGs
+        self.switches = []          # [{'from', 'to', 'reason', 'at'}]
+        self.remediations = []
+
+    @property
+    def target(self):
+        return self.sources[self.source]
+
+    @property
+    def host(self):
+        """The host the part belongs to; for the cluster DAGs, the host whose agent is asked now."""
+        return self.target.host if self.kind == 'cluster' else self._host
+
+    @property
+    def label(self):
+        return '%s [cluster]' % self.target.host if self.kind == 'cluster' else self.target.host
+
+
+def build_parts(targets, scope, params, clock, check_mode, dag_id=None):
+    """The parts of a wait over ``targets`` (Targets, in batch order). ``params`` holds the wait options."""
+    def engine(target):
+        return WaitEngine(timeout=params['timeout'], poll_interval=params['poll_interval'],
+                          appear_timeout=params.get('appear_timeout') or 0.0,
+                          unreachable_timeout=params['unreachable_timeout'],
+                          fail_on=params.get('fail_on', _verdict.DEFAULT_FAIL_ON), dag_id=dag_id,
+                          agent=target.client.address, clock=clock, check_mode=check_mode)
+    if dag_id is not None:
+        return [Part('dag', targets[0].host, engine(targets[0]), targets[:1])]
+    parts = []
+    if scope in ('auto', 'cluster'):
+        parts.append(Part('cluster', targets[0].host, engine(targets[0]), list(targets)))
+    if scope in ('auto', 'agent'):
+        parts.extend(Part('agent', target.host, engine(target), [target]) for target in targets)
+    if scope == 'all':
+        parts.extend(Part('all', target.host, engine(target), [target]) for target in targets)
+    return parts
+
+
+class Watcher(object):
+    """Polls the parts until each has a verdict (or one fails the wait), and combines them."""
+
+    def __init__(self, parts, scope='auto', names=None, details='summary', mode='wait', fail_on=None,
+                 remediation=None, max_remediations=1, sleep=None, on_event=None, request_timeout=10.0,
+                 max_workers=MAX_WORKERS, warn=None):
+        self.parts = parts
+        self.scope = scope
+        self.name_filter = _dag.compile_name_filter(names)
+        self.details = details
+        self.mode = mode
+        self.fail_on = tuple(fail_on if fail_on is not None else _verdict.DEFAULT_FAIL_ON)
+        self.remediation = remediation if remediation not in (None, 'fail') else None
+        self.max_remediations = int(max_remediations)
+        self.sleep = sleep if sleep is not None else time.sleep
+        self.on_event = on_event
+        self.request_timeout = float(request_timeout)
+        self.max_workers = max_workers
+        self.warn = warn
+        self.lines = []                 # every progress line, "<label> | <line>", in order
+        self._needs_refresh = set()     # clients whose /api/v1/info is read again (a restart may change it)
+
+    # ------------------------------------------------------------------ serialization (run_on=target slices)
+
+    def to_state(self):
+        return {'version': STATE_VERSION, 'lines': list(self.lines), 'parts': [{
+            'engine': part.engine.to_state(), 'source': part.source, 'dropped': part.dropped,
+            'switches': list(part.switches), 'remediations': list(part.remediations)} for part in self.parts]}
+
+    def load_state(self, state):
+        if not isinstance(state, dict) or state.get('version') != STATE_VERSION or \
+                len(state.get('parts') or []) != len(self.parts):
+            raise ValueError('unusable wait state')
+        self.lines = list(state.get('lines') or [])
+        for part, saved in zip(self.parts, state['parts']):
+            part.engine.load_state(saved['engine'])
+            part.source = int(saved['source'])
+            part.dropped = bool(saved['dropped'])
+            part.switches = list(saved['switches'])
+            part.remediations = list(saved['remediations'])
+        return self
+
+    # ------------------------------------------------------------------ polling
+
+    def poll(self, parts):
+        """One poll of ``parts``. Each host's own parts run in one thread (a client is used by one thread at a
+        time), the hosts at once; then the cluster DAGs, from the CLUSTER AGENT asked last time or, if it fails,
+        from the next one (by then every host's identity is known)."""
+        by_client = []
+        for part in parts:
+            part.engine.begin_poll()
+            if part.kind == 'cluster':
+                continue
+            for group in by_client:
+                if group[0].target.client is part.target.client:
+                    group.append(part)
+                    break
+            else:
+                by_client.append([part])
+        if len(by_client) == 1:
+            self._poll_group(by_client[0])
+        elif by_client:
+            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(by_client))) as pool:
+                list(pool.map(self._poll_group, by_client))
+        for part in parts:
+            if part.kind == 'cluster':
+                self._poll_cluster(part)
+        self._close_appear_windows()
+        for part in parts:
+            for line in part.engine.end_poll():
+                self._event(part, line)
+
+    def _poll_group(self, group):
+        for part in group:
+            self._main_read(part)
+            self._follow_ups(part)
+
+    def _cap_requests(self, client, engine):
+        """Keep every request inside the overall deadline (at least 0.5 s, so that a last read can happen)."""
+        remaining = engine.timeout - engine.now()
+        client.timeout = max(0.5, min(self.request_timeout, remaining))
+        client.deadline = time.monotonic() + max(0.5, remaining)
+
+    def _refresh(self, target):
+        """Agent facts for this poll: after a failed read, /api/v1/info again (a restart may change them)."""
+        client = target.client
+        if client in self._needs_refresh:
+            client.info(refresh=True)
+            self._needs_refresh.discard(client)
+        target.described = client.describe()
+
+    def _main_read(self, part):
+        engine = part.engine
+        client = part.target.client
+        self._cap_requests(client, engine)
+        try:
+            self._refresh(part.target)
+            if part.kind == 'dag':
+                self._read_dag(part)
+            else:
+                engine.main_read(self._records(client, part.kind))
+        except ObshellRecordError as exc:
+            engine.fail(exc.to_dict())
+        except (ObshellError, ValueError) as exc:
+            # ValueError: a DTO the DAG model cannot use; treated like a protocol error.
+            self._needs_refresh.add(client)
+            engine.main_failed(exc)
+
+    def _records(self, client, endpoint):
+        dummy_plan, records = _query.list_unfinished(client, name_filter=self.name_filter, with_details=False,
+                                                     plan=[endpoint])
+        return records
+
+    def _read_dag(self, part):
+        engine = part.engine
+        client = part.target.client
+        try:
+            dto = client.dag(engine.dag_id, show_details=False)
+        except ObshellNotFoundError:
+            # The agent answered: no such DAG (yet). An error once the appear window is over, never "idle".
+            engine.main_missing()
+            return
+        record = _query.normalize_record(client, dto, client.agent)
+        engine.main_read([record] if self.name_filter(record.get('name')) else [])
+
+    def _follow_ups(self, part):
+        engine = part.engine
+        client = part.target.client
+        for dummy_round in range(3):
+            wanted = engine.follow_ups()
+            if not wanted:
+                break
+            for dag_id, details in wanted:
+                try:
+                    dto = client.dag(dag_id, show_details=details)
+                    record = _query.normalize_record(client, dto, client.agent,
+                                                     details='full' if details else 'summary')
+                except ObshellRecordError as exc:
+                    # Garbage is never read again and never settles as a verdict.
+                    engine.fail(exc.to_dict())
+                    return
+                except (ObshellError, ValueError) as exc:
+                    engine.dag_read_failed(dag_id, exc, details)
+                else:
+                    names = [node.get('name') for node in record.get('nodes') or []] if details else None
+                    if self.details != 'full':
+                        record.pop('nodes', None)
+                    engine.dag_read(record, details, node_names=names)
+
+    def _poll_cluster(self, part):
+        """The cluster DAGs from the CLUSTER AGENT asked last time; if it fails (down, restarting, its observer
+        down, no longer a cluster agent), from the next CLUSTER AGENT of the batch, and the result says so."""
+        engine = part.engine
+        order = [part.source] + [index for index in range(len(part.sources)) if index != part.source]
+        identities = []
+        last_error = None
+        for index in order:
+            target = part.sources[index]
+            client = target.client
+            self._cap_requests(client, engine)
+            try:
+                self._refresh(target)
+                identities.append(client.identity)
+                if client.identity != CLUSTER_AGENT:
+                    continue
+                records = self._records(client, 'cluster')
+            except ObshellRecordError as exc:
+                engine.fail(exc.to_dict())
+                return
+            except (ObshellError, ValueError) as exc:
+                self._needs_refresh.add(client)
+                last_error = exc
+                identities.append(None)
+                continue
+            if index != part.source:
+                failed = part.sources[part.source]
+                if engine.good_reads:
+                    reason = (engine.last_error or {}).get('message') or (
+                        str(last_error) if last_error is not None else 'it is not a CLUSTER AGENT')
+                    part.switches.append({'from': failed.host, 'to': target.host, 'reason': reason,
+                                          'at': round(engine.now(), 1)})
+                    self._event(part, 'cluster DAGs are now read from %s (%s): %s stopped answering them: %s' % (
+                        _report.safe_text(target.host, 80), client.address, _report.safe_text(failed.host, 80),
+                        _report.safe_text(reason, 300)))
+                part.source = index
+                engine.agent = client.address
+            engine.main_read(records)
+            self._follow_ups(part)
+            return
+        if last_error is None and CLUSTER_AGENT not in identities:
+            if self.scope == 'auto':
+                # No CLUSTER AGENT at all (SINGLE agents, a cluster not yet made): there are no cluster DAGs.
+                part.dropped = True
+                return
+            last_error = ObshellIdentityError(
+                'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
+                    CLUSTER_AGENT, ', '.join(sorted(set(str(i) for i in identities)))), agent=part.target.client.address)
+        engine.main_failed(last_error)
+
+    def _close_appear_windows(self):
+        """A DAG seen in any part ends the appear window of every part: the operation has started."""
+        if any(part.engine.tracked for part in self.parts):
+            for part in self.parts:
+                if not part.engine.tracked:
+                    part.engine.close_appear_window()
+
+    def _event(self, part, line):
+        self.lines.append('%s | %s' % (part.label, line))
+        if self.on_event is not None:
+            self.on_event(part.label, line)
+
+    # ------------------------------------------------------------------ decisions
+
+    def _remediate(self, part):
+        """A failed cluster DAG and remediation configured: act on it, then wait on. True if acted."""
+        if self.remediation is None or part.kind not in ('cluster', 'dag') or part.engine.check_mode:
+            return False
+        if len(part.remediations) >= self.max_remediations:
+            return False
+        engine = part.engine
+        failed = [engine.tracked[dag_id]['record'] for dag_id in engine.order
+                  if engine.tracked[dag_id]['final'] and engine.tracked[dag_id]['record']['outcome'] == 'failed'
+                  and engine.tracked[dag_id]['record']['kind'] == 'cluster']
+        if not failed or engine.timeout - engine.now() <= 0.5:
+            return False
+        record = failed[0]
+        state = REMEDIATIONS[self.remediation]
+        attempt = {'attempt': len(part.remediations) + 1, 'action': self.remediation, 'state': state,
+                   'dag_id': record['id'], 'dag_name': record.get('name'), 'operator': None, 'outcome': None,
+                   'msg': None, 'failure': (record.get('failure') or {}).get('summary')}
+        self._event(part, 'remediation (%s, attempt %d of at most %d): %s' % (
+            self.remediation, attempt['attempt'], self.max_remediations, attempt['failure']))
+        client = part.target.client
+        self._cap_requests(client, engine)
+        try:
+            done = _operations.operate(client, record['id'], state, warn=self.warn)
+        except _operations.OperationRefused as exc:
+            attempt.update(outcome='refused', msg=exc.message)
+            part.remediations.append(attempt)
+            self._event(part, 'remediation refused: %s' % exc.message)
+            return False
+        except ObshellError as exc:
+            attempt.update(outcome='error', msg=str(exc))
+            part.remediations.append(attempt)
+            self._event(part, 'remediation failed: %s' % exc)
+            return False
+        attempt.update(operator=done['operator'], outcome='sent' if done['operator'] else 'not needed', msg=done['msg'])
+        part.remediations.append(attempt)
+        engine.reopen(record['id'])
+        self._event(part, 'remediation: %s' % done['msg'])
+        return True
+
+    def _finished(self):
+        """True when the wait is over: every part has a verdict, or one part failed (fail fast)."""
+        live = [part for part in self.parts if not part.dropped]
+        verdicts = dict((id(part), part.engine.verdict()) for part in live)
+        for part in live:
+            if verdicts[id(part)] == 'failed' and self._remediate(part):
+                verdicts[id(part)] = None
+        if all(verdicts[id(part)] is not None for part in live):
+            return True
+        return any(outcome is not None and (outcome == 'error' or outcome in self.fail_on)
+                   for outcome in verdicts.values())
+
+    def run(self, slice_seconds=None):
+        """Poll until the wait is over (returns the combined result) or, with ``slice_seconds``, until a poll
+        produced progress lines or the slice is used up (returns None; ``to_state`` carries the wait on).
+
+        While any part is still going, every part is polled, settled ones too: a DAG that starts later on an agent
+        that was idle (the local DAG a cluster operation creates there) joins the wait instead of being missed."""
+        clock = self.parts[0].engine.now
+        slice_end = clock() + slice_seconds if slice_seconds is not None else None
+        while True:
+            live = [part for part in self.parts if not part.dropped]
+            due_at = min(part.engine.next_poll_at for part in live) if live else clock()
+            delay = due_at - clock()
+            if delay > 0:
+                self.sleep(delay)
+            now = clock()
+            due = [part for part in live if part.engine.next_poll_at <= now + 1e-6]
+            lines_before = len(self.lines)
+            self.poll(due)
+            if self._finished():
+                return self.result()
+            for part in due:
+                part.engine.next_delay()
+            if slice_end is not None:
+                live = [part for part in self.parts if not part.dropped]
+                next_at = min(part.engine.next_poll_at for part in live) if live else clock()
+                if len(self.lines) != lines_before or next_at >= slice_end:
+                    return None
+
+    # ------------------------------------------------------------------ results
+
+    def part_result(self, part):
+        outcome = part.engine.verdict()
+        if outcome is None:
+            # Still going when another part ended the wait (fail fast).
+            outcome = 'running'
+        result = part.engine.result(outcome)
+        if outcome == 'running' and not part.engine.check_mode:
+            result['msg'] = 'still running when the wait ended: ' + (
+                '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet')
+        result.update(host=part.host, part='cluster' if part.kind in ('cluster',) else
+                      ('dag' if part.kind == 'dag' else 'agent'), agent=part.target.client.address,
+                      agent_info=part.target.described)
+        if part.kind == 'cluster':
+            result['switches'] = list(part.switches)
+        if part.remediations:
+            result['remediations'] = list(part.remediations)
+            result['msg'] = '%s; remediation: %s' % (result['msg'], '; '.join(
+                '%s attempt %d: %s' % (r['action'], r['attempt'], r['msg']) for r in part.remediations))
+        return result
+
+    def result(self):
+        parts = [self.part_result(part) for part in self.parts if not part.dropped]
+        hosts = []
+        for part in self.parts:
+            for target in part.sources:
+                if target.host not in hosts:
+                    hosts.append(target.host)
+        combined = _verdict.combine(parts, mode=self.mode, fail_on=self.fail_on, hosts=hosts)
+        combined['parts'] = parts
+        combined['elapsed'] = max([part['elapsed'] for part in parts] or [0.0])
+        combined['polls'] = max([part['polls'] for part in parts] or [0])
+        return combined
+
+
+def stopwatch(offset=0.0):
+    return Stopwatch(offset)
+
+
+def wait_params(values):
+    """The options of a wait, from validated option values (dag_wait's, dag's or the role's)."""
+    return dict(timeout=values['timeout'], poll_interval=values['poll_interval'],
+                appear_timeout=values.get('appear_timeout') or 0.0, unreachable_timeout=values['unreachable_timeout'],
+                fail_on=values.get('fail_on') if values.get('fail_on') is not None else _verdict.DEFAULT_FAIL_ON)
+
+
+def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_seconds=None, on_event=None,
+             sleep=None, warn=None):
+    """Run (a slice of) a wait on ``targets`` with the validated option ``values`` of dag_wait. Returns (the
+    result, or None when the slice ended first, and the watcher, whose to_state() carries the wait on)."""
+    clock = clock if clock is not None else Stopwatch()
+    dag_id = values.get('id')
+    mode = values.get('mode') or 'wait'
+    # assert_idle reads the state once, as check mode does, and fails unless nothing is unfinished.
+    check_mode = bool(check_mode) or mode == 'assert_idle'
+    parts = build_parts(targets, values.get('scope') or 'auto', wait_params(values), clock, check_mode, dag_id=dag_id)
+    watcher = Watcher(parts, scope=values.get('scope') or 'auto', names=values.get('names'),
+                      details=values.get('details') or 'summary', mode=mode,
+                      fail_on=wait_params(values)['fail_on'], remediation=values.get('on_failure'),
+                      max_remediations=values.get('max_remediations') or 0, sleep=sleep, on_event=on_event,
+                      request_timeout=values.get('request_timeout') or 10.0, warn=warn)
+    if state:
+        watcher.load_state(state)
+    return watcher.run(slice_seconds=slice_seconds), watcher
+
+
+def wait_result(combined, watcher, single_host):
+    """The result of dag_wait from the combined verdict: the verdict's keys, plus every progress line, the first
+    unreachable agent and error of the parts, and for a wait on one host who answered."""
+    result = dict(combined)
+    parts = combined['parts']
+    result['events'] = list(watcher.lines)
+    result['changed'] = any(attempt.get('operator') for attempt in combined['remediations'])
+    result['unreachable_agent'] = next((part['unreachable_agent'] for part in parts if part.get('unreachable_agent')),
+                                       None)
+    result['error'] = next((part['error'] for part in parts if part.get('error')), None)
+    result['agent'] = next((part.get('agent_info') for part in parts if part.get('agent_info')), None) \
+        if single_host else None
+    return result

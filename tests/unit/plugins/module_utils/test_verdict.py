@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the verdict (_verdict.py): the order of outcomes, pair by pair, and the combined result of a batch,
+fed with recorded part results."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import itertools
+
+import pytest
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _engine, _verdict
+
+# Worst first. Written out here, not imported: swapping two outcomes in the code must fail this test.
+ORDER = ['error', 'unreachable', 'timeout', 'failed', 'canceled', 'rolled_back', 'passed', 'running', 'succeeded',
+         'idle']
+
+
+@pytest.mark.parametrize('worse, better', list(zip(ORDER, ORDER[1:])))
+def test_each_outcome_is_worse_than_the_next(worse, better):
+    assert _verdict.worst([better, worse]) == worse
+    assert _verdict.worst([worse, better]) == worse
+
+
+@pytest.mark.parametrize('first, second', list(itertools.combinations(ORDER, 2)))
+def test_every_pair_orders_the_same_way(first, second):
+    assert _verdict.worst([second, first]) == first
+
+
+def test_the_order_is_the_one_every_part_uses():
+    assert list(_verdict.SEVERITY) == ORDER
+    assert _verdict.worst([]) is None
+    with pytest.raises(ValueError):
+        _verdict.worst(['done'])
+
+
+def _engine_outcome(*outcomes):
+    """The verdict of one engine whose DAGs ended with these outcomes (no nodes to read: settled)."""
+    engine = _engine.WaitEngine(clock=lambda: 0.0, fail_on=())
+    engine.begin_poll()
+    records = []
+    for index, outcome in enumerate(outcomes):
+        state, operator = {'succeeded': ('SUCCEED', 'RUN'), 'failed': ('FAILED', 'RUN'),
+                           'canceled': ('FAILED', 'CANCEL'), 'rolled_back': ('SUCCEED', 'ROLLBACK'),
+                           'passed': ('SUCCEED', 'PASS')}[outcome]
+        records.append({'id': '1%d' % (index + 1), 'name': 'd%d' % index, 'state': state, 'operator': operator,
+                        'stage': 1, 'outcome': outcome, 'failure': None})
+    engine.main_read(records)
+    for record in records:
+        entry = engine.tracked[record['id']]
+        entry.update(failure_details=True, final_details=True)
+    return engine.verdict()
+
+
+@pytest.mark.parametrize('worse, better', [('failed', 'canceled'), ('canceled', 'rolled_back'),
+                                           ('rolled_back', 'passed'), ('passed', 'succeeded')])
+def test_the_engine_decides_by_the_same_order(worse, better):
+    assert _engine_outcome(better, worse) == worse
+    assert _engine_outcome(worse, better) == worse
+
+
+def part(kind, host, outcome, msg=None, dags=(), **extra):
+    result = {'part': kind, 'host': host, 'agent': '10.0.0.%s:2886' % host[-1], 'outcome': outcome,
+              'msg': msg or outcome, 'dags': list(dags), 'failures': [], 'running': []}
+    result.update(extra)
+    return result
+
+
+def test_unreachable_outranks_timeout_across_parts():
+    combined = _verdict.combine([part('agent', 'obs1', 'timeout'), part('agent', 'obs2', 'unreachable')])
+    assert combined['outcome'] == 'unreachable'
+    combined = _verdict.combine([part('agent', 'obs1', 'unreachable'), part('agent', 'obs2', 'timeout')])
+    assert combined['outcome'] == 'unreachable'
+
+
+def test_a_failed_part_fails_every_host_and_each_says_first_what_concerns_itself():
+    dag = {'id': '2016777216202886' + '7', 'name': 'Start observer', 'state': 'FAILED', 'outcome': 'failed'}
+    parts = [part('cluster', 'obs1', 'running', msg='still running'),
+             part('agent', 'obs1', 'idle', msg='nothing'),
+             part('agent', 'obs2', 'failed', msg="DAG 2... 'Start observer' failed", dags=[dag],
+                  failures=[{'id': dag['id'], 'summary': 'failed'}])]
+    combined = _verdict.combine(parts, hosts=['obs1', 'obs2'])
+    assert combined['outcome'] == 'failed'
+    assert combined['failed'] is True
+    assert combined['per_host']['obs2']['msg'] == "failed: obs2: DAG 2... 'Start observer' failed"
+    assert combined['per_host']['obs1']['msg'] == "failed: obs1: nothing; elsewhere in the batch: obs2: DAG 2... " \
+                                                  "'Start observer' failed"
+    assert [f['host'] for f in combined['failures']] == ['obs2']
+    assert combined['cluster']['part'] == 'cluster'
+
+
+def test_fail_on_decides_and_error_always_fails():
+    assert _verdict.combine([part('agent', 'obs1', 'failed')], fail_on=['timeout'])['failed'] is False
+    assert _verdict.combine([part('agent', 'obs1', 'error')], fail_on=[])['failed'] is True
+
+
+def test_assert_idle_fails_on_anything_but_idle_listing_each_dag():
+    dag = {'id': '11', 'name': 'Cluster scale out', 'state': 'RUNNING', 'progress': '3/9',
+           'current_node': 'Wait scale out ready', 'outcome': 'running'}
+    combined = _verdict.combine([part('cluster', 'obs1', 'running', dags=[dag]), part('agent', 'obs1', 'idle')],
+                                mode='assert_idle')
+    assert combined['failed'] is True
+    assert combined['msg'] == "not idle: cluster DAGs (asked 10.0.0.1:2886 via obs1): DAG 11 'Cluster scale out' " \
+                              "RUNNING at 3/9 'Wait scale out ready'"
+    assert _verdict.combine([part('agent', 'obs1', 'idle')], mode='assert_idle')['failed'] is False
+
+
+def test_a_dag_seen_by_two_parts_is_listed_once():
+    dag = {'id': '11', 'name': 'x', 'outcome': 'succeeded'}
+    combined = _verdict.combine([part('cluster', 'obs1', 'succeeded', dags=[dag]),
+                                 part('dag', 'obs1', 'succeeded', dags=[dag])])
+    assert [d['id'] for d in combined['dags']] == ['11']
+
+
+def test_agent_text_in_a_message_is_made_safe():
+    # A hostile host label cannot forge a line in the message.
+    combined = _verdict.combine([part('agent', 'obs1\n\x1b[32mok', 'failed', msg='boom')])
+    assert '\n' not in combined['msg'] and '\x1b' not in combined['msg']
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError):
+        _verdict.combine([], mode='maybe')
