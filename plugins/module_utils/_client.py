@@ -5,7 +5,7 @@
 #
 # FOR INTERNAL COLLECTION USE ONLY
 # The content of this file is not part of the public API of this collection and may change without notice.
-"""The one OBShell agent client: auth v1/v2, envelopes, errors, retries, over the transport of _http.py.
+"""The one OBShell agent client: auth v1/v2, envelopes, errors, retries, over the transport of _transport.py.
 
 Used by modules on targets and by lookup/action plugins on the controller. Section numbers refer to the
 protocol spec (obshell-api.md).
@@ -20,7 +20,6 @@ import re
 import time
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto
-from ansible_collections.oceanbase.obshell.plugins.module_utils._http import HttpTransport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address, parse_time
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
@@ -120,9 +119,14 @@ class ObshellClient(object):
     def __init__(self, host='127.0.0.1', port=2886, password=None, agent_password=None, use_tls=False,
                  validate_certs=True, ca_path=None, client_cert=None, client_key=None, timeout=10.0,
                  auth_version='auto', retries=3, ts_lifetime=60, backoff_base=0.5, backoff_max=8.0,
-                 sleep=time.sleep):
+                 sleep=time.sleep, use_proxy=True, environ=None):
+        # Imported here, not with this file: requests takes about 90 ms to import, which a controller that only
+        # hands the work to a module on the target (dag_wait with run_on: target) need not pay.
+        from ansible_collections.oceanbase.obshell.plugins.module_utils import _transport  # pylint: disable=import-outside-toplevel
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise ObshellError('the Python library cryptography is required')
+        if not _transport.HAS_REQUESTS:
+            raise ObshellError('the Python library requests is required')
         if auth_version not in AUTH_VERSIONS:
             raise ValueError('auth_version must be one of %s, got %r' % (', '.join(AUTH_VERSIONS), auth_version))
         self.host = str(host).strip('[]')
@@ -146,10 +150,12 @@ class ObshellClient(object):
         self.deadline = None
         self.stats = {'requests': 0, 'retries': 0, 'key_refreshes': 0}
 
-        # TLS settings and proxies (HTTP_PROXY, NO_PROXY...) are read here, once: a wait uses the same for all polls.
-        self._transport = HttpTransport(self.host, self.port, use_tls=use_tls, validate_certs=validate_certs,
-                                        ca_path=ca_path, client_cert=client_cert, client_key=client_key,
-                                        address=self.address)
+        # Trust and proxies (HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE...) are settled here, once, from `environ`
+        # (os.environ by default): a wait uses the same for all its polls. `warnings`: what the task prints once.
+        self._transport = _transport.Transport(self.host, self.port, use_tls=use_tls, validate_certs=validate_certs,
+                                               ca_path=ca_path, client_cert=client_cert, client_key=client_key,
+                                               use_proxy=use_proxy, environ=environ, address=self.address)
+        self.warnings = self._transport.warnings
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -372,8 +378,12 @@ class ObshellClient(object):
                 if not retry_ok or attempt >= self.retries:
                     raise
                 attempt += 1
+                delay = self.backoff(attempt)
+                if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+                    # The retry could not start before the overall deadline: what failed is the answer, now.
+                    raise
                 self.stats['retries'] += 1
-                self._sleep(self.backoff(attempt))
+                self._sleep(delay)
 
     def backoff(self, attempt):
         """Capped exponential backoff with full jitter."""
