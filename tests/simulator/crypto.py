@@ -289,7 +289,7 @@ def decrypt_body(keys, body):
     key, iv = keys[:16], keys[16:]
     raw = go_lenient_b64decode(body)
     if len(raw) % 16:
-        raise AesBodyError('Request.Body.Decrypt.AES.ContentLength.Invalid', 'AES content length is invalid')
+        raise AesBodyError('Request.Body.Decrypt.AES.ContentLength.Invalid', 'Decrypted string length is not a multiple of the block size')
     if not raw:
         raise AesPanic('empty body after decoding')
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()

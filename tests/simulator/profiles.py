@@ -29,10 +29,9 @@ ERRORS = {
     'Security.Authentication.WithAgentPassword': (401, 10008, 'Should use agent_password to verify: %s'),
     'Security.Authentication.WithOceanBasePassword': (401, 10008, 'Should use oceanbase_password to verify: %s'),
     'Security.Authentication.AgentPasswordNotInitialized': (401, 10008, 'Agent password is not initialized'),
-    # Body decryption: spec §1.13 gives the KeyAndIv message; the ContentLength wording is not in the spec
-    # (uncertain), it only has to be an agent-looking 500.
+    # Body decryption (en.json:257-258), wrapped as "Unauthorized: …" by BodyDecrypt (middleware.go:486-491)
     'Request.Body.Decrypt.AES.KeyAndIv.Invalid': (500, None, 'AES key and IV size error'),
-    'Request.Body.Decrypt.AES.ContentLength.Invalid': (500, None, 'AES content length is invalid'),
+    'Request.Body.Decrypt.AES.ContentLength.Invalid': (500, None, 'Decrypted string length is not a multiple of the block size'),
     'Task.NotFound': (404, None, 'Task not found: %s'),
     'Task.GenericID.Invalid': (400, None, 'Invalid ID: %s'),
     'Task.Dag.Operator.NotSupport': (400, None, 'Operator %s is not supported'),

@@ -276,7 +276,8 @@ def test_body_decryption_errors(sim_cluster):
     resp = client.request('POST', target, headers={'X-OCS-Header': client.encrypt_header(client.auth_json(target))},
                           body=base64.b64encode(b'0' * 20))
     assert resp.status == 500
-    assert resp.error['errCode'] == 'Request.Body.Decrypt.AES.ContentLength.Invalid'
+    assert resp.error == {'errCode': 'Request.Body.Decrypt.AES.ContentLength.Invalid',
+                          'message': 'Unauthorized: Decrypted string length is not a multiple of the block size'}
     # a plaintext JSON body together with an auth header
     resp = client.request('POST', target, headers={'X-OCS-Header': client.encrypt_header(client.auth_json(target))},
                           body=json.dumps({'operator': 'RETRY'}))
