@@ -516,14 +516,6 @@ class Transport(object):
         self._cert = None
         if use_tls and client_cert:
             self._cert = (client_cert, client_key) if client_key else client_cert
-        problem = None
-        if isinstance(self._verify, str):
-            problem = check_tls_files(ca_path=self._verify, ca_name=self._ca_source)
-        if problem is None and self._cert is not None:
-            problem = check_tls_files(client_cert=client_cert, client_key=client_key)
-        if problem is not None:
-            self._setup_error = ObshellTLSError(problem, agent=self.address)
-
         self.proxy = None             # the proxy URL, credentials included: given to requests, never printed
         self.proxy_label = None       # scheme://host:port, for messages
         self._proxy_variable = None
@@ -531,6 +523,14 @@ class Transport(object):
         self._proxies = {}
         if use_proxy:
             self._choose_proxy(environ)
+        # The files are checked only where TLS is spoken: to the agent, or to an https:// proxy.
+        problem = None
+        if isinstance(self._verify, str) and (use_tls or (self.proxy or '').lower().startswith('https:')):
+            problem = check_tls_files(ca_path=self._verify, ca_name=self._ca_source)
+        if problem is None and self._cert is not None:
+            problem = check_tls_files(client_cert=client_cert, client_key=client_key)
+        if problem is not None and self._setup_error is None:
+            self._setup_error = ObshellTLSError(problem, agent=self.address)
 
         self._session = requests.Session()
         # Nothing is read from the environment per request: proxies, trust and credentials are settled above.

@@ -842,3 +842,8 @@ def test_without_requests_the_transport_imports_and_the_client_says_what_is_miss
     done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == 'the Python library requests is required'
+
+
+def test_tls_files_are_not_checked_for_a_plain_http_agent(sim_cluster, clean_environment, tmp_path):
+    sim = sim_cluster(agents=1, password=PASSWORD)
+    assert client_for(sim.agents[0], ca_path=str(tmp_path / 'missing.pem')).info()['identity']
