@@ -2,11 +2,13 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""``python -m benchmarks [--quick] [--only NAME,...] [--output FILE]``, from the repository root.
+"""``python -m benchmarks [--quick] [--only NAME,...] [--name NAME | --output FILE]``, from the repository root.
 
 Runs the measurements one after the other (never two at once: the machine's cores are part of what is
-measured), prints one table (metric | ours | comparison | target | met?) and writes every raw figure to
-``benchmarks/results/latest.json``.
+measured), prints one table (metric | ours | comparison | target | met?) and writes every raw figure, with the
+machine's description, to ``benchmarks/results/latest.json`` (not committed). A reference run, the one a document
+quotes, is named: ``--name transport`` writes ``benchmarks/results/<date>-transport.json``, which is committed, and
+``python -m benchmarks.report`` makes the document's tables from it.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -84,6 +86,7 @@ def machine():
         'python': platform.python_version(),
         'ansible_core': _version('ansible.release') or _distribution_version('ansible-core'),
         'requests': _distribution_version('requests'),
+        'urllib3': _distribution_version('urllib3'),
         'cryptography': _distribution_version('cryptography'),
         'obshell_sdk': _distribution_version('obshell'),
     }
@@ -95,7 +98,11 @@ def main(argv=None):
     parser.add_argument('--only', default='', help='comma-separated subset of: %s'
                         % ', '.join(name for name, dummy, dummy2 in MEASUREMENTS))
     parser.add_argument('--output', default=DEFAULT_OUTPUT, help='raw figures as JSON (default %(default)s)')
+    parser.add_argument('--name', help='a reference run: write benchmarks/results/<date>-NAME.json instead')
     args = parser.parse_args(argv)
+    if args.name:
+        args.output = os.path.join(harness.REPO_ROOT, 'benchmarks', 'results',
+                                   '%s-%s.json' % (time.strftime('%Y-%m-%d'), args.name))
 
     wanted = [name.strip() for name in args.only.split(',') if name.strip()]
     unknown = [name for name in wanted if name not in [m[0] for m in MEASUREMENTS]]
@@ -130,6 +137,7 @@ def main(argv=None):
         'started': time.strftime('%Y-%m-%dT%H:%M:%S%z', time.localtime(started)),
         'seconds': round(time.time() - started, 1),
         'quick': args.quick,
+        'only': wanted,
         'machine': machine(),
         'rows': [row.as_dict() for row in rows],
         'raw': raw,

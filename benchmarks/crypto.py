@@ -10,9 +10,11 @@ clients cache it). Ours: ``_crypto.new_session_keys`` + ``_crypto.auth_v2_header
 ``get_random_bytes`` x2 + ``PasswordAuthMethodV2.encrypt_header`` (pycryptodome). Best of 5 rounds of
 ``timeit``, per call. Keys: 1024 bits (agents 4.4.2+) and 512 bits (older agents).
 
-Import: a fresh interpreter times ``import ansible_collections.oceanbase.obshell.plugins.module_utils._client``
-(http.client and cryptography included) or ``import obshell`` with ``time.perf_counter`` around the import
-statement only; the median of several interpreters.
+Import: a fresh interpreter times, with ``time.perf_counter`` around the statements only (the median of several
+interpreters): ``import ...module_utils._client`` (cryptography; requests is imported by the first client, not
+by the import); the same plus the first ``ObshellClient`` (requests loaded, a session made): what a module run or
+a plugin pays before its first request; the same with the former http.client transport (benchmarks/baseline_http.py)
+in place of requests; and ``import obshell``.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -30,11 +32,19 @@ URI = '/api/v1/task/dag/unfinish?show_details=false'
 
 IMPORT_SCRIPT = """
 import sys, time
-sys.path.insert(0, {path!r})
+sys.path[:0] = [{path!r}, {root!r}]
 t0 = time.perf_counter()
-import {module}
+{statements}
 sys.stdout.write(repr(time.perf_counter() - t0))
 """
+CLIENT = 'ansible_collections.oceanbase.obshell.plugins.module_utils._client'
+IMPORTS = (
+    ('ours', 'import %s' % CLIENT),
+    ('ours_first_client', 'from %s import ObshellClient; ObshellClient("127.0.0.1", 2886)' % CLIENT),
+    ('http_client_first_client', 'import %s; from benchmarks.baseline_http import HttpTransport; '
+                                 'HttpTransport("127.0.0.1", 2886, address="127.0.0.1:2886")' % CLIENT),
+    ('sdk', 'import obshell'),
+)
 
 
 def _public_keys():
@@ -76,12 +86,13 @@ def header_costs(number):
     return out
 
 
-def import_seconds(module, python, runs):
+def import_seconds(statements, python, runs):
     from tests.integration._ansible import COLLECTIONS_DIR  # pylint: disable=import-outside-toplevel
 
     times = []
     for dummy in range(runs):
-        out = subprocess.check_output([python, '-c', IMPORT_SCRIPT.format(path=COLLECTIONS_DIR, module=module)],
+        out = subprocess.check_output([python, '-c', IMPORT_SCRIPT.format(path=COLLECTIONS_DIR, root=harness.REPO_ROOT,
+                                                                           statements=statements)],
                                       universal_newlines=True)
         times.append(float(out))
     return harness.median(times), times
@@ -91,9 +102,12 @@ def run(ctx):
     headers = header_costs(300 if ctx.quick else 2000)
     runs = 3 if ctx.quick else 9
     python = ctx.python or sys.executable
-    ours_import, ours_all = import_seconds('ansible_collections.oceanbase.obshell.plugins.module_utils._client',
-                                           python, runs)
-    sdk_import, sdk_all = import_seconds('obshell', python, runs)
+    imports = {}
+    for dummy in range(runs):        # interleaved: one interpreter of each in turn
+        for name, statements in IMPORTS:
+            imports.setdefault(name, []).extend(import_seconds(statements, python, 1)[1])
+    medians = dict((name, harness.median(values)) for name, values in imports.items())
+    ours_import, sdk_import = medians['ours'], medians['sdk']
 
     def us(seconds):
         return '%.0f us' % (seconds * 1e6)
@@ -107,11 +121,16 @@ def run(ctx):
                         harness.ratio(headers[512]['sdk'], headers[512]['ours'])),
                     'report (no target)', None),
         harness.Row('7. Client import time',
-                    '%s (_client: http.client, cryptography)' % harness.ms(ours_import),
+                    '%s (_client: cryptography; requests comes with the first client)' % harness.ms(ours_import),
                     'import obshell (SDK): %s (%.1fx)' % (
                         harness.ms(sdk_import), harness.ratio(sdk_import, ours_import)),
                     'report (no target)', None),
+        harness.Row('7. Import and first client, requests vs http.client',
+                    '%s (requests)' % harness.ms(medians['ours_first_client']),
+                    'http.client baseline: %s (%.2fx)' % (
+                        harness.ms(medians['http_client_first_client']),
+                        harness.ratio(medians['ours_first_client'], medians['http_client_first_client'])),
+                    '<= 1.5x', medians['ours_first_client'] <= 1.5 * medians['http_client_first_client']),
     ]
-    raw = {'header_seconds': headers, 'import_seconds': {'ours': ours_import, 'sdk': sdk_import,
-                                                         'ours_all': ours_all, 'sdk_all': sdk_all}}
+    raw = {'header_seconds': headers, 'import_seconds': dict(medians, all=imports)}
     return rows, raw

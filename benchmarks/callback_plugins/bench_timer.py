@@ -14,12 +14,15 @@ description:
   - Appends one JSON line per playbook, play, task start and host result to the file named by
     E(OBSHELL_BENCH_TIMER_FILE), with C(time.monotonic()), which is the same clock as the simulator's.
   - Used by the benchmarks only (C(benchmarks/)); not part of the collection.
+  - With E(OBSHELL_BENCH_TRANSPORT=http.client), makes the collection's client use the baseline transport of
+    C(benchmarks/baseline_http.py) in this ansible-playbook run (the workers, forked later, inherit it).
 requirements:
   - enabled with C(ANSIBLE_CALLBACKS_ENABLED=bench_timer) and C(ANSIBLE_CALLBACK_PLUGINS) naming its directory
 '''
 
 import json
 import os
+import sys
 import time
 
 from ansible.plugins.callback import CallbackBase
@@ -34,6 +37,12 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super(CallbackModule, self).__init__(*args, **kwargs)
         self._path = os.environ.get('OBSHELL_BENCH_TIMER_FILE')
+        if os.environ.get('OBSHELL_BENCH_TRANSPORT') == 'http.client':
+            root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            if root not in sys.path:
+                sys.path.insert(0, root)
+            from benchmarks.baseline import patch_client_class  # pylint: disable=import-outside-toplevel
+            patch_client_class()
 
     def _write(self, **fields):
         fields['t'] = time.monotonic()

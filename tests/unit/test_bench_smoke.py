@@ -26,7 +26,10 @@ def test_quickest_benchmark_prints_the_table_and_writes_raw_figures(tmp_path, ca
     headers = report['raw']['crypto']['header_seconds']
     assert set(headers) == {'512', '1024'} and all(v['ours'] > 0 and v['sdk'] > 0 for v in headers.values())
     assert [row['metric'] for row in report['rows']] == ['7. Auth header encryption per request',
-                                                         '7. Client import time']
+                                                         '7. Client import time',
+                                                         '7. Import and first client, requests vs http.client']
+    imports = report['raw']['crypto']['import_seconds']
+    assert all(imports[name] > 0 for name in ('ours', 'ours_first_client', 'http_client_first_client', 'sdk'))
 
 
 def test_unknown_measurement_is_refused(capsys):
