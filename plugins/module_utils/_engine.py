@@ -309,7 +309,9 @@ class WaitEngine(object):
         started = self.poll_started_at if self.poll_started_at is not None else now
         if self.down_since is not None:
             at = now + self.backoff(self.failures)
-            at = min(at, self.down_since + self.unreachable_timeout)
+            window_end = self.down_since + self.unreachable_timeout
+            if window_end > now:
+                at = min(at, window_end)    # one last try as the window closes
         else:
             at = started + self.poll_interval
             if not self.tracked and now < self.appear_timeout:
@@ -323,7 +325,7 @@ class WaitEngine(object):
         max(poll_interval, backoff_cap). Deterministic: one controller polls few agents, so no jitter."""
         if failures <= 0:
             return self.poll_interval
-        return min(self.backoff_cap, self.backoff_base * (2 ** (failures - 1)))
+        return min(self.backoff_cap, self.backoff_base * (2 ** min(failures - 1, 32)))
 
     # ------------------------------------------------------------------ result
 
@@ -405,7 +407,7 @@ class WaitEngine(object):
         text = '; '.join(parts)
         if outcome == 'rolled_back':
             text += ' (the operation did not take effect as a success)'
-        elif outcome == 'passed':
+        elif outcome == 'passed' and 'passed, not done' not in text:
             text += ' (a failed step was skipped, not done)'
         return '%s after %s' % (text, elapsed)
 
