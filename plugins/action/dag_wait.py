@@ -15,7 +15,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _dag, _options, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _dag, _options, _transport, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._report import format_elapsed
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
@@ -70,9 +70,10 @@ class ActionModule(ObshellAction):
         return values
 
     def _run_on_controller(self, spec, task_vars, progress):
-        if not _crypto.HAS_CRYPTOGRAPHY:
-            self.fail(['dag_wait with run_on=controller needs the Python library cryptography on the controller '
-                       '(or use run_on=target)'])
+        for library, present in (('cryptography', _crypto.HAS_CRYPTOGRAPHY), ('requests', _transport.HAS_REQUESTS)):
+            if not present:
+                self.fail(['dag_wait with run_on=controller needs the Python library %s on the controller (or use '
+                           'run_on=target)' % library])
         environ = self.controller_environ()
         inventory_hostname = task_vars.get('inventory_hostname')
         values = self._values(spec, task_vars, environ, inventory_hostname)

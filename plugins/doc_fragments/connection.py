@@ -90,7 +90,7 @@ options:
     description:
       - How many times a failed read is retried when the agent cannot be reached or answers a transient 5xx,
         with capped exponential backoff and jitter. Authentication errors are never retried.
-      - A POST (an operation on a DAG) is never re-sent once it may have reached the agent. Waits do not use this:
+      - A POST (an operation on a DAG) is never re-sent once it may have reached the agent. Waits do not use this;
         they retry failed polls themselves, within O(ignore:unreachable_timeout).
       - If not set, C(obshell_retries), then E(OBSHELL_RETRIES).
     type: int
@@ -106,8 +106,8 @@ options:
     type: bool
     default: true
 requirements:
-  - requests
   - cryptography
+  - requests >= 2.25 (and PySocks, for example C(pip install requests[socks]), for a socks5:// or socks5h:// proxy)
 notes:
   - "Where settings come from, for every plugin of this collection, first match wins: the task's option
     (C(module_defaults) for the group C(group/oceanbase.obshell.obshell) count as task options); the host's

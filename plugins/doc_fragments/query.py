@@ -17,7 +17,7 @@ options:
       - Which unfinished DAGs to ask the agent for.
       - V(auto) asks a C(CLUSTER AGENT) for the cluster DAGs (C(/api/v1/task/dag/ob/unfinish)) and for its own
         agent DAGs (C(/api/v1/task/dag/agent/unfinish)), and any other agent (SINGLE, MASTER, FOLLOWER, SCALING
-        OUT...) for its own agent DAGs only. Both routes fail visibly: while the agent's observer is down (during an
+        OUT...) for its own agent DAGs only. Both routes fail visibly. While the agent's observer is down (during an
         upgrade's restart, a stop, a crash) the cluster DAGs cannot be read, and the answer is "cluster DAGs
         unknown" (an error, or for a wait an outage it waits out), never "idle".
       - V(cluster) lists the cluster DAGs only; the agent must be a C(CLUSTER AGENT).

@@ -15,7 +15,7 @@ description:
     controller (a bounded pool of threads), and returns one flat list of normalized DAG records.
   - With O(scope=auto), every agent is asked for its own DAGs, and the cluster DAGs are asked once, of the first
     C(CLUSTER AGENT) among the terms that can read them (the next one if it cannot). While no agent can read the
-    cluster DAGs (their observers are down), the lookup fails ("cluster DAGs unknown"): it never answers as if
+    cluster DAGs (their observers are down), the lookup fails, saying "cluster DAGs unknown"; it never answers as if
     the cluster were idle.
   - Each record carries C(agent), the C(ip:port) that answered, and C(seen_on).
 author:
@@ -49,7 +49,8 @@ options:
       - name: obshell_on_unreachable
   max_workers:
     description:
-      - How many agents are asked at the same time. Each is one thread and one connection on the controller.
+      - How many agents are asked at the same time. 64 keeps a fan-out over 100 agents within about 3 times the
+        time of one when round trips dominate; each worker is one thread holding one connection on the controller.
     type: int
     default: 64
 extends_documentation_fragment:
@@ -132,7 +133,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _query, _transport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellError,
@@ -150,6 +151,8 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
+        if not _transport.HAS_REQUESTS:
+            raise AnsibleLookupError('the Python library requests must be installed on the controller')
         params = _options.OptionAdapter.from_plugin(self, _options.CONNECTION_OPTION_NAMES).values()
         problems = _options.check_connection_options(params)
         if problems:

@@ -520,13 +520,20 @@ def _failure(record, nodes, log_tail):
                 'name': task['name'],
                 'agent': task['agent'],
                 'execute_times': task['execute_times'],
-                'log_tail': _tail(task['logs'], log_tail),
-                'error': parse_error(task['logs']),
+                # A hostile or broken agent can log megabytes: what is kept (and printed) is cut, saying so.
+                'log_tail': [_report.cut_text(line) for line in _tail(task['logs'], log_tail)],
+                'error': _cut_error(parse_error(task['logs'])),
             })
     # The reason is written once, by _report, for every report and message of the collection.
     failure['summary'] = _report.failure_reason(dict(record, outcome='canceled' if canceled else 'failed',
                                                      failure=failure))
     return failure
+
+
+def _cut_error(error):
+    if error is not None:
+        error['message'] = _report.cut_text(error['message'])
+    return error
 
 
 def _passed_nodes(nodes):

@@ -21,8 +21,9 @@ import re
 # Longest piece of agent text put into one line or message, and the longest message as a whole.
 TEXT_LIMIT = 300
 MESSAGE_LIMIT = 4000
-# Log lines kept per failed sub-task in reports and messages.
+# Log lines kept per failed sub-task in reports and messages, and the longest such line kept in a result.
 LOG_TAIL = 10
+LOG_LINE_LIMIT = 2000
 
 # C0 controls (tab included: it moves the cursor), DEL, C1 controls, and the Unicode line/paragraph separators and
 # bidirectional overrides that can make a line read differently from what it contains.
@@ -57,6 +58,14 @@ def safe_text(value, limit=TEXT_LIMIT):
     if cut:
         text += ' [... %d more characters cut]' % cut
     return text
+
+
+def cut_text(value, limit=LOG_LINE_LIMIT):
+    """A long piece of agent text kept in a result, cut to ``limit`` characters saying how many were cut (not
+    escaped: results are data, and callbacks print them as JSON or YAML, which escape)."""
+    if not isinstance(value, str) or len(value) <= limit:
+        return value
+    return '%s [... %d more characters cut]' % (value[:limit], len(value) - limit)
 
 
 def cap_message(text, limit=MESSAGE_LIMIT):

@@ -24,25 +24,77 @@ __metaclass__ = type
 import re
 
 RETRY, ROLLBACK, PASS, CANCEL = 'retry', 'rollback', 'pass', 'cancel'
-ALL = frozenset((RETRY, ROLLBACK, PASS, CANCEL))
 # The states of oceanbase.obshell.dag for each operation.
 STATE_OF = {RETRY: 'retried', ROLLBACK: 'rolled_back', PASS: 'passed', CANCEL: 'canceled'}
 
 
-def _template(pattern, maintenance, operations, nodes=None, source=''):
-    return {
-        'pattern': re.compile(pattern),
-        'maintenance': maintenance,
-        'operations': frozenset(operations),
-        # Node name -> operations, where a node differs from the template's usual opt-ins.
-        'nodes': dict((name, frozenset(ops)) for name, ops in (nodes or {}).items()),
-        'source': source,
-    }
+_LETTERS = {'C': CANCEL, 'P': PASS, 'R': RETRY, 'Rb': ROLLBACK}
 
 
-# Filled from the agent's templates (see the module docstring); each row names its source file.
+def _ops(letters):
+    return frozenset(_LETTERS[letter] for letter in letters.split())
+
+
+def _template(pattern, maintenance, nodes, source):
+    """``nodes``: (node name or regular expression, opt-in letters: C cancel, P pass, R retry, Rb rollback)."""
+    nodes = [(re.compile(r'^%s$' % name), _ops(letters)) for name, letters in nodes]
+    usual = frozenset.intersection(*[ops for dummy, ops in nodes]) if nodes else frozenset()
+    return {'pattern': re.compile(pattern), 'maintenance': maintenance, 'nodes': nodes, 'usual': usual,
+            'source': source}
+
+
+ALL4 = 'C P R Rb'
+_UPGRADE_PREFIX = [('Check the python environment', ALL4), ('Create upgrade dir', ALL4),
+                   ('Download all required packages', ALL4), ('Check all required packages', ALL4),
+                   ('Unpack all required packages', ALL4), ('Backup for upgrade', ALL4), ('Install new obshell', ALL4),
+                   ('Restart obshell', 'C R'), ('Upgrade post table maintain', 'C R')]
+_REMOVE_CHECK_DIR = ('Remove upgrade check task dir', 'C P R')
+_CHECK_OBPROXY = ('Check obproxy status', 'C P R')
+
+# The templates of OBShell 4.5.0.0 (commit 61ee147), paths under ob/agent/. A node allows an operation only if
+# the task type behind it opts in; names are the nodes' names in the DTOs.
 TEMPLATES = (
-    _template(r'^Cluster scale out$', 'global', (RETRY, ROLLBACK), source='executor/ob/scale_out.go'),
+    _template(r'^Cluster scale out$', 'global', [(r'.*', 'R Rb')], 'executor/ob/scale_out.go:218-235'),
+    _template(r'^Local scale out$', 'global', [
+        ('Start preparations', ALL4), ('Create observer workdir', 'C R Rb'), ('Start observer', ALL4),
+        (r'.*', 'R Rb')], 'executor/ob/scale_out.go:237-251'),
+    _template(r'^Cluster scale in$', 'global', [('Delete agent', 'C P R'), (r'.*', ALL4)],
+              'executor/ob/scale_in.go:81-95'),
+    _template(r'^Start OB$', 'none', [('Start Zone', 'C R'), (r'.*', 'C')], 'executor/ob/start.go:72-84'),
+    _template(r'^Stop OB$', 'none', [('Minor freeze before stop server', ALL4), (r'.*', 'C')],
+              'executor/ob/stop.go:80-96'),
+    _template(r'^Start observer$', 'global', [
+        ('Start preparations', 'C P R'), ('Start observer', ALL4), (r'.*', 'C P')],
+        'executor/ob/start_obsvr.go:343-353'),
+    _template(r'^Stop observer$', 'global', [
+        ('Start preparations', 'C P R'), ('Stop observer', 'C P R'), (r'.*', 'C P')],
+        'executor/ob/stop_obsvr.go:127-138'),
+    _template(r'^Start local observer$', 'none', [
+        ('Check ob process and config', 'C P'), ('Start observer', ALL4), (r'.*', 'P')],
+        'executor/ob/emergency_start.go:31-44'),
+    _template(r'^Stop local observer$', 'none', [(r'.*', 'C P R')], 'executor/ob/emergency_stop.go:22-34'),
+    _template(r'^OB (rolling|stop service) upgrade ', 'global', _UPGRADE_PREFIX + [
+        ('Backup parameters', 'C R'), ('Minor freeze before stop server', ALL4), _REMOVE_CHECK_DIR,
+        (r'.*', 'R')], 'executor/ob/upgrade_ob.go:106-262, upgrade_stop_zone.go, upgrade_start_zone.go'),
+    _template(r'^Upgrade obshell ', 'global', _UPGRADE_PREFIX[1:] + [_REMOVE_CHECK_DIR],
+              'executor/ob/upgrade_agent.go:56-76'),
+    _template(r'^Upgrade check OB ', 'none', _UPGRADE_PREFIX[:5] + [_REMOVE_CHECK_DIR],
+              'executor/ob/upgrade_ob_check.go:92-103'),
+    _template(r'^Upgrade check obshell ', 'none', _UPGRADE_PREFIX[1:5] + [_REMOVE_CHECK_DIR],
+              'executor/ob/upgrade_agent_check.go:158-169'),
+    _template(r'^Create tenant ', 'tenant', [
+        ('Modify tenant whitelist', 'C R Rb'), ('Set tenant variables', 'C R Rb'),
+        ('Import script for tenant', 'C P R'), ('Set root password', 'C R Rb'), (r'.*', ALL4)],
+        'executor/tenant/create_tenant.go:394-437'),
+    _template(r'^Start obproxy$', 'none', [_CHECK_OBPROXY, (r'.*', ALL4)], 'executor/obproxy/start.go:30-33'),
+    _template(r'^Stop obproxy$', 'obproxy', [_CHECK_OBPROXY, (r'.*', ALL4)], 'executor/obproxy/stop.go:36-40'),
+    _template(r'^Upgrade obproxy$', 'obproxy', [
+        ('Download obproxy pkg from sqlite', 'R Rb'), ('Remove upgrade dir', 'C P R'), (r'.*', ALL4)],
+        'executor/obproxy/upgrade.go:116-130'),
+    _template(r'^Add obproxy$', 'obproxy', [
+        _CHECK_OBPROXY, ('Start obproxy', ALL4), (r'.*', 'C P R')], 'executor/obproxy/add.go:286-295'),
+    _template(r'^Delete obproxy$', 'obproxy', [
+        _CHECK_OBPROXY, ('Stop obproxy', ALL4), (r'.*', 'C P R')], 'executor/obproxy/delete.go:33-40'),
 )
 
 
@@ -63,7 +115,11 @@ def maintenance_of(name):
 
 
 def _node_operations(template, node_name):
-    return template['nodes'].get(node_name, template['operations'])
+    """What the node allows: the first row of the template that matches its name."""
+    for pattern, operations in template['nodes']:
+        if isinstance(node_name, str) and pattern.match(node_name):
+            return operations
+    return template['usual']
 
 
 def allowed_operations(record):
@@ -80,8 +136,9 @@ def allowed_operations(record):
     stage = record.get('stage') if isinstance(record.get('stage'), int) else None
 
     def every(operation, names):
+        # Without node names (a summary read) only what every node of the template allows is certain.
         return all(operation in _node_operations(template, name) for name in names) if names \
-            else operation in template['operations']
+            else operation in template['usual']
 
     current = nodes[stage - 1:stage] if nodes and stage and 1 <= stage <= len(nodes) else []
     up_to_current = nodes[:stage] if nodes and stage else []

@@ -101,7 +101,7 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
     Returns ``outcome`` (the worst part's), ``failed``, ``msg`` (what failed where; for assert_idle every
     unfinished DAG with its host, name and stage), ``dags`` (each once), ``failures`` and ``running`` (with
     ``host``), ``cluster`` (the cluster part or None), ``per_host`` (for each host: its own parts, its outcome and
-    the message its task fails with) and ``remediations``.
+    the message its task fails with, its agent and its DAGs) and ``remediations``.
     """
     if mode not in MODES:
         raise ValueError('mode must be one of %s, got %r' % (', '.join(MODES), mode))
@@ -145,7 +145,8 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
             'outcome': worst(part.get('outcome') for part in own) or 'idle',
             'failed': failed,
             'msg': cap_message(host_msg),
-            'parts': own,
+            'agent': own[0].get('agent') if own else None,
+            'dags': _dedupe([dag for part in own for dag in part.get('dags') or []]),
         }
     remediations = []
     for part in parts:

@@ -28,6 +28,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _op
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch, WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellConfigError,
     ObshellError,
     ObshellIdentityError,
     ObshellNotFoundError,
@@ -234,8 +235,9 @@ class Watcher(object):
                     dto = client.dag(dag_id, show_details=details)
                     record = _query.normalize_record(client, dto, client.agent,
                                                      details='full' if details else 'summary')
-                except ObshellRecordError as exc:
-                    # Garbage is never read again and never settles as a verdict.
+                except (ObshellRecordError, ObshellConfigError) as exc:
+                    # Garbage is never read again and never settles as a verdict; a DAG that these settings cannot
+                    # read (an obproxy DAG without the agent password) cannot end the wait truthfully either.
                     engine.fail(exc.to_dict())
                     return
                 except (ObshellError, ValueError) as exc:

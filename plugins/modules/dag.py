@@ -40,8 +40,8 @@ options:
       - V(canceled) stops a running DAG (it must not be finished); it ends FAILED with operator CANCEL.
         Needs OBShell 4.2.5 or later.
       - V(passed) marks the failed DAG as passed; it ends at once SUCCEED with operator PASS. With O(node), only
-        that failed node is passed: it ends SUCCEED with operator PASS, and the DAG resumes from the next node and
-        ends SUCCEED with operator RUN. Either way the outcome is C(passed): a failed step was skipped, not done.
+        that failed node is passed; it ends SUCCEED with operator PASS, and the DAG resumes from the next node and
+        ends SUCCEED with operator RUN. Either way the outcome is C(passed), because a failed step was skipped, not done.
     type: str
     required: true
     choices: [retried, rolled_back, canceled, passed]

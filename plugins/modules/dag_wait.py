@@ -385,8 +385,11 @@ per_host:
     msg:
       description: The host's message.
       type: str
-    parts:
-      description: The host's own parts (see RV(parts)).
+    agent:
+      description: The host's agent (C(ip:port)) as asked.
+      type: str
+    dags:
+      description: The DAGs of the host's own part (its agent DAGs).
       type: list
       elements: dict
 parts:

@@ -21,7 +21,9 @@ from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
 
 PASSWORD = 'W4it-for/Dags'
-PROGRESS_RE = re.compile(r'^obs1 \| Cluster scale out \| (\d)/9 (.+) \| (READY|RUNNING|SUCCEED|FAILED)[^|]* \| \d+:\d\d$')
+PROGRESS_RE = re.compile(r'^obs1 \[cluster\] \| Cluster scale out \| (\d)/9 (.+) \| (READY|RUNNING|SUCCEED|FAILED)[^|]* \| '
+                         r'\d+:\d\d$')
+LISTS = ('/api/v1/task/dag/ob/unfinish', '/api/v1/task/dag/agent/unfinish')
 
 
 def slow_scale_out_fail(step):
@@ -88,7 +90,7 @@ def run_wait(sim, tmp_path, extra_args=(), hosts=1, inventory_vars=None, **optio
 
 
 def progress_lines(stdout, host='obs1'):
-    return [line for line in stdout.splitlines() if line.startswith(host + ' | ')]
+    return [line for line in stdout.splitlines() if line.startswith((host + ' | ', host + ' [cluster] | '))]
 
 
 def task_requests(sim, since=0.0):
@@ -129,41 +131,44 @@ def test_scale_out_succeeds_with_live_progress_and_cheap_polls(sim_cluster, tmp_
     assert waited['failed'] is False
     assert [d['id'] for d in waited['dags']] == [dag_id]
     assert waited['dags'][0]['state'] == 'SUCCEED'
-    assert waited['msg'] == "DAG %s 'Cluster scale out' succeeded after %s" % (
-        dag_id, re.search(r'after (\d+:\d\d)$', waited['msg']).group(1))
+    assert waited['msg'] == "succeeded: cluster DAGs (asked 127.0.0.1:%d via obs1): DAG %s 'Cluster scale out' " \
+        "succeeded after %s" % (sim.agents[0].port, dag_id, re.search(r'after (\d+:\d\d)$', waited['msg']).group(1))
 
     # One progress line per change, live at default verbosity, prefixed with the host.
     lines = progress_lines(result.stdout)
     dag_lines = [line for line in lines if PROGRESS_RE.match(line)]
     assert len(dag_lines) >= 3, result.stdout
-    assert dag_lines[-1].startswith('obs1 | Cluster scale out | 9/9 Check cluster scale_out whether finished | '
-                                    'SUCCEED'), result.stdout
+    assert dag_lines[-1].startswith('obs1 [cluster] | Cluster scale out | 9/9 Check cluster scale_out whether '
+                                    'finished | SUCCEED'), result.stdout
     assert len(set(dag_lines)) == len(dag_lines)
     assert lines[-1].startswith('obs1 | done: succeeded in ')
-    assert waited['events'] == [line[len('obs1 | '):] for line in lines[:-1]]
+    assert waited['events'] == lines[:-1]
     # The password never shows.
     assert PASSWORD not in result.stdout + result.stderr
 
-    # Lists are read without details; a DAG is read with details only on a change; the end is read once.
+    # Lists are read without details, on the routes that fail visibly (never the aggregated /dag/unfinish); the DAG
+    # is read with details when first seen and once at the end (to see a passed node).
     task = task_requests(sim)
-    lists = [r for r in task if r['path'] == '/api/v1/task/dag/unfinish']
+    lists = [r for r in task if r['path'] in LISTS]
     assert lists and all(r['query'] == 'show_details=false' for r in lists)
+    assert not [r for r in task if r['path'] == '/api/v1/task/dag/unfinish']
     detail_reads = [r for r in task if r['path'] == '/api/v1/task/dag/%s' % dag_id
                     and r['query'] == 'show_details=true']
     assert len(detail_reads) <= len(dag_lines)
-    assert len(task) <= waited['polls'] + len(detail_reads) + 1
-    assert task[-1]['path'] == '/api/v1/task/dag/%s' % dag_id and task[-1]['query'] == 'show_details=false'
+    assert len(task) <= 2 * waited['polls'] + len(detail_reads) + 1
+    assert task[-1]['path'] == '/api/v1/task/dag/%s' % dag_id and task[-1]['query'] == 'show_details=true'
 
 
-def test_steady_state_is_one_request_per_poll(sim_cluster, tmp_path):
+def test_steady_state_is_one_request_per_list(sim_cluster, tmp_path):
     sim = sim_cluster(agents=3, scenario=held_scale_out(hold_at=3))
     assert wait_until(lambda: sim.dag_dto(sim.find_dag('Cluster scale out'), False)['stage'] == 3)
     started = time.monotonic()
     result, waited = run_wait(sim, tmp_path, timeout=3)
     assert waited['outcome'] == 'timeout', result.output
     task = task_requests(sim, since=started)
-    # The first poll reads the list and the DAG's details (to learn its node); every later poll is one list read.
-    assert len(task) == waited['polls'] + 1, task
+    # The first poll reads both lists and the DAG's details (to learn its node); every later poll is one read of
+    # each list: the cluster DAGs and the agent's own.
+    assert len(task) == 2 * waited['polls'] + 1, task
     assert waited['polls'] >= 6
 
 
@@ -192,13 +197,16 @@ def test_scale_out_fail_reports_node_agent_log_tail_and_follow_up(sim_cluster, t
     task = failure['sub_tasks'][0]
     assert task['agent'] == sim.agents[0].address
     assert task['log_tail'][-1].startswith('ERROR: [Common.Unexpected]: Unexpected error: server 127.0.0.1:2882')
+    # The scale-out template opts into retry and rollback only (§11.1): pass is not suggested.
     assert failure['follow_up'] == {
-        'module': 'oceanbase.obshell.dag', 'id': dag_id, 'states': ['retried', 'rolled_back', 'passed'],
-        'command': 'oceanbase.obshell.dag id=%s state=retried|rolled_back|passed' % dag_id}
+        'module': 'oceanbase.obshell.dag', 'id': dag_id, 'states': ['retried', 'rolled_back'],
+        'command': 'oceanbase.obshell.dag id=%s state=retried|rolled_back' % dag_id, 'template_known': True,
+        'note': None}
     assert waited['msg'] == (
-        "DAG %s 'Cluster scale out' failed at node 6/9 'Prev check for scale_out' on %s: [Common.Unexpected] "
-        "Unexpected error: server 127.0.0.1:2882 already exists in the cluster; to act on it: "
-        "oceanbase.obshell.dag id=%s state=retried|rolled_back|passed" % (dag_id, sim.agents[0].address, dag_id))
+        "failed: cluster DAGs (asked %s via obs1): DAG %s 'Cluster scale out' failed at node 6/9 'Prev check for "
+        "scale_out' on %s: [Common.Unexpected] Unexpected error: server 127.0.0.1:2882 already exists in the "
+        "cluster; to act on it: oceanbase.obshell.dag id=%s state=retried|rolled_back"
+        % (sim.agents[0].address, dag_id, sim.agents[0].address, dag_id))
     # The failure is reported as soon as it is seen: the DAG stays in the unfinished list (maintenance, §4.7).
     finished_at = [e[0] for e in sim.events if e[1] == 'finished' and e[2] == dag_id][0]
     assert sim.dag_state(dag_id) == ('FAILED', 'RUN')
@@ -217,11 +225,12 @@ def test_stop_fail_leaves_the_list_and_still_fails(sim_cluster, tmp_path):
     assert waited['outcome'] == 'failed', result.output
     assert waited['failures'][0]['node']['name'] == 'Wait for all agents to execute tasks successfully'
     assert waited['failures'][0]['sub_tasks'][0]['agent'] == sim.agents[2].address
-    # It had left the list: the agent no longer listed it, and its end was read from /dag/{id}.
+    # "Stop OB" is a local DAG of the agent asked (start.go, stop.go): it had left that agent's list, and its end
+    # was read from /dag/{id}, with its nodes.
     task = task_requests(sim)
-    last_list = [r for r in task if r['path'] == '/api/v1/task/dag/unfinish'][-1]
+    last_list = [r for r in task if r['path'] == '/api/v1/task/dag/agent/unfinish'][-1]
     assert last_list['time'] > [e[0] for e in sim.events if e[1] == 'finished' and e[2] == dag_id][0]
-    assert ('/api/v1/task/dag/%s' % dag_id, 'show_details=false') in [(r['path'], r['query']) for r in task]
+    assert ('/api/v1/task/dag/%s' % dag_id, 'show_details=true') in [(r['path'], r['query']) for r in task]
 
 
 def test_rollback_is_its_own_outcome(sim_cluster, tmp_path):
@@ -239,8 +248,9 @@ def test_rollback_is_its_own_outcome(sim_cluster, tmp_path):
 
 
 def test_pass_is_its_own_outcome(sim_cluster, tmp_path):
-    sim = sim_cluster(agents=3, scenario='scale_out_fail', step_seconds=0.1)
-    dag_id = sim.find_dag('Cluster scale out')
+    # A "Cluster scale in" allows PASS (a scale-out does not, §11.1).
+    sim = sim_cluster(agents=3, scenario='passable_fail', step_seconds=0.1)
+    dag_id = sim.find_dag('Cluster scale in')
     assert sim.wait_for(dag_id) == ('FAILED', 'RUN')
     operate(sim, dag_id, 'PASS')
     # PASS finishes at once, so wait for that DAG by id.
@@ -253,15 +263,16 @@ def test_pass_is_its_own_outcome(sim_cluster, tmp_path):
 
 
 def test_cancel_during_the_wait_is_its_own_outcome(sim_cluster, tmp_path):
-    sim = sim_cluster(agents=3, scenario=held_scale_out(hold_at=4))
-    dag_id = sim.find_dag('Cluster scale out')
+    # A "Cluster scale in" allows CANCEL (a scale-out does not, §11.1).
+    sim = sim_cluster(agents=3, scenario='cancellable', step_seconds=0.2)
+    dag_id = sim.find_dag('Cluster scale in')
     assert wait_until(lambda: sim.dag_state(dag_id)[0] == 'RUNNING')
     after_first_poll(sim, operate, sim, dag_id, 'CANCEL')
     result, waited = run_wait(sim, tmp_path)
     assert waited['outcome'] == 'canceled', result.output
     assert waited['failures'][0]['outcome'] == 'canceled'
-    assert waited['msg'].startswith("DAG %s 'Cluster scale out' was canceled at node 4/9 'Wait remote deploy "
-                                    "finish'" % dag_id)
+    assert "DAG %s 'Cluster scale in' was canceled at node 2/5 'Set agent to 'SCALING IN''" % dag_id \
+        in waited['msg'], waited['msg']
     assert any('(canceled)' in line for line in progress_lines(result.stdout)), result.stdout
 
 
@@ -278,8 +289,9 @@ def test_timeout_says_what_is_still_running(sim_cluster, tmp_path):
     assert 2.0 <= waited['elapsed'] < 2.5
     running = waited['running'][0]
     assert (running['id'], running['progress'], running['current_node']) == (dag_id, '3/9', 'Wait scale out ready')
-    assert re.match(r"^timed out after 0:02 \(timeout 2s\): DAG %s 'Cluster scale out' still RUNNING at 3/9 "
-                    r"'Wait scale out ready' for 0:0\d \(running 0:0\d\)$" % dag_id, waited['msg']), waited['msg']
+    assert re.match(r"^timeout: cluster DAGs \(asked [^)]+\): timed out after 0:02 \(timeout 2s\): DAG %s 'Cluster "
+                    r"scale out' still RUNNING at 3/9 'Wait scale out ready' for 0:0\d \(running 0:0\d\)$" % dag_id,
+                    waited['msg']), waited['msg']
 
 
 def test_agent_down_mid_wait_and_back(sim_cluster, tmp_path):
@@ -290,9 +302,10 @@ def test_agent_down_mid_wait_and_back(sim_cluster, tmp_path):
     result, waited = run_wait(sim, tmp_path)
     assert waited['outcome'] == 'succeeded', result.output
     lines = progress_lines(result.stdout)
-    down = [line for line in lines if 'is not answering' in line]
+    down = [line for line in lines if 'retrying for up to' in line]
     back = [line for line in lines if 'is answering again after' in line]
-    assert len(down) == 1 and len(back) == 1, result.stdout
+    # Both parts of the wait (the cluster DAGs and the agent's own) saw the outage and the recovery.
+    assert len(down) == 2 and len(back) == 2, result.stdout
     assert lines.index(down[0]) < lines.index(back[0])
     assert waited['dags'][0]['id'] == dag_id
 
@@ -313,7 +326,7 @@ def test_appear_timeout_waits_for_a_dag_that_starts_later(sim_cluster, tmp_path)
     after_first_poll(sim, sim.run_scenario, 'scale_out')
     result, waited = run_wait(sim, tmp_path, appear_timeout=10)
     assert waited['outcome'] == 'succeeded', result.output
-    assert 'no matching DAG yet; waiting up to 0:10 for one to appear' in waited['events']
+    assert 'obs1 [cluster] | no matching DAG yet; waiting up to 0:10 for it to appear' in waited['events']
 
 
 def test_without_appear_timeout_nothing_now_is_idle(sim_cluster, tmp_path):
@@ -350,13 +363,13 @@ def test_check_mode_reports_without_waiting(sim_cluster, tmp_path):
 
 
 def test_run_on_target_gives_live_progress(sim_cluster, tmp_path):
-    sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=0.5)
+    sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=1.0)
     result, waited = run_wait(sim, tmp_path, run_on='target')
     assert waited['outcome'] == 'succeeded', result.output
     lines = [line for line in progress_lines(result.stdout) if PROGRESS_RE.match(line)]
     assert len(lines) >= 3
     assert lines[-1].endswith('| SUCCEED | ' + lines[-1].rsplit('| ', 1)[1])
-    assert waited['events'][-1] == lines[-1][len('obs1 | '):]
+    assert waited['events'][-1] == lines[-1]
     assert PASSWORD not in result.stdout + result.stderr
     assert '_slice' not in waited
 
@@ -377,7 +390,7 @@ def test_names_and_scope(sim_cluster, tmp_path):
     result, waited = run_wait(sim, tmp_path, names=['^Create tenant'], scope='cluster')
     assert waited['outcome'] == 'succeeded', result.output
     assert [d['name'] for d in waited['dags']] == ['Create tenant t1']
-    assert waited['scope'] == 'cluster'
+    assert [part['part'] for part in waited['parts']] == ['cluster']
 
 
 def test_cluster_scope_on_a_single_agent_is_an_error(sim_cluster, tmp_path):
@@ -410,7 +423,12 @@ def test_argument_spec_rejects_bad_values(sim_cluster, tmp_path):
         ({'run_on': 'elsewhere'}, 'value of run_on must be one of: controller, target, got: elsewhere'),
         ({'timeout': 'soon'}, "argument 'timeout' is of type"),
         ({'id': '9x'}, "id: '9x' is not a valid OBShell generic task id"),
-        ({'colour': 'red'}, 'Unsupported parameters for (oceanbase.obshell.dag_wait) module: colour'),
+        ({'colour': 'red'}, 'unsupported parameters: colour'),
+        ({'host': 'https://127.0.0.1'}, "host 'https://127.0.0.1' has a scheme"),
+        ({'host': '127.0.0.1:2886'}, "host '127.0.0.1:2886' has a port in it"),
+        ({'host': '127.0.0.1 '}, "host '127.0.0.1 ' has spaces in it"),
+        ({'ca_path': '/nonexistent/ca.pem'}, "ca_path '/nonexistent/ca.pem' does not exist"),
+        ({'run_on': 'target', 'host': 'https://127.0.0.1'}, "host 'https://127.0.0.1' has a scheme"),
         ({'_slice': {}}, '_slice is for internal use by dag_wait itself'),
         ({'run_on': 'target', 'poll_interval': 0.2}, 'poll_interval must be at least 0.5 seconds, got 0.2'),
     ]
@@ -440,9 +458,58 @@ def test_argument_spec_rejects_bad_values(sim_cluster, tmp_path):
     assert result.rc == 0, result.output
     with open(os.path.join(str(tmp_path), 'cases.json')) as handle:
         outcomes = json.load(handle)
+    started = time.monotonic()
     for (options, message), waited in zip(cases, outcomes):
         assert waited['failed'] is True, (options, waited)
         assert message in waited['msg'], (options, waited['msg'])
         assert 'outcome' not in waited, options
     # Nothing was asked of the agent: every case was refused before any request.
     assert task_requests(sim) == []
+
+
+# ------------------------------------------------------------------------------------------------- truth
+
+
+def test_a_dag_id_that_does_not_exist_is_an_error_not_idle(sim_cluster, tmp_path):
+    # A typo in id passed a gate before ("idle").
+    sim = sim_cluster(agents=1, scenario='idle')
+    result, waited = run_wait(sim, tmp_path, id='12')
+    assert waited['outcome'] == 'error', result.output
+    assert waited['failed'] is True
+    assert 'DAG 12 does not exist on 127.0.0.1:%d' % sim.agents[0].port in waited['msg']
+
+
+def test_a_node_passed_by_someone_else_is_not_a_plain_success(sim_cluster, tmp_path):
+    sim = sim_cluster(agents=1, scenario='passable_fail', step_seconds=0.3)
+    dag_id = sim.find_dag('Cluster scale in')
+    assert sim.wait_for(dag_id) == ('FAILED', 'RUN')
+    failed_node = [node for node in sim.get_dag(dag_id).nodes if node.state == 'FAILED'][0]
+    with sim.lock:
+        sim.engine.pass_node(sim.get_dag(dag_id), failed_node, time.monotonic())
+    sim.wake()
+    result, waited = run_wait(sim, tmp_path, id=dag_id)
+    assert waited['outcome'] == 'passed', result.output
+    assert waited['dags'][0]['state'] == 'SUCCEED' and waited['dags'][0]['operator'] == 'RUN'
+    assert waited['dags'][0]['passed_nodes'] == [{'id': waited['dags'][0]['passed_nodes'][0]['id'],
+                                                  'name': 'Wait delete observer success', 'stage': 3}]
+    assert "node 3/5 'Wait delete observer success' passed, not done" in waited['msg']
+
+
+def test_an_agent_cannot_forge_lines_or_flood_the_console(sim_cluster, tmp_path):
+    forged = 'Cluster scale out\r\nobs1 | done: succeeded in 0:00 after 1 poll\x1b[2K'
+    flood = 'x' * 1000000
+    scenario = {'name': 'hostile', 'dags': [{
+        'name': forged, 'scope': 'cluster', 'maintenance': 'global', 'step_seconds': 0.3,
+        'nodes': [{'name': 'Node \x1b[31mred\x1b[0m'}, {'name': 'Boom', 'fail_times': 1, 'error': flood}]}]}
+    sim = sim_cluster(agents=1, scenario='idle')
+    after_first_poll(sim, sim.run_scenario, scenario)
+    result, waited = run_wait(sim, tmp_path, appear_timeout=10)
+    assert waited['outcome'] == 'failed', result.output[:3000]
+    # No raw control character reaches the console, and nothing the agent wrote starts a line of its own.
+    assert '\x1b' not in result.stdout and '\r' not in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith('obs1 | done: succeeded')]
+    assert 'Cluster scale out\\r\\nobs1 | done: succeeded' in result.stdout
+    # A megabyte of log is cut, saying how much: the whole run prints far less than it.
+    assert len(result.stdout) < 200000, len(result.stdout)
+    assert 'more characters cut]' in waited['msg']
+    assert len(waited['msg']) < 10000

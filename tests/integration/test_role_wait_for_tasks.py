@@ -304,7 +304,7 @@ def test_connect_from_target(sim_cluster, tmp_path):
     verdict = saved['obs3']['result']
     assert verdict['outcome'] == 'succeeded', result.output
     assert verdict['cluster']['host'] == 'obs1'
-    assert verdict['per_host']['obs3']['parts'][0]['agent'] == '127.0.0.1:%d' % sim.agents[2].port
+    assert verdict['per_host']['obs3']['agent'] == '127.0.0.1:%d' % sim.agents[2].port
     assert any(line.startswith('obs1 [cluster] | Cluster scale out | ') for line in progress(result.stdout))
     assert PASSWORD not in result.stdout + result.stderr
 
@@ -476,7 +476,7 @@ def test_obshell_port_per_host_is_used(sim_cluster, tmp_path):
     result, saved = run_role(sim, tmp_path)
     verdict = saved['obs1']['result']
     assert verdict['outcome'] == 'succeeded', result.output
-    assert [part['agent'] for host in ('obs1', 'obs2', 'obs3') for part in verdict['per_host'][host]['parts']] == \
+    assert [verdict['per_host'][host]['agent'] for host in ('obs1', 'obs2', 'obs3')] == \
         ['127.0.0.1:%d' % agent.port for agent in sim.agents]
 
 

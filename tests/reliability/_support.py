@@ -4,11 +4,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers of the reliability suites: a real wait against the simulator, request accounting, figures.
 
-``run_wait(agent, **options)`` runs oceanbase.obshell.dag_wait's engine exactly as its action plugin does on the
-controller (``_waiter.run_wait`` with a real ``ObshellClient`` built by ``client_from_options(client_params())``,
+``run_wait(agent, **options)`` runs oceanbase.obshell.dag_wait's watcher exactly as its action plugin does on the
+controller (``_watcher.run_wait`` with a real ``ObshellClient`` built by ``client_from_options(values, retries=0)``,
 real time), so a fault test measures what a playbook would see, without an ansible-playbook start-up.
-Faults land between polls through ``between={poll_number: action}``: the driver calls its ``sleep`` once after
-each poll, so the action runs after that poll and before the next one, with no thread racing the simulator.
+Faults land between polls through ``between={poll_number: action}``: the watcher calls its ``sleep`` once before
+each poll after the first, so the action runs after that poll and before the next one, with no thread racing the
+simulator.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -17,7 +18,7 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _waiter
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _watcher
 
 PASSWORD = 'Rel1ab-root/pw'
 AGENT_PASSWORD = 'Rel1ab-agent/pw'
@@ -34,7 +35,7 @@ def figure(test, name, value):
 
 def wait_params(agent, **options):
     """The parameters dag_wait's argument spec would give, for ``agent``, with poll_interval 0.5 and ``options``."""
-    spec = _waiter.wait_argument_spec()
+    spec = _options.dag_wait_spec()
     params = dict((name, copy.deepcopy(option.get('default'))) for name, option in spec.items())
     params.update(host=agent.host, port=agent.port, poll_interval=0.5)
     params.update(options)
@@ -42,7 +43,8 @@ def wait_params(agent, **options):
 
 
 class WaitRun(object):
-    """What one wait did: the module result, the engine, the client (stats), the lines and the wall time."""
+    """What one wait did: the module result, the engine of its first part, the client (stats), the lines and the wall
+    time."""
 
     def __init__(self, result, engine, client, lines, seconds):
         self.result = result
@@ -63,7 +65,7 @@ def run_wait(agent, between=None, client=None, **options):
     """Run one wait against ``agent`` (a SimAgent); ``between`` maps a poll number to an action run after it."""
     params = wait_params(agent, **options)
     if client is None:
-        client = _options.client_from_options(_waiter.client_params(params))
+        client = _options.client_from_options(params, retries=0)
     lines = []
     actions = dict(between or {})
     calls = [0]
@@ -77,11 +79,12 @@ def run_wait(agent, between=None, client=None, **options):
 
     started = time.monotonic()
     try:
-        result, engine, dummy = _waiter.run_wait(params, False, client, _waiter.stopwatch(), sleep=sleep,
-                                                 on_event=lambda line: lines.append((time.monotonic(), line)))
+        combined, watcher = _watcher.run_wait(params, [_watcher.Target('obs1', client)], sleep=sleep,
+                                              on_event=lambda label, line: lines.append((time.monotonic(), line)))
     finally:
         client.close()
-    return WaitRun(result, engine, client, lines, time.monotonic() - started)
+    result = _watcher.wait_result(combined, watcher, single_host=True)
+    return WaitRun(result, watcher.parts[0].engine, client, lines, time.monotonic() - started)
 
 
 def task_requests(sim_or_agent, since=0.0):
