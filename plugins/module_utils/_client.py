@@ -24,6 +24,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import form
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
+    ObshellConfigError,
     ObshellConnectionError,
     ObshellError,
     ObshellIdentityError,
@@ -36,6 +37,8 @@ CLUSTER_AGENT = 'CLUSTER AGENT'
 SINGLE = 'SINGLE'
 AUTH_VERSIONS = ('auto', 'v1', 'v2')
 TASK_PREFIX = '/api/v1/task'
+# /dag|node|sub_task/{id} of an obproxy task: its generic id starts with 4 or 5 (§4.4, §11.2).
+_OBPROXY_ROUTE_RE = re.compile(r'^/api/v1/task/(dag|node|sub_task)/[45]\d*(/|\?|$)')
 
 # Agent-side failures that are deterministic: retrying them only burns the budget.
 _PERMANENT_5XX = (
@@ -196,6 +199,14 @@ class ObshellClient(object):
             return format_address(info['ip'], info['port'])
         return self.address
 
+    def status(self):
+        """``GET /api/v1/status`` data (no auth, never cached): ``obState`` says whether the agent can read the
+        cluster DAGs now (§2.3, §11.6)."""
+        data = self._request('GET', '/api/v1/status', auth=False)
+        if not isinstance(data, dict):
+            raise ObshellProtocolError('/api/v1/status did not return the agent status', agent=self.address)
+        return data
+
     def public_key(self, refresh=False):
         if self._public_key is None or refresh:
             data = self._request('GET', '/api/v1/secret', auth=False)
@@ -274,16 +285,6 @@ class ObshellClient(object):
             raise ObshellProtocolError('/dag/%s returned no DAG object' % generic_id, agent=self.address)
         return data
 
-    def node(self, generic_id):
-        # show_details=false panics the agent on /node/{id} (§3.2), so never send it here.
-        data = self.get('%s/node/%s' % (TASK_PREFIX, generic_id))
-        if not isinstance(data, dict):
-            raise ObshellProtocolError('/node/%s returned no node object' % generic_id, agent=self.address)
-        return data
-
-    def sub_task_logs(self, generic_id):
-        return self._contents(self.get('%s/sub_task/%s/logs' % (TASK_PREFIX, generic_id)), 'sub_task logs')
-
     def operate_dag(self, generic_id, operator):
         """POST /dag/{id} {"operator": RETRY|ROLLBACK|CANCEL|PASS}. Never re-sent blindly."""
         return self.post('%s/dag/%s' % (TASK_PREFIX, generic_id), {'operator': operator})
@@ -307,10 +308,17 @@ class ObshellClient(object):
 
     # ------------------------------------------------------------------ auth headers
 
-    def _credentials(self):
+    def _credentials(self, uri=''):
         """(header name, password) for this agent, following the identity/password table (§1.8, §1.11)."""
         info = self.info()
         agent_password_set = bool(info.get('security'))
+        if _OBPROXY_ROUTE_RE.match(uri):
+            # Obproxy tasks (ids 4... and 5...) take the agent password only (§11.2): say so before sending.
+            if self._agent_password is None:
+                raise ObshellConfigError('%s is an obproxy task, which the agent shows only with the agent password: '
+                                         'give agent_password (OBSHELL_AGENT_PASSWORD)' % uri.split('?')[0].rsplit('/', 1)[-1],
+                                         agent=self.address)
+            return 'X-OCS-Agent-Header', self._agent_password
         if agent_password_set and self._agent_password is not None:
             return 'X-OCS-Agent-Header', self._agent_password
         if info.get('identity') == SINGLE:
@@ -327,9 +335,16 @@ class ObshellClient(object):
         key = self.public_key()
         if self.auth_version() == 'v1':
             payload = json.dumps(body).encode('utf-8') if body is not None else None
-            _header, password = self._credentials()
-            return {'X-OCS-Auth': _crypto.auth_v1_header(key, password, expires_at)}, payload
-        header, password = self._credentials()
+            _header, password = self._credentials(uri)
+            try:
+                return {'X-OCS-Auth': _crypto.auth_v1_header(key, password, expires_at)}, payload
+            except _crypto.TooLongForOneBlock as exc:
+                raise ObshellConfigError(
+                    'auth v1 (OBShell 4.2.2) carries the password in one RSA block, and it does not fit: the '
+                    '%s option is %d characters long, and this agent\'s %d-bit key takes at most %d' % (
+                        'agent_password' if _header == 'X-OCS-Agent-Header' else 'password', len(password or ''),
+                        key.bits, exc.room), agent=self.address)
+        header, password = self._credentials(uri)
         aes_key, aes_iv = _crypto.new_session_keys()
         payload = None
         if body is not None:
