@@ -29,7 +29,8 @@ class ActionModule(ObshellAction):
         spec = _options.argument_spec(_options.WAIT_SPEC, id=dict(type='str'), state=dict(type='str'),
                                       node=dict(type='str'), wait=dict(type='bool', default=True))
         module_args = self.module_args(task_vars, spec)
-        result.update(self._execute_module(module_name=self.MODULE, module_args=module_args, task_vars=task_vars))
+        # (_execute_module adds its _ansible_* keys to the dict it is given.)
+        result.update(self._execute_module(module_name=self.MODULE, module_args=dict(module_args), task_vars=task_vars))
         if result.get('failed') or self._task.check_mode or not result.get('dag'):
             return result
         values = self.validated(module_args, spec, check_files=False)

@@ -110,6 +110,14 @@ def parse_version(text):
     return tuple(int(n) for n in numbers[:4])
 
 
+def _describe(data):
+    """A short description of an unexpected answer; never fails, however deep or odd the value."""
+    try:
+        return _first_bytes(json.dumps(data))
+    except (ValueError, TypeError, RecursionError):
+        return 'a %s' % type(data).__name__
+
+
 def _first_bytes(raw, limit=120):
     text = raw[:limit].decode('utf-8', 'replace') if isinstance(raw, bytes) else str(raw)[:limit]
     text = re.sub(r'\s+', ' ', text).strip()
@@ -298,7 +306,7 @@ class ObshellClient(object):
         # unfinished", and reading it as [] would let a gate say idle when it cannot know.
         if not isinstance(data, dict) or 'contents' not in data:
             raise ObshellProtocolError('%s did not return a {"contents": [...]} list (got %s)'
-                                       % (what, _first_bytes(json.dumps(data))), agent=self.address)
+                                       % (what, _describe(data)), agent=self.address)
         contents = data['contents']
         if contents is None:  # an empty aggregated list is null on a CLUSTER AGENT (§3.4)
             return []

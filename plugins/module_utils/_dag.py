@@ -238,7 +238,7 @@ def _field_error(where, field, value, expected):
 
 def _strict_int(where, field, value, minimum=0):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum or value > _INT64_MAX:
-        raise _field_error(where, field, value, 'an integer of at least %d' % minimum)
+        raise _field_error(where, field, value, 'an integer from %d to %d' % (minimum, _INT64_MAX))
     return value
 
 
@@ -366,6 +366,10 @@ def outcome(state, operator=None, passed_nodes=None):
     if isinstance(state, dict):
         operator = state.get('operator')
         passed_nodes = state.get('passed_nodes')
+        if passed_nodes is None and isinstance(state.get('nodes'), list):
+            # A DTO with its nodes: they say whether a node was passed.
+            passed_nodes = [node for node in state['nodes'] if isinstance(node, dict)
+                            and (node.get('state'), node.get('operator')) == ('SUCCEED', 'PASS')]
         state = state.get('state')
     state = _as_enum(state, _STATE_BY_NUMBER)
     operator = _as_enum(operator, _OPERATOR_BY_NUMBER)
@@ -559,6 +563,9 @@ def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=_report
     raw_id = dto.get('id')
     if not isinstance(raw_id, str):
         raise ValueError('OBShell DAG without a usable id: field %r is %s, not a string' % ('id', _short_repr(raw_id, 60)))
+    if raw_id.strip() and raw_id != raw_id.strip():
+        raise ValueError('OBShell DAG without a usable id: field %r is %s, with spaces around it'
+                         % ('id', _short_repr(raw_id, 60)))
     try:
         generic_id = _decode_id(raw_id)[0]
     except ValueError as exc:

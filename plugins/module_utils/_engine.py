@@ -347,9 +347,10 @@ class WaitEngine(object):
             'error': None,
             'events': list(self.events),
         }
-        for record in records:
+        for dag_id, record in zip(self.order, records):
             if record['outcome'] in ('failed', 'canceled'):
-                result['failures'].append(_report.failure_report(record, _templates.allowed_operations(record)))
+                allowed = _templates.allowed_operations(record, self.tracked[dag_id].get('node_names'))
+                result['failures'].append(_report.failure_report(record, allowed))
         for dag_id in self.order:
             entry = self.tracked[dag_id]
             if not entry['final']:

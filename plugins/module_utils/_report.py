@@ -27,8 +27,10 @@ LOG_LINE_LIMIT = 2000
 
 # C0 controls (tab included: it moves the cursor), DEL, C1 controls, and the Unicode line/paragraph separators and
 # bidirectional overrides that can make a line read differently from what it contains.
-_UNSAFE_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]')
-_NAMED_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e'}
+_UNSAFE_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\\\\]')
+_NAMED_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e', '\\': '\\\\'}
+# What cut_text leaves at the end of a text it cut: a later cut adds its count instead of saying less was cut.
+_CUT_MARK_RE = re.compile(r' \[\.\.\. (\d+) more characters cut\]$')
 
 # Operations on a DAG, as the states of oceanbase.obshell.dag name them.
 OPERATION_STATES = ('retried', 'rolled_back', 'passed', 'canceled')
@@ -52,7 +54,10 @@ def safe_text(value, limit=TEXT_LIMIT):
         value = str(value)
     cut = 0
     if limit is not None and len(value) > limit:
-        cut = len(value) - limit
+        earlier = _CUT_MARK_RE.search(value)
+        if earlier:
+            value = value[:earlier.start()]
+        cut = len(value) - limit + (int(earlier.group(1)) if earlier else 0)
         value = value[:limit]
     text = _UNSAFE_RE.sub(_escape, value)
     if cut:
@@ -162,7 +167,12 @@ def failure_reason(record):
     "DAG 142 'Cluster scale out' failed at node 6/9 'Prev check for scale_out' on 10.0.0.1:2886: [Code] message"."""
     failure = record.get('failure') or {}
     node = failure.get('node') or {}
-    verb = 'was canceled' if record.get('outcome') == 'canceled' or failure.get('canceled') else 'failed'
+    if record.get('outcome') == 'canceled' or failure.get('canceled'):
+        verb = 'was canceled'
+    elif record.get('operator') == 'ROLLBACK':
+        verb = 'failed while rolling back'
+    else:
+        verb = 'failed'
     text = '%s %s' % (dag_label(record), verb)
     if node:
         text += " at node %s/%s '%s'" % (node.get('stage'), record.get('max_stage') or '?', safe_text(node.get('name') or '?'))
@@ -189,13 +199,24 @@ def follow_up(record, allowed):
 
     ``allowed`` is what _templates.allowed_operations returns: (states, known). For an unknown template every state
     is listed, with a note that the agent decides."""
+    from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import validate_generic_id
     states, known = allowed
     states = [state for state in OPERATION_STATES if state in states and state != 'canceled']
-    command = ('oceanbase.obshell.dag id=%s state=%s' % (record['id'], '|'.join(states))) if states else None
     note = None
-    if not known:
+    try:
+        validate_generic_id(record['id'])
+    except ValueError:
+        # An agent on an address such as ::1 renders ids that it cannot decode again (§11.4): no command can work.
+        states = []
+        note = 'the agent cannot decode this DAG\'s id (its address starts with a zero byte), so it cannot be acted on ' \
+               'by id; use the obshell command line on that host'
+    command = ('oceanbase.obshell.dag id=%s state=%s' % (record['id'], '|'.join(states))) if states else None
+    if note is None and record.get('operator') == 'ROLLBACK' and 'retried' in states:
+        # §11.1: RETRY after a failed rollback runs the DAG forward; it does not retry the rollback.
+        note = 'it failed while rolling back: retried runs the DAG forward again, rolled_back tries the rollback again'
+    elif note is None and not known:
         note = 'the template of this DAG is not known to this collection: the agent decides which of these it allows'
-    elif not states:
+    elif note is None and not states:
         note = 'the template of this DAG allows none of retry, roll back or pass: fix the cause, then start the ' \
                'operation again'
     return {
@@ -213,11 +234,13 @@ def failure_report(record, allowed):
     agents and log tails, a one-line summary, and the follow-up its template allows."""
     failure = record.get('failure') or {}
     next_step = follow_up(record, allowed)
-    summary = failure_reason(record)
+    tail = ''
     if next_step['command']:
-        summary += '; to act on it: %s' % next_step['command']
+        tail += '; to act on it: %s' % next_step['command']
     if next_step['note']:
-        summary += ' (%s)' % next_step['note']
+        tail += ' (%s)' % next_step['note']
+    # The reason is cut if it must be, never the follow-up.
+    summary = cap_message(failure_reason(record), MESSAGE_LIMIT - len(tail)) + tail
     return {
         'id': record['id'],
         'name': record.get('name'),
@@ -229,7 +252,7 @@ def failure_report(record, allowed):
         'sub_tasks': failure.get('sub_tasks') or [],
         'agent': record.get('agent'),
         'follow_up': next_step,
-        'summary': cap_message(summary),
+        'summary': summary,
     }
 
 

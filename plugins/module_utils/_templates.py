@@ -37,7 +37,7 @@ def _ops(letters):
 
 def _template(pattern, maintenance, nodes, source):
     """``nodes``: (node name or regular expression, opt-in letters: C cancel, P pass, R retry, Rb rollback)."""
-    nodes = [(re.compile(r'^%s$' % name), _ops(letters)) for name, letters in nodes]
+    nodes = [(re.compile(r'%s\Z' % name), _ops(letters)) for name, letters in nodes]
     usual = frozenset.intersection(*[ops for dummy, ops in nodes]) if nodes else frozenset()
     return {'pattern': re.compile(pattern), 'maintenance': maintenance, 'nodes': nodes, 'usual': usual,
             'source': source}
@@ -54,25 +54,25 @@ _CHECK_OBPROXY = ('Check obproxy status', 'C P R')
 # The templates of OBShell 4.5.0.0 (commit 61ee147), paths under ob/agent/. A node allows an operation only if
 # the task type behind it opts in; names are the nodes' names in the DTOs.
 TEMPLATES = (
-    _template(r'^Cluster scale out$', 'global', [(r'.*', 'R Rb')], 'executor/ob/scale_out.go:218-235'),
-    _template(r'^Local scale out$', 'global', [
+    _template(r'^Cluster scale out\Z', 'global', [(r'.*', 'R Rb')], 'executor/ob/scale_out.go:218-235'),
+    _template(r'^Local scale out\Z', 'global', [
         ('Start preparations', ALL4), ('Create observer workdir', 'C R Rb'), ('Start observer', ALL4),
         (r'.*', 'R Rb')], 'executor/ob/scale_out.go:237-251'),
-    _template(r'^Cluster scale in$', 'global', [('Delete agent', 'C P R'), (r'.*', ALL4)],
+    _template(r'^Cluster scale in\Z', 'global', [('Delete agent', 'C P R'), (r'.*', ALL4)],
               'executor/ob/scale_in.go:81-95'),
-    _template(r'^Start OB$', 'none', [('Start Zone', 'C R'), (r'.*', 'C')], 'executor/ob/start.go:72-84'),
-    _template(r'^Stop OB$', 'none', [('Minor freeze before stop server', ALL4), (r'.*', 'C')],
+    _template(r'^Start OB\Z', 'none', [('Start Zone', 'C R'), (r'.*', 'C')], 'executor/ob/start.go:72-84'),
+    _template(r'^Stop OB\Z', 'none', [('Minor freeze before stop server', ALL4), (r'.*', 'C')],
               'executor/ob/stop.go:80-96'),
-    _template(r'^Start observer$', 'global', [
+    _template(r'^Start observer\Z', 'global', [
         ('Start preparations', 'C P R'), ('Start observer', ALL4), (r'.*', 'C P')],
         'executor/ob/start_obsvr.go:343-353'),
-    _template(r'^Stop observer$', 'global', [
+    _template(r'^Stop observer\Z', 'global', [
         ('Start preparations', 'C P R'), ('Stop observer', 'C P R'), (r'.*', 'C P')],
         'executor/ob/stop_obsvr.go:127-138'),
-    _template(r'^Start local observer$', 'none', [
+    _template(r'^Start local observer\Z', 'none', [
         ('Check ob process and config', 'C P'), ('Start observer', ALL4), (r'.*', 'P')],
         'executor/ob/emergency_start.go:31-44'),
-    _template(r'^Stop local observer$', 'none', [(r'.*', 'C P R')], 'executor/ob/emergency_stop.go:22-34'),
+    _template(r'^Stop local observer\Z', 'none', [(r'.*', 'C P R')], 'executor/ob/emergency_stop.go:22-34'),
     _template(r'^OB (rolling|stop service) upgrade ', 'global', _UPGRADE_PREFIX + [
         ('Backup parameters', 'C R'), ('Minor freeze before stop server', ALL4), _REMOVE_CHECK_DIR,
         (r'.*', 'R')], 'executor/ob/upgrade_ob.go:106-262, upgrade_stop_zone.go, upgrade_start_zone.go'),
@@ -86,14 +86,14 @@ TEMPLATES = (
         ('Modify tenant whitelist', 'C R Rb'), ('Set tenant variables', 'C R Rb'),
         ('Import script for tenant', 'C P R'), ('Set root password', 'C R Rb'), (r'.*', ALL4)],
         'executor/tenant/create_tenant.go:394-437'),
-    _template(r'^Start obproxy$', 'none', [_CHECK_OBPROXY, (r'.*', ALL4)], 'executor/obproxy/start.go:30-33'),
-    _template(r'^Stop obproxy$', 'obproxy', [_CHECK_OBPROXY, (r'.*', ALL4)], 'executor/obproxy/stop.go:36-40'),
-    _template(r'^Upgrade obproxy$', 'obproxy', [
+    _template(r'^Start obproxy\Z', 'none', [_CHECK_OBPROXY, (r'.*', ALL4)], 'executor/obproxy/start.go:30-33'),
+    _template(r'^Stop obproxy\Z', 'obproxy', [_CHECK_OBPROXY, (r'.*', ALL4)], 'executor/obproxy/stop.go:36-40'),
+    _template(r'^Upgrade obproxy\Z', 'obproxy', [
         ('Download obproxy pkg from sqlite', 'R Rb'), ('Remove upgrade dir', 'C P R'), (r'.*', ALL4)],
         'executor/obproxy/upgrade.go:116-130'),
-    _template(r'^Add obproxy$', 'obproxy', [
+    _template(r'^Add obproxy\Z', 'obproxy', [
         _CHECK_OBPROXY, ('Start obproxy', ALL4), (r'.*', 'C P R')], 'executor/obproxy/add.go:286-295'),
-    _template(r'^Delete obproxy$', 'obproxy', [
+    _template(r'^Delete obproxy\Z', 'obproxy', [
         _CHECK_OBPROXY, ('Stop obproxy', ALL4), (r'.*', 'C P R')], 'executor/obproxy/delete.go:33-40'),
 )
 
@@ -122,7 +122,7 @@ def _node_operations(template, node_name):
     return template['usual']
 
 
-def allowed_operations(record):
+def allowed_operations(record, node_names=None):
     """(states, known) for a DAG record: the oceanbase.obshell.dag states its template allows now, and whether the
     template is known. For an unknown template every state is returned with known False.
 
@@ -132,15 +132,21 @@ def allowed_operations(record):
     template = template_of(record.get('name'))
     if template is None:
         return tuple(STATE_OF[op] for op in (RETRY, ROLLBACK, PASS, CANCEL)), False
-    nodes = [node.get('name') for node in record.get('nodes') or []]
+    nodes = [node.get('name') for node in record.get('nodes') or []] or list(node_names or [])
     stage = record.get('stage') if isinstance(record.get('stage'), int) else None
+    failed_node = ((record.get('failure') or {}).get('node') or {})
+    if not nodes and failed_node.get('name') and failed_node.get('stage') == stage:
+        # A summary record still names its failed node: enough to judge RETRY (the current node).
+        current_only = [failed_node['name']]
+    else:
+        current_only = None
 
     def every(operation, names):
         # Without node names (a summary read) only what every node of the template allows is certain.
         return all(operation in _node_operations(template, name) for name in names) if names \
             else operation in template['usual']
 
-    current = nodes[stage - 1:stage] if nodes and stage and 1 <= stage <= len(nodes) else []
+    current = nodes[stage - 1:stage] if nodes and stage and 1 <= stage <= len(nodes) else (current_only or [])
     up_to_current = nodes[:stage] if nodes and stage else []
     remaining = nodes[stage - 1:] if nodes and stage else []
     allowed = []

@@ -26,7 +26,15 @@ def failed_scale_out(sim_cluster, **kwargs):
     return sim, sim.find_dag('Cluster scale out')
 
 
-def run_dag(sim, tmp_path, args, check=False, runs=1):
+def failed_scale_in(sim_cluster):
+    """A failed "Cluster scale in", whose template allows PASS (a scale-out's does not, §11.1)."""
+    sim = sim_cluster(agents=3, password=PASSWORD, scenario='passable_fail', step_seconds=0.1)
+    assert wait_until(lambda: sim.find_dag('Cluster scale in') is not None
+                      and sim.dag_state(sim.find_dag('Cluster scale in'))[0] == 'FAILED')
+    return sim, sim.find_dag('Cluster scale in')
+
+
+def run_dag(sim, tmp_path, args, check=False, runs=1, extra_args=()):
     """Run the dag module `runs` times in one play; returns the list of results."""
     tasks = ''
     for index in range(runs):
@@ -54,7 +62,7 @@ def run_dag(sim, tmp_path, args, check=False, runs=1):
       check_mode: false
 """ % (PASSWORD, tasks, collect, tmp_path)
     inventory = local_inventory({'obs1': {'obshell_port': sim.agents[0].port}})
-    result = run_playbook(playbook, inventory, extra_args=['--check'] if check else [])
+    result = run_playbook(playbook, inventory, extra_args=(['--check'] if check else []) + list(extra_args))
     assert result.rc == 0, result.output
     with open(os.path.join(str(tmp_path), 'runs.json')) as handle:
         return json.load(handle), result
@@ -100,17 +108,41 @@ def test_rollback_then_idempotent(sim_cluster, tmp_path):
 
 
 def test_pass_then_idempotent(sim_cluster, tmp_path):
-    sim, dag_id = failed_scale_out(sim_cluster)
+    sim, dag_id = failed_scale_in(sim_cluster)
     runs, _result = run_dag(sim, tmp_path, 'id: "%s"\n        state: passed' % dag_id, runs=2)
     assert runs[0]['changed'] is True and runs[0]['outcome'] == 'passed', runs[0]
     assert runs[1]['changed'] is False
     assert sim.dag_state(dag_id) == ('SUCCEED', 'PASS')
 
 
-def test_cancel_a_running_dag_and_refuse_a_finished_one(sim_cluster, tmp_path):
+@pytest.mark.parametrize('state, gerund, err_code', [
+    ('passed', 'passing', 'Task.Dag.Operator.PassNotAllowed'),
+])
+def test_what_the_template_does_not_allow_is_refused_plainly(sim_cluster, tmp_path, state, gerund, err_code):
+    sim, dag_id = failed_scale_out(sim_cluster)
+    runs, _result = run_dag(sim, tmp_path, 'id: "%s"\n        state: %s' % (dag_id, state))
+    assert runs[0]['failed'] is True
+    assert runs[0]['msg'] == ("the agent does not allow %s DAG %s 'Cluster scale out' (%s): its template does not opt "
+                              "in to it" % (gerund, dag_id, err_code)), runs[0]['msg']
+    assert runs[0]['err_code'] == err_code
+    assert len(posts(sim)) == 1
+    assert sim.dag_state(dag_id) == ('FAILED', 'RUN')
+
+
+def test_cancel_of_a_running_scale_out_is_refused_plainly(sim_cluster, tmp_path):
     sim = sim_cluster(agents=1, password=PASSWORD, scenario=HELD_AT_NODE_3)
     assert wait_until(lambda: sim.find_dag('Cluster scale out') is not None)
     dag_id = sim.find_dag('Cluster scale out')
+    runs, _result = run_dag(sim, tmp_path, 'id: "%s"\n        state: canceled' % dag_id)
+    assert runs[0]['msg'] == ("the agent does not allow cancelling DAG %s 'Cluster scale out' "
+                              "(Task.Dag.Operator.CancelNotAllowed): its template does not opt in to it" % dag_id)
+    assert sim.dag_state(dag_id)[0] == 'RUNNING'
+
+
+def test_cancel_a_running_dag_and_refuse_a_finished_one(sim_cluster, tmp_path):
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='cancellable', step_seconds=0.2)
+    assert wait_until(lambda: sim.find_dag('Cluster scale in') is not None)
+    dag_id = sim.find_dag('Cluster scale in')
     runs, _result = run_dag(sim, tmp_path, 'id: "%s"\n        state: canceled\n        poll_interval: 0.5' % dag_id,
                             runs=2)
     assert runs[0]['changed'] is True and runs[0]['outcome'] == 'canceled', runs[0]
@@ -131,16 +163,40 @@ def test_check_mode_sends_no_post(sim_cluster, tmp_path):
     assert sim.dag_state(dag_id) == ('FAILED', 'RUN')
 
 
-def test_pass_one_failed_node_and_the_dag_resumes(sim_cluster, tmp_path):
-    sim, dag_id = failed_scale_out(sim_cluster)
-    node_id = sim.dag_dto(dag_id)['nodes'][5]['id']
+def test_pass_one_failed_node_and_the_dag_resumes_ending_passed(sim_cluster, tmp_path):
+    sim, dag_id = failed_scale_in(sim_cluster)
+    node_id = sim.dag_dto(dag_id)['nodes'][2]['id']
     args = 'id: "%s"\n        node: "%s"\n        state: passed\n        poll_interval: 0.5' % (dag_id, node_id)
-    runs, _result = run_dag(sim, tmp_path, args, runs=2)
-    assert runs[0]['changed'] is True and runs[0]['outcome'] == 'succeeded', runs[0]
+    runs, result = run_dag(sim, tmp_path, args, runs=2)
+    # The DAG resumed and ended SUCCEED/RUN, but a failed step was skipped: the outcome says passed, and which.
+    assert runs[0]['changed'] is True and runs[0]['outcome'] == 'passed', runs[0]
+    assert runs[0]['dag']['state'] == 'SUCCEED' and runs[0]['dag']['operator'] == 'RUN'
+    assert [node['name'] for node in runs[0]['dag']['passed_nodes']] == ['Wait delete observer success']
     assert runs[1]['changed'] is False
     nodes = sim.dag_dto(dag_id)['nodes']
-    assert (nodes[5]['state'], nodes[5]['operator']) == ('SUCCEED', 'PASS')
-    assert sim.dag_state(dag_id)[0] == 'SUCCEED'
+    assert (nodes[2]['state'], nodes[2]['operator']) == ('SUCCEED', 'PASS')
+    assert sim.dag_state(dag_id) == ('SUCCEED', 'RUN')
+    # The wait printed its progress live, from the action plugin.
+    assert any(line.startswith('obs1 | Cluster scale in | ') for line in result.stdout.splitlines()), \
+        result.stdout
+
+
+def test_a_node_of_a_scale_out_cannot_be_passed(sim_cluster, tmp_path):
+    sim, dag_id = failed_scale_out(sim_cluster)
+    node_id = sim.dag_dto(dag_id)['nodes'][5]['id']
+    runs, _result = run_dag(sim, tmp_path, 'id: "%s"\n        node: "%s"\n        state: passed' % (dag_id, node_id))
+    assert "(Task.Node.Operator.PassNotAllowed)" in runs[0]['msg'], runs[0]
+    assert runs[0]['msg'].startswith('the agent does not allow passing node %s of DAG %s' % (node_id, dag_id))
+
+
+def test_diff_shows_the_state_before_and_after(sim_cluster, tmp_path):
+    sim, dag_id = failed_scale_out(sim_cluster)
+    runs, result = run_dag(sim, tmp_path, 'id: "%s"\n        state: retried\n        wait: false' % dag_id,
+                           check=True, extra_args=['--diff'])
+    assert runs[0]['diff'] == {'before': {'state': 'FAILED', 'operator': 'RUN', 'outcome': 'failed'},
+                               'after': {'state': 'READY', 'operator': 'RETRY', 'outcome': 'running'}}
+    assert '-' in result.stdout and 'FAILED' in result.stdout
+    assert not posts(sim)
 
 
 def test_node_pass_is_refused_up_front_on_old_agents(sim_cluster, tmp_path):
