@@ -1,0 +1,817 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: obshell
+short_description: OceanBase cluster hosts, zones and rootservers from an OBShell agent
+version_added: 1.0.0
+description:
+  - Asks an OBShell agent of an OceanBase cluster for the cluster (C(GET /api/v1/ob/info), authenticated like the
+    task routes) and makes one inventory host per OBShell agent of the cluster, with its zone, identity, ports,
+    observer status and whether it holds a rootserver, grouped by zone, by identity and by rootserver.
+  - The seed agents in O(agents) are asked in order until one answers. A seed that is a C(FOLLOWER) answers
+    through its master, as the agent forwards the request. A seed whose observer is down answers without the
+    topology; then the other agents of the cluster are asked for it (one per zone, at most six).
+  - Every agent of the cluster is then asked C(GET /api/v1/info) (no authentication), concurrently, to tell which
+    ones answer (O(probe_agents)). Agents that do not answer are still listed, with C(obshell_reachable=false).
+  - The configuration file must end in C(obshell.yml) or C(obshell.yaml).
+  - "Host variables (unset when not known): C(ansible_host) (the IP the agent reports), C(obshell_port),
+    C(obshell_zone), C(obshell_identity), C(obshell_version), C(obshell_reachable) and
+    C(obshell_unreachable_reason); C(ob_cluster_name), C(ob_cluster_id), C(ob_cluster_version),
+    C(ob_shared_storage); from the topology C(ob_svr_ip), C(ob_svr_port), C(ob_sql_port), C(ob_rootserver)
+    (bool), C(ob_status) (C(ACTIVE), C(INACTIVE)...) and C(ob_build_version)."
+  - "Groups (prefix O(group_prefix)): C(obshell_zone_<zone>) per zone, C(obshell_rootservers),
+    C(obshell_<identity>) per identity (C(obshell_cluster_agent), C(obshell_follower)...), and
+    C(obshell_unreachable). Zone and identity names are made safe: runs of characters other than letters, digits
+    and C(_) become one C(_)."
+  - C(obshell_host) is not set, so that modules on a host keep asking their own agent at V(127.0.0.1), and
+    controller-side plugins (the role, M(oceanbase.obshell.dag_wait), the lookup) use C(ansible_host).
+author:
+  - OceanBase obshell collection contributors (@oceanbase)
+options:
+  plugin:
+    description: The name of this plugin; must be V(oceanbase.obshell.obshell) for the file to be used.
+    type: str
+    required: true
+    choices: [oceanbase.obshell.obshell]
+  agents:
+    description:
+      - Seed agents to ask for the cluster, in order, until one answers. Each is C(host) or C(host:port) (an
+        IPv6 literal as C([::1]:2886) or bare C(::1)); without a port, O(port) is used. No scheme
+        (use O(use_tls) for HTTPS) and no path.
+      - When empty, the one agent in O(host) and O(port) is the seed.
+      - Seeds are first asked once each, without retries; only if none answered, the ones that failed for a
+        reason worth retrying (unreachable, a transient 5xx) are asked again with O(retries).
+    type: list
+    elements: str
+    default: []
+  host:
+    description:
+      - The seed agent when O(agents) is empty (a name, an IPv4 address or an IPv6 literal, without port).
+      - If not set, E(OBSHELL_HOST), then the C([oceanbase_obshell]) section of C(ansible.cfg).
+    type: str
+  port:
+    description:
+      - Port of the seed agents named without one in O(agents), and of the seed O(host).
+      - If not set, E(OBSHELL_PORT), then C(ansible.cfg), then V(2886). The agents' own ports come from the cluster.
+    type: int
+    default: 2886
+  password:
+    description:
+      - Password of the OceanBase C(root@sys) user, used with every agent of the cluster.
+      - "Keep it out of plain files: in the configuration file as a vaulted value (C(password: !vault |...), with
+        C(--vault-password-file) or C(--ask-vault-pass)), or in E(OBSHELL_PASSWORD), or as the extra variable
+        C(obshell_password) (C(-e @vault.yml); extra variables are play variables too)."
+      - Leave unset for a cluster that is not initialised yet (C(MASTER) and C(FOLLOWER) agents have no root
+        password) and for a SINGLE agent.
+      - The value is used as it is, not templated (a C({{ ... }}) is sent as those characters).
+      - With auth v1 (OBShell 4.2.2) it can be at most about 19 characters long.
+    type: str
+  hostname:
+    description:
+      - A Jinja2 expression (as in O(compose)) that names each host, evaluated with the host's variables above,
+        for example V(ob_cluster_name ~ '-' ~ ansible_host).
+      - The result is made safe for a host name (runs of characters other than letters, digits, C(_), C(-) and
+        C(.) become one C(-)). An expression that fails, gives an empty name, or gives two agents the same name
+        fails the inventory, naming the agents.
+      - When not set, a host is named C(<cluster>-<zone>-<ip>-<agent port>), with the cluster and zone names made
+        safe in the same way and the dots and colons of the IP as dashes, for example
+        C(obcluster-zone1-10-0-0-1-2886). This name stays the same as long as the agent's cluster, zone, IP and
+        port do; parts that are empty are left out.
+    type: str
+  group_prefix:
+    description:
+      - Prefix of the groups this plugin makes. Use a different one per cluster when one inventory holds several
+        clusters, for example V(prod_), which gives C(prod_zone_zone1) and C(prod_rootservers).
+      - Letters, digits and C(_), not starting with a digit; may be empty.
+    type: str
+    default: obshell_
+  probe_agents:
+    description:
+      - Ask every agent of the cluster C(GET /api/v1/info) (unauthenticated, no retries), O(max_workers) at a time,
+        to set C(obshell_reachable) and the group C(obshell_unreachable).
+      - This costs one small request per agent, and at most about O(request_timeout) seconds for agents that do
+        not answer (they are asked at the same time). With V(false), neither the variable nor the group is set.
+    type: bool
+    default: true
+  max_workers:
+    description: How many agents O(probe_agents) asks at the same time (one thread and one connection each).
+    type: int
+    default: 16
+extends_documentation_fragment:
+  - oceanbase.obshell.connection
+  - oceanbase.obshell.connection.plugins
+  - constructed
+  - inventory_cache
+notes:
+  - "The inventory runs on the controller, so the C(OBSHELL_*) environment variables, C(ansible.cfg) and the TLS
+    files are read there. Connection options can also come from extra variables (C(-e obshell_password=...), or
+    C(-e @vault.yml)), and the configuration file can hold vaulted values (C(password: !vault |...)) when Ansible
+    is given the vault password."
+  - The same connection options apply to every agent of the cluster; their addresses and ports come from the
+    cluster. C(ansible_host) is the IP the agent reports; when the controller reaches the hosts by other
+    addresses, set C(ansible_host) with O(compose).
+  - "With O(cache=true) the answer of the cluster and the reachability of each agent are cached, so a run within
+    O(cache_timeout) lists the hosts as they were when the cache was filled, even if no agent answers now.
+    C(--flush-cache) (of C(ansible-playbook), and of C(ansible-inventory) in ansible-core 2.19) or
+    C(meta: refresh_inventory) asks the agents again. A cache filled for other seed agents is not used."
+  - Passwords are never put in the inventory, the cache, or a message.
+seealso:
+  - module: oceanbase.obshell.dag_wait
+  - module: oceanbase.obshell.facts
+  - plugin: oceanbase.obshell.unfinished_dags
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+# prod.obshell.yml: one agent of the cluster is enough; the password from the vault.
+plugin: oceanbase.obshell.obshell
+agents:
+  - 10.0.0.1
+  - 10.0.0.2:2886
+password: !vault |
+  $ANSIBLE_VAULT;1.1;AES256
+  6231...
+
+# ansible-inventory -i prod.obshell.yml --graph --vault-password-file ~/.vault-pass
+# @all:
+#   |--@obshell_zone_zone1:
+#   |  |--obcluster-zone1-10-0-0-1-2886
+#   |--@obshell_rootservers:
+#   |  |--obcluster-zone1-10-0-0-1-2886
+#   |--@obshell_cluster_agent:
+#   ...
+
+# tls.obshell.yml: HTTPS with a private CA, names by IP, and groups of your own.
+plugin: oceanbase.obshell.obshell
+agents: [ob1.example.com, ob2.example.com]
+use_tls: true
+ca_path: /etc/pki/obshell/ca.pem
+hostname: "'ob-' ~ ansible_host"
+compose:
+  ansible_user: "'admin'"
+groups:
+  observers_down: ob_status is defined and ob_status != 'ACTIVE'
+keyed_groups:
+  - key: ob_cluster_name
+    prefix: cluster
+  - key: obshell_version
+    prefix: obshell
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/ansible-inventory
+cache_timeout: 600
+'''
+
+import hashlib
+import ipaddress
+import re
+import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.errors import AnsibleParserError
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellConfigError, ObshellError
+
+try:
+    # ansible-core 2.19+: what a plugin sets is data, never templated, unless marked trusted.
+    from ansible.template import trust_as_template  # noqa: F401 pylint: disable=unused-import
+    _NEEDS_UNSAFE = False
+except ImportError:
+    _NEEDS_UNSAFE = True
+if _NEEDS_UNSAFE:
+    # Before 2.19 inventory variables are templated when used: what the agents say must be marked unsafe, or a
+    # zone named "{{ lookup('pipe', ...) }}" would run on the controller.
+    from ansible.utils.unsafe_proxy import wrap_var as _unsafe
+else:
+    def _unsafe(value):
+        return value
+
+OB_INFO = '/api/v1/ob/info'
+CLUSTER_AGENT = 'CLUSTER AGENT'
+# §2.1: every identity an agent reports
+IDENTITIES = ('SINGLE', 'MASTER', 'FOLLOWER', CLUSTER_AGENT, 'TAKE OVER MASTER', 'TAKE OVER FOLLOWER', 'SCALING OUT',
+              'SCALING IN', 'UNIDENTIFIED')
+_NOT_INITIALISED = ('MASTER', 'FOLLOWER')
+CACHE_FORMAT = 1
+MAX_TOPOLOGY_ATTEMPTS = 6
+_SCHEME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
+_NAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$')
+_GROUP_PREFIX_RE = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_]*)?$')
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Names
+
+
+def safe_name(text, separator='_', keep=''):
+    """``text`` reduced to letters, digits and ``_`` (and the characters in ``keep``): every run of other characters
+    (spaces, punctuation, control characters, ANSI escapes, zero-width and direction marks) becomes one
+    ``separator``, none at either end. Letters and digits of any script are kept, after NFKC normalisation (as
+    Ansible's own group names allow them). ``''`` when nothing is left."""
+    text = unicodedata.normalize('NFKC', to_text(text, errors='surrogate_or_replace'))
+    # ESC [ ... final byte: drop whole ANSI sequences, so "\x1b[31mzone" gives "zone", not "31mzone".
+    text = re.sub(r'\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]', ' ', text)
+    allowed = re.escape(keep)
+    parts = re.split(r'[^\w%s]+' % allowed, text, flags=re.UNICODE)
+    return separator.join(part for part in parts if part)
+
+
+def address_part(ip):
+    """An IP as part of a host name: dots and colons become dashes (``10-0-0-1``, ``fe80--1``)."""
+    return re.sub(r'[.:%]', '-', safe_name(ip, separator='-', keep='.:%'))
+
+
+def default_host_name(cluster, zone, ip, port):
+    """``<cluster>-<zone>-<ip>-<port>``, empty parts left out."""
+    parts = [safe_name(cluster, '-'), safe_name(zone, '-'), address_part(ip), str(port)]
+    return '-'.join(part for part in parts if part)
+
+
+def safe_host_name(text):
+    return safe_name(text, separator='-', keep='.-').strip('.-')
+
+
+def identity_group_suffix(identity):
+    """``cluster_agent`` for ``CLUSTER AGENT``. An identity that §2.1 does not list gets ``identity_<name>``, so that
+    no agent can name itself into ``rootservers``, ``unreachable`` or a zone's group."""
+    suffix = safe_name(to_text(identity or '').lower())
+    if not suffix:
+        return None
+    return suffix if identity in IDENTITIES else 'identity_' + suffix
+
+
+def zone_group_suffixes(zones):
+    """{zone: group name part}. Zones whose safe names collide (``zone 1`` and ``zone.1``), or have none (``!!``),
+    get the first 8 hex digits of the SHA-256 of the zone's name appended, so that two zones never share a group."""
+    by_safe = {}
+    for zone in zones:
+        by_safe.setdefault(safe_name(zone), []).append(zone)
+    suffixes = {}
+    for safe, members in by_safe.items():
+        for zone in members:
+            if safe and len(members) == 1:
+                suffixes[zone] = safe
+            else:
+                digest = hashlib.sha256(to_text(zone).encode('utf-8')).hexdigest()[:8]
+                suffixes[zone] = '%s_%s' % (safe, digest) if safe else digest
+    return suffixes
+
+
+def printable(text):
+    """``text`` with control characters escaped: an agent's own words (its error messages) reach the terminal."""
+    text = to_text(text, errors='surrogate_or_replace')
+    return ''.join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def shown(value, limit=80):
+    """Text from an agent, fit for a message: control characters escaped (no ANSI reaches the terminal)."""
+    text = to_text(value, errors='surrogate_or_replace')
+    if len(text) > limit:
+        text = text[:limit] + '...'
+    return repr(text)[1:-1] if any(not char.isprintable() for char in text) else text
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Seeds
+
+
+def parse_seed(text, default_port, option='agents'):
+    """(host, port) of one seed agent; ValueError naming the option and what to give instead."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('%s: an agent must be given as host or host:port (e.g. 10.0.0.1:2886), got %r' % (option, text))
+    if text != text.strip() or any(char.isspace() for char in text):
+        raise ValueError('%s: %r has spaces in it: give host or host:port' % (option, text))
+    if _SCHEME_RE.match(text):
+        raise ValueError('%s: %r has a scheme: give host or host:port (e.g. 10.0.0.1:2886), and use_tls: true for '
+                         'HTTPS' % (option, text))
+    if any(char in text for char in '/?#@'):
+        raise ValueError('%s: %r is not host or host:port (no path, query or user part)' % (option, text))
+    from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_address
+    try:
+        host, port = parse_address(text, default_port=default_port)
+    except ValueError as exc:
+        raise ValueError('%s: %s' % (option, exc))
+    if ':' in host:
+        try:
+            host = str(ipaddress.IPv6Address(host))
+        except ValueError:
+            raise ValueError('%s: %r is neither host, host:port, [IPv6]:port nor an IPv6 address' % (option, text))
+    elif not _NAME_RE.match(host):
+        raise ValueError('%s: %r: %r is not a host name or IP address' % (option, text, host))
+    return host, port
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Reading the cluster (param.ObInfoResp, spec §11.5)
+
+
+class ClusterAnswerError(ValueError):
+    """The answer of /api/v1/ob/info is not a cluster description."""
+
+
+def _kind(value):
+    """What a JSON value is, for messages: 'missing' (null), 'str', 'list'..."""
+    return 'missing' if value is None else value.__class__.__name__
+
+
+def _int(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _port(value):
+    number = _int(value)
+    return number if number is not None and 0 < number < 65536 else None
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _address(value):
+    """A usable agent or server address (an IP literal, or a DNS name), normalised; None otherwise. An address
+    from the agent becomes ansible_host, which ssh is given: nothing else may get through."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip('[]')))
+    except ValueError:
+        pass
+    return value if _NAME_RE.match(value) and not value.startswith('-') else None
+
+
+def _sort_key(address):
+    try:
+        ip = ipaddress.ip_address(address)
+        return (0, ip.version, int(ip), '')
+    except ValueError:
+        return (1, 0, 0, address)
+
+
+def _rootserver(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.upper() in ('YES', 'NO', 'TRUE', 'FALSE'):
+        return value.upper() in ('YES', 'TRUE')
+    return None
+
+
+def read_cluster(data):
+    """The cluster of an /api/v1/ob/info answer: (cluster, agents, warnings).
+
+    ``cluster``: name, id, version, shared_storage, topology_known. ``agents``: one dict per usable agent (ip,
+    port, zone, identity, version, server), sorted by zone, address and port; ``server`` is its observer from the
+    topology (None when unknown). Entries that cannot be used are left out with a warning. Raises
+    ClusterAnswerError when the answer as a whole is not a cluster description.
+    """
+    if not isinstance(data, dict):
+        raise ClusterAnswerError('the data is %s, not an object' % _kind(data))
+    agent_info = data.get('agent_info')
+    if not isinstance(agent_info, list):
+        raise ClusterAnswerError('agent_info is %s, not a list' % _kind(agent_info))
+    info = data.get('obcluster_info')
+    if info is None:
+        info = {}
+    if not isinstance(info, dict):
+        raise ClusterAnswerError('obcluster_info is %s, not an object' % _kind(info))
+    topology = info.get('topology')
+    if topology is not None and not isinstance(topology, dict):
+        raise ClusterAnswerError('obcluster_info.topology is %s, not an object' % _kind(topology))
+    warnings = []
+
+    servers = {}
+    for zone, members in sorted((topology or {}).items(), key=lambda item: to_text(item[0])):
+        if members is None:  # a nil slice: a zone without observers
+            continue
+        if not isinstance(members, list):
+            raise ClusterAnswerError('the topology of zone %s is %s, not a list' % (shown(zone), _kind(members)))
+        for member in members:
+            ip = _address(member.get('svr_ip')) if isinstance(member, dict) else None
+            if ip is None:
+                warnings.append('an observer of zone %s has no usable svr_ip (%s): left out of the topology'
+                                % (shown(zone), shown(member.get('svr_ip') if isinstance(member, dict) else member)))
+                continue
+            server = {
+                'zone': to_text(zone),
+                'svr_ip': ip,
+                'svr_port': _port(member.get('svr_port')),
+                'sql_port': _port(member.get('sql_port')),
+                'agent_port': _port(member.get('agent_port')),
+                'rootserver': _rootserver(member.get('with_rootserver')),
+                'status': _text(member.get('status')),
+                'build_version': _text(member.get('build_version')),
+            }
+            servers.setdefault((ip, server['agent_port']), server)
+
+    agents = []
+    seen = set()
+    for entry in agent_info:
+        ip = _address(entry.get('ip')) if isinstance(entry, dict) else None
+        port = _port(entry.get('port')) if isinstance(entry, dict) else None
+        if ip is None or port is None:
+            warnings.append('an agent with no usable ip and port (%s) is left out'
+                            % shown(entry if not isinstance(entry, dict) else
+                                    '%s:%s' % (entry.get('ip'), entry.get('port'))))
+            continue
+        if (ip, port) in seen:
+            warnings.append('agent %s is listed twice; the first entry is used' % format_address(ip, port))
+            continue
+        seen.add((ip, port))
+        server = servers.pop((ip, port), None)
+        if server is None:
+            # a topology that does not say which agent port its observers have: match by IP when that is unique
+            candidates = [key for key in servers if key[0] == ip and key[1] is None]
+            if len(candidates) == 1:
+                server = servers.pop(candidates[0])
+        zone = _text(entry.get('zone'))
+        if zone is None and server is not None:
+            zone = server['zone']
+        agents.append({
+            'ip': ip, 'port': port, 'zone': zone or '',
+            'identity': _text(entry.get('identity')), 'version': _text(entry.get('version')),
+            'server': server,
+        })
+    for server in servers.values():
+        warnings.append('observer %s of zone %s has no OBShell agent in agent_info: not listed'
+                        % (format_address(server['svr_ip'], server['svr_port']), shown(server['zone'])))
+    if not agents:
+        if agent_info:
+            raise ClusterAnswerError('none of the %d agents in agent_info has a usable ip and port' % len(agent_info))
+        raise ClusterAnswerError('agent_info is empty')
+    agents.sort(key=lambda agent: (agent['zone'], _sort_key(agent['ip']), agent['port']))
+
+    cluster_id = _int(info.get('id'))
+    shared = info.get('is_shared_storage')
+    cluster = {
+        'name': _text(info.get('name')) or '',
+        'id': cluster_id if cluster_id else None,
+        'version': _text(info.get('version')) or '',
+        'shared_storage': shared if isinstance(shared, bool) and topology is not None else None,
+        'topology_known': topology is not None,
+    }
+    return cluster, agents, warnings
+
+
+def not_a_cluster(cluster, agents, seed_identity):
+    """Why an answer does not describe a cluster to list (a SINGLE agent, one being scaled in), or None."""
+    if seed_identity == 'SINGLE' or all(agent['identity'] == 'SINGLE' for agent in agents):
+        return ('is a SINGLE agent, not part of an OceanBase cluster: it has no cluster to list (name an agent '
+                'of the cluster, or initialise the cluster first)')
+    if cluster['id'] is None and not cluster['name'] and not cluster['topology_known'] and len(agents) == 1:
+        return ('reports no OceanBase cluster (it is %s): name an agent of the cluster'
+                % shown(seed_identity or agents[0]['identity'] or 'of unknown identity'))
+    return None
+
+
+def host_variables(cluster, agent, probe):
+    """The variables of one host. ``probe`` is None (not probed), True, or the reason it did not answer."""
+    variables = {'ansible_host': agent['ip'], 'obshell_port': agent['port'], 'obshell_zone': agent['zone']}
+    for name, value in (('obshell_identity', agent['identity']), ('obshell_version', agent['version']),
+                        ('ob_cluster_name', cluster['name'] or None), ('ob_cluster_id', cluster['id']),
+                        ('ob_cluster_version', cluster['version'] or None),
+                        ('ob_shared_storage', cluster['shared_storage'])):
+        if value is not None:
+            variables[name] = value
+    server = agent['server']
+    if server is not None:
+        for name, key in (('ob_svr_ip', 'svr_ip'), ('ob_svr_port', 'svr_port'), ('ob_sql_port', 'sql_port'),
+                          ('ob_rootserver', 'rootserver'), ('ob_status', 'status'),
+                          ('ob_build_version', 'build_version')):
+            if server[key] is not None:
+                variables[name] = server[key]
+    if probe is not None:
+        variables['obshell_reachable'] = probe is True
+        if probe is not True:
+            variables['obshell_unreachable_reason'] = probe
+    return variables
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The plugin
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = 'oceanbase.obshell.obshell'
+
+    def verify_file(self, path):
+        if not super(InventoryModule, self).verify_file(path):
+            return False
+        if path.endswith(('obshell.yml', 'obshell.yaml')):
+            return True
+        self.display.vvv('oceanbase.obshell.obshell: skipping %s: the file name must end in obshell.yml or '
+                         'obshell.yaml' % path)
+        return False
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
+        self._read_config_data(path)
+        values = _options.OptionAdapter.from_plugin(self, _options.CONNECTION_OPTION_NAMES).values()
+        seeds = self._seeds(values)
+
+        cache_key = self.get_cache_key(path)
+        use_cache = bool(self.get_option('cache')) and cache
+        update_cache = bool(self.get_option('cache')) and not cache
+        labels = [format_address(*seed) for seed in seeds]
+        entry = None
+        if use_cache:
+            try:
+                entry = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+            else:
+                if not self._usable_cache_entry(entry, labels):
+                    self.display.vvv('oceanbase.obshell.obshell: the cached answer is for other seed agents or '
+                                     'unreadable: asking the agents')
+                    entry, update_cache = None, True
+                else:
+                    self.display.vvv('oceanbase.obshell.obshell: listing the cluster from the cache (answered by '
+                                     '%s at %s)' % (entry['answered_by'], time.strftime(
+                                         '%Y-%m-%d %H:%M:%S', time.localtime(entry['filled_at']))))
+        if entry is None:
+            entry = self._discover(values, seeds, labels)
+        if update_cache:
+            self._cache[cache_key] = entry
+        self._populate(entry)
+
+    # -------------------------------------------------------------- options
+
+    def _seeds(self, values):
+        problems = _options.check_connection_options(values)
+        given = self.get_option('agents') or []
+        seeds = []
+        for index, text in enumerate(given):
+            try:
+                seed = parse_seed(text, values['port'], option='agents[%d]' % index)
+            except ValueError as exc:
+                problems.append(to_native(exc))
+                continue
+            if seed not in seeds:
+                seeds.append(seed)
+        if not given:
+            if values.get('host'):
+                seeds.append((values['host'].strip('[]'), values['port']))
+            else:
+                problems.append('name the seed agents in agents (a list of host or host:port), or one agent in host '
+                                '(or OBSHELL_HOST)')
+        if self.get_option('max_workers') < 1:
+            problems.append('max_workers must be at least 1, got %s' % self.get_option('max_workers'))
+        if not _GROUP_PREFIX_RE.match(self.get_option('group_prefix') or ''):
+            problems.append('group_prefix %r must be letters, digits and _, not starting with a digit'
+                            % self.get_option('group_prefix'))
+        if problems:
+            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % '; '.join(problems))
+        return seeds
+
+    # -------------------------------------------------------------- asking the agents
+
+    def _discover(self, values, seeds, labels):
+        """The cache entry: which agent answered, its answer, and which agents answer /api/v1/info."""
+        failures = {}
+        answered = None
+        pending = list(seeds)
+        for retries in (0, values['retries']):
+            again = []
+            for seed in pending:
+                label = format_address(*seed)
+                try:
+                    answered = (label,) + self._ask(values, seed, retries)
+                    break
+                except _SeedFailure as exc:
+                    failures[label] = printable(exc.cause)
+                    if exc.retryable:
+                        again.append(seed)
+            if answered is not None or not again or not values['retries']:
+                break
+            pending = again
+        if answered is None:
+            raise AnsibleParserError(self._failure_message(labels, failures))
+        label, data, identity = answered
+        cluster, agents, dummy = read_cluster(data)
+        if not cluster['topology_known'] and any(agent['identity'] == CLUSTER_AGENT for agent in agents):
+            better = self._topology_elsewhere(values, seeds, label, agents, failures)
+            if better is not None:
+                label, data = better
+                cluster, agents, dummy = read_cluster(data)
+        self.display.vvv('oceanbase.obshell.obshell: %s answered for the cluster %s (%d agents)'
+                         % (label, shown(cluster['name'] or '(no name)'), len(agents)))
+        probes = {}
+        if self.get_option('probe_agents'):
+            probes = self._probe(values, [(agent['ip'], agent['port']) for agent in agents])
+        return {'format': CACHE_FORMAT, 'seeds': labels, 'answered_by': label, 'seed_identity': identity,
+                'filled_at': time.time(), 'ob_info': data, 'probes': probes}
+
+    def _client(self, values, host, port, retries):
+        try:
+            return _options.client_from_options(values, host=host, port=port, retries=retries)
+        except ObshellConfigError as exc:
+            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc.message)
+        except ObshellError as exc:
+            # a missing library (cryptography, requests) or a TLS file that cannot be used: the same for every agent
+            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc.message)
+
+    def _ask(self, values, seed, retries):
+        """(data, seed identity) of /api/v1/ob/info at one agent; _SeedFailure with the cause."""
+        client = self._client(values, seed[0], seed[1], retries)
+        try:
+            data = client.get(OB_INFO)
+            identity = client.identity
+        except ObshellAuthError as exc:
+            cause = exc.message
+            try:
+                seed_identity = client.info().get('identity')  # cached: the auth header needed it
+            except ObshellError:
+                seed_identity = None
+            if seed_identity in _NOT_INITIALISED and values.get('password'):
+                # §1.8: before the cluster is initialised there is no root@sys password; the agent wants none
+                cause += ('; this agent is %s: its cluster is not initialised yet and has no root@sys password, so '
+                          'leave password unset' % seed_identity)
+            raise _SeedFailure(cause)
+        except ObshellError as exc:
+            raise _SeedFailure(exc.message, retryable=exc.retryable)
+        finally:
+            client.close()
+        try:
+            cluster, agents, dummy = read_cluster(data)
+        except ClusterAnswerError as exc:
+            raise _SeedFailure('answered GET %s with something that is not a cluster description: %s' % (OB_INFO, exc))
+        reason = not_a_cluster(cluster, agents, identity)
+        if reason:
+            raise _SeedFailure(reason)
+        return data, identity
+
+    def _topology_elsewhere(self, values, seeds, label, agents, failed):
+        """(label, data) from another agent that can read the topology (the seed's observer is down), or None.
+
+        The other seeds first, then the cluster's agents, those of other zones before those of the seed's zone
+        (in a zone-by-zone upgrade, the seed's whole zone may be down): at most MAX_TOPOLOGY_ATTEMPTS, no retries.
+        """
+        asked = set([label]) | set(failed)   # seeds that failed already are not asked again
+        seed_zones = set(agent['zone'] for agent in agents if format_address(agent['ip'], agent['port']) == label)
+        candidates = [format_address(*seed) for seed in seeds]
+        zones_done = set()
+        others = [agent for agent in agents if agent['identity'] == CLUSTER_AGENT]
+        others.sort(key=lambda agent: agent['zone'] in seed_zones)
+        for agent in others:
+            if agent['zone'] not in zones_done:
+                zones_done.add(agent['zone'])
+                candidates.append(format_address(agent['ip'], agent['port']))
+        candidates.extend(format_address(agent['ip'], agent['port']) for agent in others)
+        tried = 0
+        by_label = dict((format_address(*seed), seed) for seed in seeds)
+        by_label.update((format_address(agent['ip'], agent['port']), (agent['ip'], agent['port'])) for agent in agents)
+        for candidate in candidates:
+            if candidate in asked or tried >= MAX_TOPOLOGY_ATTEMPTS:
+                continue
+            asked.add(candidate)
+            tried += 1
+            try:
+                data, dummy = self._ask(values, by_label[candidate], 0)
+            except _SeedFailure as exc:
+                self.display.vvv('oceanbase.obshell.obshell: %s cannot give the topology: %s'
+                                 % (candidate, printable(exc.cause)))
+                continue
+            if not read_cluster(data)[0]['topology_known']:
+                self.display.vvv('oceanbase.obshell.obshell: %s answered without the topology too' % candidate)
+                continue
+            self.display.vvv('oceanbase.obshell.obshell: %s answered without the topology (its observer is not '
+                             'readable); %s gave it' % (label, candidate))
+            return candidate, data
+        return None
+
+    def _probe(self, values, addresses):
+        """{'ip:port': True or the reason}: GET /api/v1/info at every agent, max_workers at a time, no retries."""
+        clients = dict((address, self._client(values, address[0], address[1], 0)) for address in addresses)
+
+        def ask(address):
+            try:
+                clients[address].info()
+                return True
+            except ObshellError as exc:
+                return printable(exc.message)
+
+        try:
+            with ThreadPoolExecutor(max_workers=min(self.get_option('max_workers'), len(addresses) or 1)) as pool:
+                results = list(pool.map(ask, addresses))
+        finally:
+            for client in clients.values():
+                client.close()
+        return dict((format_address(*address), result) for address, result in zip(addresses, results))
+
+    @staticmethod
+    def _failure_message(labels, failures):
+        if len(labels) == 1:
+            return ('oceanbase.obshell.obshell: cannot list the OceanBase cluster: seed agent %s%s'
+                    % (labels[0], _as_clause(failures[labels[0]])))
+        return ('oceanbase.obshell.obshell: cannot list the OceanBase cluster: none of the %d seed agents answered: %s'
+                % (len(labels), '; '.join('%s%s' % (label, _as_clause(failures[label])) for label in labels)))
+
+    @staticmethod
+    def _usable_cache_entry(entry, labels):
+        return (isinstance(entry, dict) and entry.get('format') == CACHE_FORMAT and entry.get('seeds') == labels
+                and isinstance(entry.get('ob_info'), dict) and isinstance(entry.get('probes'), dict)
+                and isinstance(entry.get('answered_by'), str) and isinstance(entry.get('filled_at'), (int, float)))
+
+    # -------------------------------------------------------------- the inventory
+
+    def _populate(self, entry):
+        try:
+            cluster, agents, warnings = read_cluster(entry['ob_info'])
+        except ClusterAnswerError as exc:  # only a cache entry written by something else gets here
+            raise AnsibleParserError('oceanbase.obshell.obshell: the cached answer is unusable (%s): run with '
+                                     '--flush-cache' % exc)
+        for warning in warnings:
+            self.display.warning('oceanbase.obshell.obshell: %s: %s' % (entry['answered_by'], warning))
+        if not cluster['topology_known'] and any(agent['identity'] == CLUSTER_AGENT for agent in agents):
+            self.display.warning('oceanbase.obshell.obshell: no agent could give the topology of the cluster (its '
+                                 'observers cannot be read now), so ob_rootserver, ob_status and the ports of the '
+                                 'observers are not set')
+
+        prefix = self.get_option('group_prefix') or ''
+        probing = bool(self.get_option('probe_agents'))
+        rootservers = self.inventory.add_group(prefix + 'rootservers')
+        unreachable = self.inventory.add_group(prefix + 'unreachable') if probing else None
+        zone_groups = zone_group_suffixes(sorted(set(agent['zone'] for agent in agents if agent['zone'])))
+        collided = sorted(zone for zone, suffix in zone_groups.items() if suffix != safe_name(zone))
+        if collided:
+            zones = ', '.join(shown(zone) for zone in collided)
+            groups = ', '.join(prefix + 'zone_' + zone_groups[zone] for zone in collided)
+            self.display.warning('oceanbase.obshell.obshell: zones %s have no distinct safe group name: their groups '
+                                 'end in a hash of the zone name (%s)' % (zones, groups))
+
+        hosts = []
+        names = {}
+        for agent in agents:
+            address = format_address(agent['ip'], agent['port'])
+            probe = entry['probes'].get(address) if probing else None
+            if probing and probe is None:
+                probe = 'not asked'
+            variables = host_variables(cluster, agent, probe)
+            name = self._host_name(cluster, agent, variables, address)
+            if name in names:
+                raise AnsibleParserError('oceanbase.obshell.obshell: the agents %s and %s would both be named %s: '
+                                         'change hostname' % (names[name], address, shown(name)))
+            names[name] = address
+            hosts.append((name, agent, variables))
+
+        strict = self.get_option('strict')
+        for name, agent, variables in hosts:
+            self.inventory.add_host(name)
+            for key, value in variables.items():
+                self.inventory.set_variable(name, key, _unsafe(value))
+            if agent['zone']:
+                self.inventory.add_child(self.inventory.add_group(prefix + 'zone_' + zone_groups[agent['zone']]), name)
+            identity = identity_group_suffix(agent['identity'])
+            if identity:
+                self.inventory.add_child(self.inventory.add_group(prefix + identity), name)
+            if variables.get('ob_rootserver'):
+                self.inventory.add_child(rootservers, name)
+            if unreachable and variables.get('obshell_reachable') is False:
+                self.inventory.add_child(unreachable, name)
+            host_vars = self.inventory.get_host(name).get_vars()
+            self._set_composite_vars(self.get_option('compose'), host_vars, name, strict=strict)
+            self._add_host_to_composed_groups(self.get_option('groups'), host_vars, name, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), host_vars, name, strict=strict)
+
+    def _host_name(self, cluster, agent, variables, address):
+        template = self.get_option('hostname')
+        if not template:
+            return default_host_name(cluster['name'], agent['zone'], agent['ip'], agent['port'])
+        try:
+            name = self._compose(template, dict((key, _unsafe(value)) for key, value in variables.items()))
+        except Exception as exc:  # pylint: disable=broad-except  # any templating error: name the agent
+            raise AnsibleParserError('oceanbase.obshell.obshell: hostname %r failed for the agent %s: %s'
+                                     % (template, address, to_native(exc)))
+        name = safe_host_name(name if name is not None else '')
+        if not name:
+            raise AnsibleParserError('oceanbase.obshell.obshell: hostname %r gave an empty name for the agent %s'
+                                     % (template, address))
+        return name
+
+
+class _SeedFailure(Exception):
+    def __init__(self, cause, retryable=False):
+        super(_SeedFailure, self).__init__(cause)
+        self.cause = cause
+        self.retryable = retryable
+
+
+def _as_clause(cause):
+    """'is a SINGLE agent...' reads after the address as it is; anything else after a colon."""
+    return (' ' if cause.startswith(('is ', 'reports ', 'answered ')) else ': ') + cause
