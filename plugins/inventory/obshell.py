@@ -181,7 +181,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
-from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellConfigError, ObshellError
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellError
 
 try:
     # ansible-core 2.19+: what a plugin sets is data, never templated, unless marked trusted.
@@ -620,10 +620,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _client(self, values, host, port, retries):
         try:
             return _options.client_from_options(values, host=host, port=port, retries=retries)
-        except ObshellConfigError as exc:
-            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc.message)
         except ObshellError as exc:
-            # a missing library (cryptography, requests) or a TLS file that cannot be used: the same for every agent
+            # a missing library (cryptography, requests) or TLS settings that cannot work: the same for every agent
             raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc.message)
 
     def _ask(self, values, seed, retries):
