@@ -83,6 +83,8 @@ def test_operations_that_need_a_failed_dag_are_refused_on_a_running_one(sim_clus
     assert not posts(sim)
 
 
+@pytest.mark.smoke
+@pytest.mark.target
 def test_retry_then_idempotent_second_run(sim_cluster, tmp_path):
     sim, dag_id = failed_scale_out(sim_cluster)
     runs, result = run_dag(sim, tmp_path, 'id: "%s"\n        state: retried\n        poll_interval: 0.5' % dag_id,
@@ -139,6 +141,7 @@ def test_cancel_of_a_running_scale_out_is_refused_plainly(sim_cluster, tmp_path)
     assert sim.dag_state(dag_id)[0] == 'RUNNING'
 
 
+@pytest.mark.target
 def test_cancel_a_running_dag_and_refuse_a_finished_one(sim_cluster, tmp_path):
     sim = sim_cluster(agents=1, password=PASSWORD, scenario='cancellable', step_seconds=0.2)
     assert wait_until(lambda: sim.find_dag('Cluster scale in') is not None)
@@ -155,6 +158,7 @@ def test_cancel_a_running_dag_and_refuse_a_finished_one(sim_cluster, tmp_path):
     assert not posts(failed)
 
 
+@pytest.mark.target
 def test_check_mode_sends_no_post(sim_cluster, tmp_path):
     sim, dag_id = failed_scale_out(sim_cluster)
     runs, _result = run_dag(sim, tmp_path, 'id: "%s"\n        state: retried' % dag_id, check=True)

@@ -29,6 +29,7 @@ def ansible_doc(*args):
     ('module', 'dag_info'), ('module', 'facts'), ('module', 'dag_wait'), ('module', 'dag'),
     ('lookup', 'unfinished_dags'),
 ])
+@pytest.mark.smoke
 def test_plugin_docs_render(plugin_type, name):
     fqcn = 'oceanbase.obshell.' + name
     done = ansible_doc('-t', plugin_type, '--json', fqcn)
@@ -50,6 +51,7 @@ def test_module_options_mark_the_action_group():
         assert 'oceanbase.obshell.obshell' in doc['attributes']['action_group']['membership'], name
 
 
+@pytest.mark.smoke
 def test_role_docs_render():
     done = ansible_doc('-t', 'role', '--json', 'oceanbase.obshell.wait_for_tasks')
     assert done.returncode == 0, done.stderr

@@ -162,6 +162,7 @@ def three_zones(sim_cluster):
 
 # ------------------------------------------------------------------------------------------------ the cluster
 
+@pytest.mark.smoke
 def test_three_zones_hosts_variables_and_groups(three_zones, tmp_path):
     sim = three_zones
     run = run_inventory(tmp_path, config_for(sim.agents[1], password=PASSWORD), fail_on_unparsed=True)
@@ -246,6 +247,7 @@ def test_follower_seed_is_answered_through_its_master(sim_cluster, tmp_path):
     assert_no_secret(early, PASSWORD)
 
 
+@pytest.mark.smoke
 def test_a_down_seed_then_a_good_one(three_zones, tmp_path):
     sim = three_zones
     sim.agents[0].go_down()

@@ -54,6 +54,8 @@ def save(var, name, tmp_path):
     return SAVE.format(var=var, name=name, out=str(tmp_path))
 
 
+@pytest.mark.smoke
+@pytest.mark.target
 def test_dag_info_with_host_and_port_shows_progress_and_current_node(sim_cluster, tmp_path):
     sim, dag_id = held_cluster(sim_cluster)
     playbook = """
@@ -109,6 +111,8 @@ def test_module_defaults_group_sets_the_connection_once(sim_cluster, tmp_path):
         assert [n['state'] for n in nodes[:3]] == ['SUCCEED', 'SUCCEED', 'RUNNING']
 
 
+@pytest.mark.smoke
+@pytest.mark.target
 def test_facts_inside_gather_facts(sim_cluster, tmp_path):
     sim, dag_id = held_cluster(sim_cluster)
     playbook = """
@@ -183,6 +187,7 @@ def test_lookup_with_one_agent_down_under_each_mode(sim_cluster, tmp_path):
     assert len([w for w in warnings if down.address in w]) == 1, result.output
 
 
+@pytest.mark.smoke
 def test_lookup_without_terms_uses_host_option_and_bad_terms_fail(sim_cluster, tmp_path):
     sim = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
     playbook = """
@@ -293,6 +298,7 @@ def test_bad_input_gives_one_clear_message(sim_cluster, tmp_path, task, expected
     assert 'Traceback' not in result.stdout + result.stderr
 
 
+@pytest.mark.target
 def test_unreachable_agent_and_wrong_password_name_the_host(sim_cluster, tmp_path):
     sim = sim_cluster(agents=1, password=PASSWORD)
     sim.agents[0].go_down(120)

@@ -125,6 +125,7 @@ def role_task_hosts(stdout):
 # ------------------------------------------------------------------------------------------------- wait
 
 
+@pytest.mark.smoke
 def test_scale_out_succeeds_and_returns_soon_after_the_dag_ends(sim_cluster, tmp_path):
     sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=0.5)
     dag_id = sim.find_dag('Cluster scale out')
@@ -167,6 +168,7 @@ def test_the_role_is_a_few_tasks_around_one_watcher(sim_cluster, tmp_path):
     assert verdict['outcome'] == 'idle' and sorted(verdict['per_host']) == ['obs1', 'obs2', 'obs3', 'obs4']
 
 
+@pytest.mark.smoke
 def test_scale_out_fail_fails_every_host_with_node_log_tail_and_what_the_template_allows(sim_cluster, tmp_path):
     sim = sim_cluster(agents=3, scenario='scale_out_fail', step_seconds=0.3)
     dag_id = sim.find_dag('Cluster scale out')
@@ -296,6 +298,7 @@ def test_a_static_when_that_skips_the_first_host_fails_saying_so(sim_cluster, tm
     assert result.recap()['obs2']['failed'] == 1
 
 
+@pytest.mark.smoke
 def test_connect_from_target(sim_cluster, tmp_path):
     sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=0.6)
     # On the "target" each host talks to its own agent; here they all share one machine, so the port tells them
@@ -362,6 +365,7 @@ def test_assert_idle_passes_on_an_idle_cluster(sim_cluster, tmp_path):
     assert len(task_requests(sim)) == 4
 
 
+@pytest.mark.smoke
 def test_assert_idle_fails_listing_every_unfinished_dag(sim_cluster, tmp_path):
     scenario = {'name': 'busy and held',
                 'dags': [held_scale_out(hold_at=3)['dags'][0],
