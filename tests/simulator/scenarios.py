@@ -17,6 +17,8 @@ A scenario is a dict::
                "start_after": 0.0,                # seconds after the scenario starts
                "step_seconds": null,              # per-DAG override of --step-seconds
                "maintenance": "global" | "tenant" | "obproxy" | "none", "maintenance_key": "",
+                                                  # default global for a DAG written out here (a template sets
+                                                  # its own; the agent's builder default is none, template.go:60-63)
                "fail_at": "Prev check for scale_out", "fail_times": 1,     # shorthand for a node's plan
                "rollback_fail_at": 4, "rollback_fail_times": 1,
                "can_cancel": true,                # DAG-level: overrides every node's permission (not faithful!)
