@@ -298,7 +298,6 @@ def test_bad_input_gives_one_clear_message(sim_cluster, tmp_path, task, expected
     assert 'Traceback' not in result.stdout + result.stderr
 
 
-@pytest.mark.target
 def test_unreachable_agent_and_wrong_password_name_the_host(sim_cluster, tmp_path):
     sim = sim_cluster(agents=1, password=PASSWORD)
     sim.agents[0].go_down(120)
