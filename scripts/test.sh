@@ -85,10 +85,11 @@ declare -A TARGET_VENV=(
 )
 TARGETS="3.6 3.8"
 TOOLS_VENV="tools 3.11 tools.txt"
-# Seconds each stage took on the 2-core CI machine (rounded), for the order stages start in: longest first.
-declare -A EXPECTED_SECONDS=(
-    [pytest-2.16]=600 [pytest-2.21]=600 [sanity-2.16]=170 [sanity-2.17]=160 [sanity-2.18]=160 [sanity-2.19]=160
-    [sanity-2.20]=170 [sanity-2.21]=170 [smoke-2.17]=150 [smoke-2.18]=150 [smoke-2.19]=150 [smoke-2.20]=150
+# The order stages start in: highest first. Roughly the seconds each takes on the 2-core CI machine, except that the
+# sanity stages, which run one at a time, come first: together they are the longest chain.
+declare -A PRIORITY=(
+    [sanity-2.16]=990 [sanity-2.17]=980 [sanity-2.18]=970 [sanity-2.19]=960 [sanity-2.20]=950 [sanity-2.21]=940
+    [pytest-2.16]=600 [pytest-2.21]=590 [smoke-2.17]=150 [smoke-2.18]=150 [smoke-2.19]=150 [smoke-2.20]=150
     [target-3.6]=80 [target-3.8]=80 [lint]=40 [docs]=40 [changelog]=30 [build]=20
 )
 
@@ -501,13 +502,13 @@ if [[ "$setup_ok" != pass ]]; then
     die "set-up failed; no stage was run"
 fi
 
-# The queue: every stage but setup, longest expected first (so the two long pytest runs start at once). Sanity
-# stages run one at a time: ansible-test keeps its own virtualenvs in ~/.ansible/test, shared between versions.
+# The queue: every stage but setup, by PRIORITY. Sanity stages run one at a time: ansible-test keeps its own
+# virtualenvs in ~/.ansible/test, shared between versions.
 declare -a QUEUE=()
 while read -r _seconds stage; do
     [[ -n "$stage" ]] && QUEUE+=("$stage")
 done < <(for stage in "${STAGES[@]}"; do
-    [[ "$stage" == setup ]] || printf '%s %s\n' "${EXPECTED_SECONDS[$stage]:-60}" "$stage"
+    [[ "$stage" == setup ]] || printf '%s %s\n' "${PRIORITY[$stage]:-60}" "$stage"
 done | sort -s -k1,1nr)
 
 declare -A RUNNING_PID=() RUNNING_START=()
