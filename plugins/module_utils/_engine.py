@@ -143,13 +143,11 @@ class WaitEngine(object):
                     entry['in_list'] = False
                     entry['left'] = True
                     entry['final'] = False
-        self._announce_appear()
 
     def main_missing(self):
         """dag_id mode: the agent answered that no DAG has this id (HTTP 404 Task.NotFound)."""
         self._answered(self.now())
         self.missing = True
-        self._announce_appear()
 
     def _announce_appear(self):
         if not self.tracked and self.appear_timeout > self.now() and not self.announced_appear \
@@ -247,6 +245,9 @@ class WaitEngine(object):
 
     def end_poll(self):
         """Progress lines for every DAG whose state, operator, stage or node changed in this poll."""
+        if self.good_reads:
+            # Said at the end of the poll: a DAG seen elsewhere in the same poll closes the window first.
+            self._announce_appear()
         for dag_id in self.order:
             entry = self.tracked[dag_id]
             record = entry['record']

@@ -40,10 +40,12 @@ def test_demo_shows_the_unfinished_dags_waits_and_prints_the_verdict(sim_cluster
     assert 'Unfinished DAGs on the cluster (asked 127.0.0.1:%d, CLUSTER AGENT, OBShell 4.5.0.0):' \
         % sim.agents[0].port in out, out
     assert re.search(r'"%s \| Cluster scale out \| \d/9 \| .+ \| (RUNNING|READY)"' % dag_id, out), out
-    assert re.search(r'^obs1 \| Cluster scale out \| 9/9 Check cluster scale_out whether finished \| SUCCEED',
-                     out, re.M), out
+    assert re.search(r'^obs1 \[cluster\] \| Cluster scale out \| 9/9 Check cluster scale_out whether finished \| '
+                     r'SUCCEED', out, re.M), out
     assert '"outcome: succeeded"' in out
-    assert "\"DAG %s 'Cluster scale out' succeeded after" % dag_id in out
+    assert "DAG %s 'Cluster scale out' succeeded after" % dag_id in out
+    # The agent's own part saw nothing, and said nothing about an appear window: the scale-out was seen at once.
+    assert 'obs1 | no matching DAG yet' not in out
     assert PASSWORD not in out + result.stderr
 
 
@@ -58,7 +60,8 @@ def test_demo_failure_prints_the_failure_report(sim_cluster, tmp_path):
     assert '"failed sub-tasks: %s"' % sim.agents[0].address in out
     assert 'log tail: check server 127.0.0.1:2882 / ERROR: [Common.Unexpected]: Unexpected error: server ' \
         '127.0.0.1:2882 already exists in the cluster' in out
-    assert '"next: oceanbase.obshell.dag id=%s state=retried|rolled_back|passed"' % dag_id in out
+    # What the scale-out template allows (§11.1): retry or roll back, not pass.
+    assert '"next: oceanbase.obshell.dag id=%s state=retried|rolled_back"' % dag_id in out
 
 
 def test_gate_deployment_passes_on_an_idle_cluster(sim_cluster, tmp_path):
@@ -67,7 +70,8 @@ def test_gate_deployment_passes_on_an_idle_cluster(sim_cluster, tmp_path):
     assert result.rc == 0, result.output
     assert 'The cluster is idle: deploying on obs2' in result.stdout
     # Nothing appeared (within the shortened window): idle.
-    assert '"idle: obs1 (cluster DAGs): no matching unfinished DAG' in result.stdout
+    assert '"idle: cluster DAGs (asked 127.0.0.1:%d via obs1): no matching unfinished DAG' % sim.agents[0].port \
+        in result.stdout, result.stdout
 
 
 def test_gate_deployment_stops_a_busy_cluster(sim_cluster, tmp_path):
@@ -76,8 +80,8 @@ def test_gate_deployment_stops_a_busy_cluster(sim_cluster, tmp_path):
     assert wait_until(lambda: sim.dag_dto(dag_id, False)['stage'] == 3)
     result = run_playbook(playbook('gate_deployment.yml'), inventory_for(sim), workdir=tmp_path)
     assert result.rc == 2, result.output
-    assert "not idle: obs1 (cluster DAGs): DAG %s 'Cluster scale out' RUNNING at 3/9 'Wait scale out ready'" \
-        % dag_id in result.stdout
+    assert "not idle: cluster DAGs (asked 127.0.0.1:%d via obs1): DAG %s 'Cluster scale out' RUNNING at 3/9 " \
+        "'Wait scale out ready'" % (sim.agents[0].port, dag_id) in result.stdout, result.stdout
     assert 'deploying on' not in result.stdout
 
 
@@ -106,4 +110,4 @@ def test_facts_playbook(sim_cluster, tmp_path):
                      % sim.agents[1].port, out), out
     assert '"Busy: [\'obs2\']"' in out
     # The role then waited on every host (obs2's DAG may or may not have finished by then).
-    assert re.search(r'^obs2 \| done: (succeeded|idle) in ', out, re.M), out
+    assert re.search(r'^obs1 \| done: (succeeded|idle) in .*\(3 hosts\)$', out, re.M), out

@@ -274,7 +274,7 @@ def test_serial_one_waits_on_each_batch_alone(sim_cluster, tmp_path):
 def test_a_host_skipped_by_when_is_neither_waited_on_nor_reported(sim_cluster, tmp_path):
     # The first host is skipped: the cluster DAGs are asked of obs2, and the result says obs2, not obs1.
     scenario = {'name': 'busy obs1', 'dags': [
-        {'template': 'scale_out', 'step_seconds': 0.2},
+        {'template': 'scale_out', 'step_seconds': 0.8},
         {'template': 'start_observer', 'scope': 'local', 'agent': 0, 'step_seconds': 30}]}
     sim = sim_cluster(agents=3, scenario=scenario)
     result, saved = run_role(sim, tmp_path, include_keywords="when: inventory_hostname != 'obs1'")

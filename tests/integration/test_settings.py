@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Where every plugin takes its settings from, and what the read-only plugins answer when the cluster DAGs cannot be
+read: real ansible-playbook runs against simulated agents."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from tests.integration._ansible import local_inventory, run_playbook
+
+PASSWORD = 'Sett1ngs/pw'
+
+
+def load(tmp_path, name):
+    with open(os.path.join(str(tmp_path), name)) as handle:
+        return json.load(handle)
+
+
+def play(tmp_path, task, play_keywords='', hosts='obs1'):
+    return """
+- name: Settings
+  hosts: {hosts}
+  gather_facts: false
+  {keywords}
+  tasks:
+    - name: The task
+{task}
+      register: out
+      ignore_errors: true
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{{{ out | to_json }}}}"
+        dest: "{dir}/{{{{ inventory_hostname }}}}.json"
+        mode: "0600"
+""".format(hosts=hosts, keywords=play_keywords, task=task, dir=str(tmp_path))
+
+
+DAG_INFO = """      oceanbase.obshell.dag_info:
+        host: 127.0.0.1{port}"""
+
+
+@pytest.mark.parametrize('source', ['task', 'module_defaults', 'host_var', 'environment', 'default'])
+def test_the_port_comes_from_the_first_source_that_sets_it(sim_cluster, tmp_path, source):
+    # Five agents; each source names a different one, and each run leaves out the sources above it. The agent that
+    # answered says which source won.
+    sim = sim_cluster(agents=5, password=PASSWORD, scenario='idle', base_port=0)
+    ports = dict(zip(['task', 'module_defaults', 'host_var', 'environment', 'default'],
+                     [agent.port for agent in sim.agents]))
+    order = ['task', 'module_defaults', 'host_var', 'environment', 'default']
+    active = order[order.index(source):]
+    task_port = '\n        port: %d' % ports['task'] if 'task' in active else ''
+    keywords = ('module_defaults:\n    group/oceanbase.obshell.obshell:\n      port: %d' % ports['module_defaults']
+                if 'module_defaults' in active else '')
+    host_vars = {'obshell_password': PASSWORD}
+    if 'host_var' in active:
+        host_vars['obshell_port'] = ports['host_var']
+    env = {'OBSHELL_PORT': str(ports['environment'])} if 'environment' in active else {}
+    result = run_playbook(play(tmp_path, DAG_INFO.format(port=task_port), keywords),
+                          local_inventory({'obs1': host_vars}), extra_env=env, workdir=tmp_path)
+    assert result.rc == 0, result.output
+    out = load(tmp_path, 'obs1.json')
+    if source == 'default':
+        # Nothing set: the default port 2886, where no simulated agent listens.
+        assert out['failed'] is True and ':2886' in out['msg'], out
+    else:
+        assert out['agent']['port'] == ports[source], (source, out)
+
+
+def test_modules_read_obshell_group_variables(sim_cluster, tmp_path):
+    # group_vars obshell_port 30300 once meant port 2886 for dag_info and dag_wait.
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
+    inventory = local_inventory(['obs1'], obshell_port=sim.agents[0].port, obshell_password=PASSWORD,
+                                obshell_host='127.0.0.1')
+    tasks = """      oceanbase.obshell.dag_info: {}"""
+    result = run_playbook(play(tmp_path, tasks), inventory, workdir=tmp_path)
+    assert result.rc == 0, result.output
+    assert load(tmp_path, 'obs1.json')['agent']['port'] == sim.agents[0].port
+    wait = """      oceanbase.obshell.dag_wait:
+        poll_interval: 0.5"""
+    os.makedirs(str(tmp_path / 'w'))
+    result = run_playbook(play(tmp_path / 'w', wait), inventory, workdir=tmp_path / 'w')
+    assert result.rc == 0, result.output
+    waited = load(tmp_path / 'w', 'obs1.json')
+    assert waited['outcome'] == 'idle', waited
+    assert waited['agent']['port'] == sim.agents[0].port
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_dag_wait_asks_ansible_host_from_the_controller_when_no_host_is_given(sim_cluster, tmp_path):
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
+    inventory = local_inventory({'obs1': {'ansible_host': '127.0.0.1', 'obshell_port': sim.agents[0].port}},
+                                obshell_password=PASSWORD)
+    result = run_playbook(play(tmp_path, """      oceanbase.obshell.dag_wait: {}"""), inventory, workdir=tmp_path)
+    assert result.rc == 0, result.output
+    assert load(tmp_path, 'obs1.json')['agent']['address'] == '127.0.0.1:%d' % sim.agents[0].port
+
+
+@pytest.mark.parametrize('host, message', [
+    ('https://127.0.0.1', "host 'https://127.0.0.1' has a scheme: give the bare address"),
+    ('127.0.0.1:2886', "host '127.0.0.1:2886' has a port in it: put the port in the port option"),
+    ('127.0.0.1 ', "host '127.0.0.1 ' has spaces in it"),
+    ('127.0.0.1/api/v1', "host '127.0.0.1/api/v1' has a path in it"),
+])
+def test_a_bad_host_fails_at_once_naming_the_option_in_every_plugin(sim_cluster, tmp_path, host, message):
+    tasks = []
+    for index, module in enumerate(('oceanbase.obshell.dag_info', 'oceanbase.obshell.facts',
+                                    'oceanbase.obshell.dag_wait')):
+        tasks.append("""
+    - name: Module {index}
+      {module}:
+        host: "{host}"
+      register: case{index}
+      ignore_errors: true
+""".format(index=index, module=module, host=host))
+    playbook = """
+- name: Bad host
+  hosts: obs1
+  gather_facts: false
+  tasks:
+{tasks}
+    - name: Lookup
+      ansible.builtin.set_fact:
+        case3: "{{{{ query('oceanbase.obshell.unfinished_dags', host='{host}') }}}}"
+      ignore_errors: true
+      register: case3
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{{{ [case0, case1, case2, case3] | to_json }}}}"
+        dest: "{dir}/cases.json"
+        mode: "0600"
+""".format(tasks=''.join(tasks), host=host, dir=str(tmp_path))
+    result = run_playbook(playbook, local_inventory(['obs1']), workdir=tmp_path, timeout=120)
+    assert result.rc == 0, result.output
+    for case in load(tmp_path, 'cases.json'):
+        assert case['failed'] is True, case
+        assert message in case['msg'], case['msg']
+
+
+def test_missing_tls_files_are_named_not_a_traceback(sim_cluster, tmp_path):
+    tasks = """      oceanbase.obshell.dag_info:
+        use_tls: true
+        ca_path: /nonexistent/ca.pem
+        client_cert: /nonexistent/client.pem"""
+    result = run_playbook(play(tmp_path, tasks), local_inventory(['obs1']), workdir=tmp_path)
+    out = load(tmp_path, 'obs1.json')
+    assert out['failed'] is True
+    assert "ca_path '/nonexistent/ca.pem' does not exist" in out['msg']
+    assert "client_cert '/nonexistent/client.pem' does not exist" in out['msg']
+    assert 'Errno' not in out['msg'] and 'Traceback' not in out.get('exception', ''), result.output
+
+
+# ------------------------------------------------------------------------------------------------- cluster DAGs unknown
+
+
+def test_read_only_plugins_never_answer_idle_while_the_cluster_dags_cannot_be_read(sim_cluster, tmp_path):
+    # The observer behind the only agent is down (a rolling upgrade restarts it): /dag/unfinish would answer
+    # success without the running scale-out. dag_info, facts and the lookup say "cluster DAGs unknown" instead.
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='scale_out', step_seconds=30)
+    sim.agents[0].observer_down()
+    playbook = """
+- name: Ask while the observer is down
+  hosts: obs1
+  gather_facts: false
+  tasks:
+    - name: dag_info
+      oceanbase.obshell.dag_info: {{}}
+      register: case0
+      ignore_errors: true
+    - name: facts
+      oceanbase.obshell.facts: {{}}
+      register: case1
+      ignore_errors: true
+    - name: lookup
+      ansible.builtin.set_fact:
+        found: "{{{{ query('oceanbase.obshell.unfinished_dags', 'obs1') }}}}"
+      register: case2
+      ignore_errors: true
+    - name: dag_info with scope all (the aggregated list, checked against obState)
+      oceanbase.obshell.dag_info:
+        scope: all
+      register: case3
+      ignore_errors: true
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{{{ [case0, case1, case2, case3] | to_json }}}}"
+        dest: "{dir}/cases.json"
+        mode: "0600"
+""".format(dir=str(tmp_path))
+    inventory = local_inventory({'obs1': {'ansible_host': '127.0.0.1', 'obshell_port': sim.agents[0].port}},
+                                obshell_password=PASSWORD)
+    result = run_playbook(playbook, inventory, workdir=tmp_path)
+    assert result.rc == 0, result.output
+    for case in load(tmp_path, 'cases.json'):
+        assert case['failed'] is True, case
+        assert 'cluster DAGs unknown' in case['msg'], case['msg']
+        assert 'idle' not in case or case.get('idle') is not True
+    sim.agents[0].observer_up()
