@@ -6,7 +6,15 @@
 
 ``run_wait(agent, **options)`` runs oceanbase.obshell.dag_wait's watcher exactly as its action plugin does on the
 controller (``_watcher.run_wait`` with a real ``ObshellClient`` built by ``client_from_options(values, retries=0)``,
-real time), so a fault test measures what a playbook would see, without an ansible-playbook start-up.
+real time, the result shaped by ``_watcher.wait_result``), so a fault test measures what a playbook would see,
+without an ansible-playbook start-up. ``run_wait(agent, batch=[agent, ...])`` waits on several hosts at once, as
+dag_wait with ``hosts`` does (obs1, obs2... in that order).
+
+A wait on a CLUSTER AGENT has two parts: the cluster DAGs (read from ``/api/v1/task/dag/ob/unfinish``) and the
+host's own DAGs (``/api/v1/task/dag/agent/unfinish``), each with its own engine, outage and lines. Every line is
+kept as it is printed, with its label: ``obs1 [cluster] | ...`` for the cluster part, ``obs1 | ...`` for the
+host's own.
+
 Faults land between polls through ``between={poll_number: action}``: the watcher calls its ``sleep`` once before
 each poll after the first, so the action runs after that poll and before the next one, with no thread racing the
 simulator.
@@ -22,6 +30,12 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _options,
 
 PASSWORD = 'Rel1ab-root/pw'
 AGENT_PASSWORD = 'Rel1ab-agent/pw'
+# The unfinished lists a wait reads on a CLUSTER AGENT, and the aggregated one it must never read (it hides what it
+# cannot read, spec §11.6).
+CLUSTER_LIST = '/api/v1/task/dag/ob/unfinish'
+AGENT_LIST = '/api/v1/task/dag/agent/unfinish'
+AGGREGATED_LIST = '/api/v1/task/dag/unfinish'
+LISTS = (CLUSTER_LIST, AGENT_LIST, AGGREGATED_LIST)
 
 # Every figure a test records: (test, figure, value). Printed at the end of the run by conftest.py, and written to
 # tests/output/reliability-figures.json; docs/reliability.md quotes them.
@@ -43,13 +57,16 @@ def wait_params(agent, **options):
 
 
 class WaitRun(object):
-    """What one wait did: the module result, the engine of its first part, the client (stats), the lines and the wall
-    time."""
+    """What one wait did: the dag_wait result, the watcher, the engine of its first part (the cluster part on a
+    CLUSTER AGENT), the client of the first host (stats), the lines as printed (with the time each was printed)
+    and the wall time."""
 
-    def __init__(self, result, engine, client, lines, seconds):
+    def __init__(self, result, watcher, clients, lines, seconds):
         self.result = result
-        self.engine = engine
-        self.client = client
+        self.watcher = watcher
+        self.engine = watcher.parts[0].engine
+        self.clients = clients
+        self.client = clients[0]
         self.lines = lines
         self.seconds = seconds
 
@@ -57,15 +74,43 @@ class WaitRun(object):
     def outcome(self):
         return self.result['outcome']
 
-    def lines_with(self, text):
-        return [line for dummy, line in self.lines if text in line]
+    @property
+    def msg(self):
+        return self.result['msg']
+
+    def part(self, kind, host='obs1'):
+        """The result of one part: 'cluster' (whichever host it was asked of) or 'agent' / 'dag' of ``host``."""
+        found = [p for p in self.result['parts'] if p['part'] == kind and (kind == 'cluster' or p['host'] == host)]
+        assert len(found) == 1, (kind, host, [(p['part'], p['host']) for p in self.result['parts']])
+        return found[0]
+
+    def engine_of(self, kind, host='obs1'):
+        found = [p.engine for p in self.watcher.parts
+                 if (p.kind == kind and (kind == 'cluster' or p.host == host))]
+        assert len(found) == 1, (kind, host)
+        return found[0]
+
+    def lines_with(self, text, label=None):
+        """Lines containing ``text``; with ``label`` ('obs1', 'obs1 [cluster]'), only that part's."""
+        return [line for dummy, line in self.lines if text in line
+                and (label is None or line.startswith(label + ' | '))]
+
+    def times_of(self, text, label=None):
+        return [at for at, line in self.lines if text in line and (label is None or line.startswith(label + ' | '))]
 
 
-def run_wait(agent, between=None, client=None, **options):
-    """Run one wait against ``agent`` (a SimAgent); ``between`` maps a poll number to an action run after it."""
-    params = wait_params(agent, **options)
-    if client is None:
-        client = _options.client_from_options(params, retries=0)
+def run_wait(agent, between=None, client=None, batch=None, environ=None, **options):
+    """Run one wait against ``agent`` (a SimAgent), or on every agent of ``batch`` (hosts obs1, obs2...);
+    ``between`` maps a poll number to an action run after it; ``environ`` is the controller environment the clients
+    are made in (proxy variables), os.environ by default."""
+    agents = list(batch) if batch else [agent]
+    params = wait_params(agents[0], **options)
+    clients = []
+    if client is not None:
+        clients.append(client)
+    for other in agents[len(clients):]:
+        clients.append(_options.client_from_options(params, host=other.host, port=other.port, retries=0,
+                                                    environ=environ))
     lines = []
     actions = dict(between or {})
     calls = [0]
@@ -77,14 +122,19 @@ def run_wait(agent, between=None, client=None, **options):
             action()
         time.sleep(seconds)
 
+    def on_event(label, line):
+        # What Progress.line prints: "<label> | <line>".
+        lines.append((time.monotonic(), '%s | %s' % (label, line)))
+
+    targets = [_watcher.Target('obs%d' % (index + 1), c) for index, c in enumerate(clients)]
     started = time.monotonic()
     try:
-        combined, watcher = _watcher.run_wait(params, [_watcher.Target('obs1', client)], sleep=sleep,
-                                              on_event=lambda label, line: lines.append((time.monotonic(), line)))
+        combined, watcher = _watcher.run_wait(params, targets, sleep=sleep, on_event=on_event)
     finally:
-        client.close()
-    result = _watcher.wait_result(combined, watcher, single_host=True)
-    return WaitRun(result, watcher.parts[0].engine, client, lines, time.monotonic() - started)
+        for c in clients:
+            c.close()
+    result = _watcher.wait_result(combined, watcher, single_host=not batch)
+    return WaitRun(result, watcher, clients, lines, time.monotonic() - started)
 
 
 def task_requests(sim_or_agent, since=0.0):
@@ -98,3 +148,14 @@ def requests_to(sim_or_agent, path):
 
 def with_err_code(sim_or_agent, err_code):
     return [r for r in sim_or_agent.requests if r['err_code'] == err_code]
+
+
+def polls_of(requests, gap=0.2):
+    """Requests grouped into polls: a request less than ``gap`` seconds after the previous one is of the same poll."""
+    polls = []
+    for request in sorted(requests, key=lambda r: r['time']):
+        if polls and request['time'] - polls[-1][-1]['time'] < gap:
+            polls[-1].append(request)
+        else:
+            polls.append([request])
+    return polls
