@@ -26,7 +26,9 @@ extends_documentation_fragment:
   - oceanbase.obshell.attributes.info_module
 notes:
   - Lists are read with C(show_details=false); only when a DAG matches are they read once more with details,
-    so an idle agent costs one request after the first call.
+    so an idle agent costs one request per list after the first call.
+  - While the agent cannot read the cluster DAGs (its observer is down or restarting), the module fails with
+    "cluster DAGs unknown" rather than answering idle.
   - A failed DAG that is not a maintenance DAG (for example C(Stop OB)) leaves the unfinished list at once, as the
     agent reports it; use O(id) or M(oceanbase.obshell.dag_wait) to learn how such a DAG ended.
 seealso:
@@ -48,7 +50,6 @@ EXAMPLES = r'''
 
 - name: Is a scale-out running on the cluster agent, and where is it?
   oceanbase.obshell.dag_info:
-    host: "{{ ansible_host }}"
     scope: cluster
     names:
       - Cluster scale out
@@ -60,15 +61,14 @@ EXAMPLES = r'''
     details: full
   register: dag142
 
-- name: Set the connection once for every module of the collection
+- name: Set the connection once for every module of the collection (or use obshell_* inventory variables)
   module_defaults:
     group/oceanbase.obshell.obshell:
       port: 2886
-      password: "{{ vault_root_sys_password }}"
+      password: "{{ vault_obshell_password }}"
   block:
     - name: Query
       oceanbase.obshell.dag_info:
-        host: "{{ ansible_host }}"
 '''
 
 RETURN = r'''
@@ -79,7 +79,7 @@ dags:
   elements: dict
   contains:
     id:
-      description: Generic id of the DAG (C(1...) for cluster DAGs, C(2...)/C(3...) for agent DAGs).
+      description: Generic id of the DAG (C(1...) for cluster DAGs, C(2...)/C(3...) for agent DAGs, C(4...)/C(5...) for obproxy DAGs).
       type: str
       sample: "11"
     dag_id:
@@ -91,7 +91,7 @@ dags:
       type: str
       sample: Cluster scale out
     state:
-      description: C(READY), C(RUNNING), C(FAILED) or C(SUCCEED).
+      description: C(READY), C(RUNNING), C(FAILED), C(SUCCEED) or C(PENDING).
       type: str
       sample: RUNNING
     operator:
@@ -114,6 +114,10 @@ dags:
       description: Name of the current node (null when the agent returned no nodes).
       type: str
       sample: Wait scale out ready
+    current_node_state:
+      description: State of the current node (null when the agent returned no nodes).
+      type: str
+      sample: RUNNING
     start_time:
       description: When the DAG started (agent time, RFC 3339).
       type: str
@@ -125,8 +129,15 @@ dags:
       type: float
     maintenance:
       description:
-        - C(global), C(tenant), C(obproxy), C(none) or C(not_bootstrap); null for agents before 4.3.1.
+        - C(global), C(tenant), C(obproxy), C(none) or C(not_bootstrap); null when neither the agent nor the known
+          templates say.
         - A failed maintenance DAG keeps the cluster locked until it is retried, rolled back or passed.
+      type: str
+    maintenance_source:
+      description: Where C(maintenance) comes from - C(agent) (4.3.1 and later send it) or C(template) (the known templates, for older agents); null when unknown.
+      type: str
+    maintenance_key:
+      description: The tenant of a tenant maintenance DAG; null otherwise.
       type: str
     kind:
       description: C(cluster) or C(agent), from the generic id.
@@ -135,15 +146,145 @@ dags:
       description: The C(ip:port) of the agent that answered.
       type: str
     outcome:
-      description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
+      description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) (a node was passed, not done) or C(canceled).
       type: str
     failure:
-      description: For a FAILED DAG, the failed node and each failed sub-task with its agent, log tail and error.
+      description: For a FAILED DAG, the failed node and each failed sub-task with its agent, log tail and error; null otherwise.
       type: dict
-    nodes:
-      description: Every node with its sub-tasks; only with O(details=full).
+      contains:
+        node:
+          description: The failed node; null if the nodes were not read.
+          type: dict
+          contains:
+            id:
+              description: Generic id of the node.
+              type: str
+            name:
+              description: Node name.
+              type: str
+            stage:
+              description: 1-based position of the node.
+              type: int
+        sub_tasks:
+          description: The failed sub-tasks of that node.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: Generic id of the sub-task.
+              type: str
+            name:
+              description: Sub-task name.
+              type: str
+            agent:
+              description: The C(ip:port) of the agent that ran it.
+              type: str
+            execute_times:
+              description: How many times it ran.
+              type: int
+            log_tail:
+              description: Its last log lines (long lines cut, saying so).
+              type: list
+              elements: str
+            error:
+              description: The last C(ERROR:) line of its logs; null when there is none.
+              type: dict
+              contains:
+                code:
+                  description: The agent's error code (4.3.1 and later), e.g. C(Common.Unexpected); null for older agents.
+                  type: str
+                message:
+                  description: The error text.
+                  type: str
+        summary:
+          description: One line naming the DAG, the node, the agents and the errors.
+          type: str
+        canceled:
+          description: Whether the DAG was canceled rather than failed.
+          type: bool
+    passed_nodes:
+      description:
+        - The nodes that ended C(SUCCEED) with operator C(PASS), skipped rather than done; null when the nodes were
+          not read (a summary read of a running DAG).
       type: list
       elements: dict
+      contains:
+        id:
+          description: Generic id of the node.
+          type: str
+        name:
+          description: Node name.
+          type: str
+        stage:
+          description: 1-based position of the node.
+          type: int
+    nodes:
+      description: Every node with its sub-tasks; only when the nodes were read in full (C(details=full)).
+      returned: with details=full
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: Generic id of the node.
+          type: str
+        node_id:
+          description: Id of the node in its DAG's table.
+          type: int
+        name:
+          description: Node name.
+          type: str
+        stage:
+          description: 1-based position of the node.
+          type: int
+        state:
+          description: Node state.
+          type: str
+        operator:
+          description: Node operator.
+          type: str
+        start_time:
+          description: When the node started (RFC 3339).
+          type: str
+        end_time:
+          description: When it finished; null while it runs.
+          type: str
+        sub_tasks:
+          description: The node's sub-tasks, one per agent that runs it.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: Generic id of the sub-task.
+              type: str
+            task_id:
+              description: Id of the sub-task in its table.
+              type: int
+            name:
+              description: Sub-task name.
+              type: str
+            state:
+              description: Sub-task state.
+              type: str
+            operator:
+              description: Sub-task operator.
+              type: str
+            execute_times:
+              description: How many times it ran.
+              type: int
+            agent:
+              description: The C(ip:port) of the agent that runs it.
+              type: str
+            logs:
+              description: Its log lines.
+              type: list
+              elements: str
+    extra:
+      description: Fields of the agent's record this collection does not interpret, and C(additional_data).
+      type: dict
+      contains:
+        additional_data:
+          description: The agent's C(additional_data) of the DAG, when it sent some.
+          type: raw
 agent:
   description: Who answered.
   returned: always
@@ -179,14 +320,25 @@ idle:
   returned: always
   type: bool
 counts:
-  description: Number of matching DAGs by state, plus C(total).
+  description: Number of matching DAGs by state (only the states present), plus C(total).
   returned: always
   type: dict
   sample: {RUNNING: 1, total: 1}
+  contains:
+    total:
+      description: Number of matching DAGs.
+      type: int
+    RUNNING:
+      description: Number of them in that state; likewise C(READY), C(FAILED), C(SUCCEED), C(PENDING).
+      type: int
 scope:
-  description: The endpoint scope used (C(all), C(cluster) or C(agent)); null with O(id).
+  description:
+    - The lists read, in order - C(cluster) (C(/dag/ob/unfinish)), C(agent) (C(/dag/agent/unfinish)) or C(all)
+      (C(/dag/unfinish)); null with O(id).
   returned: always
-  type: str
+  type: list
+  elements: str
+  sample: [cluster, agent]
 '''
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _query

@@ -199,50 +199,212 @@ dags:
   elements: dict
   contains:
     id:
-      description: Generic id of the DAG.
+      description: Generic id of the DAG (C(1...) for cluster DAGs, C(2...)/C(3...) for agent DAGs, C(4...)/C(5...) for obproxy DAGs).
       type: str
       sample: "11"
+    dag_id:
+      description: Id of the DAG in its own table.
+      type: int
+      sample: 1
     name:
       description: DAG name.
       type: str
       sample: Cluster scale out
     state:
-      description: C(READY), C(RUNNING), C(FAILED) or C(SUCCEED).
+      description: C(READY), C(RUNNING), C(FAILED), C(SUCCEED) or C(PENDING).
       type: str
+      sample: RUNNING
     operator:
       description: C(RUN), C(RETRY), C(ROLLBACK), C(CANCEL) or C(PASS).
       type: str
+      sample: RUN
+    stage:
+      description: 1-based index of the current node.
+      type: int
+      sample: 3
+    max_stage:
+      description: Number of nodes.
+      type: int
+      sample: 9
     progress:
       description: C(stage/max_stage).
       type: str
-      sample: 9/9
+      sample: 3/9
     current_node:
-      description: Name of the current node (from the node names read with the DAG's details).
+      description: Name of the current node (null when the agent returned no nodes).
+      type: str
+      sample: Wait scale out ready
+    current_node_state:
+      description: State of the current node (null when the agent returned no nodes).
+      type: str
+      sample: RUNNING
+    start_time:
+      description: When the DAG started (agent time, RFC 3339).
+      type: str
+    end_time:
+      description: When the DAG finished; null while it runs.
+      type: str
+    elapsed_seconds:
+      description: Seconds since the start (or from start to end once finished).
+      type: float
+    maintenance:
+      description:
+        - C(global), C(tenant), C(obproxy), C(none) or C(not_bootstrap); null when neither the agent nor the known
+          templates say.
+        - A failed maintenance DAG keeps the cluster locked until it is retried, rolled back or passed.
+      type: str
+    maintenance_source:
+      description: Where C(maintenance) comes from - C(agent) (4.3.1 and later send it) or C(template) (the known templates, for older agents); null when unknown.
+      type: str
+    maintenance_key:
+      description: The tenant of a tenant maintenance DAG; null otherwise.
+      type: str
+    kind:
+      description: C(cluster) or C(agent), from the generic id.
+      type: str
+    agent:
+      description: The C(ip:port) of the agent that answered.
       type: str
     outcome:
-      description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
+      description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) (a node was passed, not done) or C(canceled).
       type: str
-    passed_nodes:
-      description: The nodes that ended C(SUCCEED) with operator C(PASS) (skipped, not done); null if not read.
-      type: list
-      elements: dict
     failure:
-      description: For a FAILED DAG, the failed node and each failed sub-task with its agent, log tail and error.
+      description: For a FAILED DAG, the failed node and each failed sub-task with its agent, log tail and error; null otherwise.
       type: dict
       contains:
         node:
-          description: The failed node (C(id), C(name), C(stage)).
+          description: The failed node; null if the nodes were not read.
           type: dict
+          contains:
+            id:
+              description: Generic id of the node.
+              type: str
+            name:
+              description: Node name.
+              type: str
+            stage:
+              description: 1-based position of the node.
+              type: int
         sub_tasks:
-          description: The failed sub-tasks of that node, each with C(agent), C(log_tail), C(error) and C(execute_times).
+          description: The failed sub-tasks of that node.
           type: list
           elements: dict
+          contains:
+            id:
+              description: Generic id of the sub-task.
+              type: str
+            name:
+              description: Sub-task name.
+              type: str
+            agent:
+              description: The C(ip:port) of the agent that ran it.
+              type: str
+            execute_times:
+              description: How many times it ran.
+              type: int
+            log_tail:
+              description: Its last log lines (long lines cut, saying so).
+              type: list
+              elements: str
+            error:
+              description: The last C(ERROR:) line of its logs; null when there is none.
+              type: dict
+              contains:
+                code:
+                  description: The agent's error code (4.3.1 and later), e.g. C(Common.Unexpected); null for older agents.
+                  type: str
+                message:
+                  description: The error text.
+                  type: str
         summary:
           description: One line naming the DAG, the node, the agents and the errors.
           type: str
         canceled:
           description: Whether the DAG was canceled rather than failed.
           type: bool
+    passed_nodes:
+      description:
+        - The nodes that ended C(SUCCEED) with operator C(PASS), skipped rather than done; null when the nodes were
+          not read (a summary read of a running DAG).
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: Generic id of the node.
+          type: str
+        name:
+          description: Node name.
+          type: str
+        stage:
+          description: 1-based position of the node.
+          type: int
+    nodes:
+      description: Every node with its sub-tasks; only when the nodes were read in full (C(details=full)).
+      returned: with details=full
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: Generic id of the node.
+          type: str
+        node_id:
+          description: Id of the node in its DAG's table.
+          type: int
+        name:
+          description: Node name.
+          type: str
+        stage:
+          description: 1-based position of the node.
+          type: int
+        state:
+          description: Node state.
+          type: str
+        operator:
+          description: Node operator.
+          type: str
+        start_time:
+          description: When the node started (RFC 3339).
+          type: str
+        end_time:
+          description: When it finished; null while it runs.
+          type: str
+        sub_tasks:
+          description: The node's sub-tasks, one per agent that runs it.
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: Generic id of the sub-task.
+              type: str
+            task_id:
+              description: Id of the sub-task in its table.
+              type: int
+            name:
+              description: Sub-task name.
+              type: str
+            state:
+              description: Sub-task state.
+              type: str
+            operator:
+              description: Sub-task operator.
+              type: str
+            execute_times:
+              description: How many times it ran.
+              type: int
+            agent:
+              description: The C(ip:port) of the agent that runs it.
+              type: str
+            logs:
+              description: Its log lines.
+              type: list
+              elements: str
+    extra:
+      description: Fields of the agent's record this collection does not interpret, and C(additional_data).
+      type: dict
+      contains:
+        additional_data:
+          description: The agent's C(additional_data) of the DAG, when it sent some.
+          type: raw
 elapsed:
   description: Seconds the wait took.
   returned: always
@@ -273,12 +435,49 @@ failures:
       description: C(failed) or C(canceled).
       type: str
     node:
-      description: The failed node (C(id), C(name), C(stage)); null if it could not be read.
+      description: The failed node; null if it could not be read.
       type: dict
+      contains:
+        id:
+          description: Generic id of the node.
+          type: str
+        name:
+          description: Node name.
+          type: str
+        stage:
+          description: 1-based position of the node.
+          type: int
     sub_tasks:
-      description: The failed sub-tasks of that node, each with C(agent), C(log_tail), C(error) and C(execute_times).
+      description: The failed sub-tasks of that node.
       type: list
       elements: dict
+      contains:
+        id:
+          description: Generic id of the sub-task.
+          type: str
+        name:
+          description: Sub-task name.
+          type: str
+        agent:
+          description: The C(ip:port) of the agent that ran it.
+          type: str
+        execute_times:
+          description: How many times it ran.
+          type: int
+        log_tail:
+          description: Its last log lines (long lines cut, saying so).
+          type: list
+          elements: str
+        error:
+          description: The last C(ERROR:) line of its logs (C(code), C(message)); null when there is none.
+          type: dict
+          contains:
+            code:
+              description: The agent's error code (4.3.1 and later); null for older agents.
+              type: str
+            message:
+              description: The error text.
+              type: str
     follow_up:
       description:
         - What to do next, limited to what the DAG's template allows (the agent decides; for a template this
@@ -362,17 +561,50 @@ cluster:
       description: The part's summary.
       type: str
     switches:
-      description: Each time another C(CLUSTER AGENT) had to be asked, with C(from), C(to), C(reason) and C(at) (seconds into the wait).
+      description: Each time another C(CLUSTER AGENT) had to be asked.
       type: list
       elements: dict
+      contains:
+        from:
+          description: The host that stopped answering, or could not read the cluster DAGs.
+          type: str
+        to:
+          description: The host asked instead.
+          type: str
+        reason:
+          description: Why.
+          type: str
+        at:
+          description: Seconds into the wait.
+          type: float
     dags:
-      description: The cluster DAGs seen.
+      description: The cluster DAGs seen (the same records as RV(dags); the main keys are listed here).
       type: list
       elements: dict
+      contains:
+        id:
+          description: Generic id of the DAG.
+          type: str
+        name:
+          description: DAG name.
+          type: str
+        state:
+          description: DAG state.
+          type: str
+        operator:
+          description: DAG operator.
+          type: str
+        progress:
+          description: C(stage/max_stage).
+          type: str
+        outcome:
+          description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
+          type: str
 per_host:
   description:
-    - For each host watched, its own part (its agent DAGs), its outcome, and the message its task fails with.
-      A failed batch fails every host; each host's message says first what concerns itself.
+    - A dict keyed by inventory hostname, for each host watched; each value holds the keys below - its own part
+      (its agent DAGs), its outcome, and the message its task fails with. A failed batch fails every host; each
+      host's message says first what concerns itself.
   returned: always
   type: dict
   contains:
@@ -389,9 +621,28 @@ per_host:
       description: The host's agent (C(ip:port)) as asked.
       type: str
     dags:
-      description: The DAGs of the host's own part (its agent DAGs).
+      description: The DAGs of the host's own part, its agent DAGs (the same records as RV(dags); the main keys are listed here).
       type: list
       elements: dict
+      contains:
+        id:
+          description: Generic id of the DAG.
+          type: str
+        name:
+          description: DAG name.
+          type: str
+        state:
+          description: DAG state.
+          type: str
+        operator:
+          description: DAG operator.
+          type: str
+        progress:
+          description: C(stage/max_stage).
+          type: str
+        outcome:
+          description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
+          type: str
 parts:
   description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent) or C(dag)), C(host), C(agent), C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls) and C(events).
   returned: always
@@ -451,8 +702,15 @@ unreachable_agent:
       description: How long it had not answered.
       type: float
     error:
-      description: The last error, with C(kind) and C(message).
+      description: The last error.
       type: dict
+      contains:
+        kind:
+          description: C(unreachable), C(timeout), C(server)...
+          type: str
+        message:
+          description: What went wrong.
+          type: str
 error:
   description: For outcome C(error), the error of the first part that could not be waited on; else null.
   returned: always

@@ -25,20 +25,47 @@ def ansible_doc(*args):
                           universal_newlines=True, timeout=120)
 
 
-@pytest.mark.parametrize('plugin_type,name', [
-    ('module', 'dag_info'), ('module', 'facts'), ('module', 'dag_wait'), ('module', 'dag'),
-    ('lookup', 'unfinished_dags'),
-])
+PLUGINS = [('module', 'dag_info'), ('module', 'facts'), ('module', 'dag_wait'), ('module', 'dag'),
+           ('lookup', 'unfinished_dags'), ('inventory', 'obshell'), ('filter', 'wait_verdict')]
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_every_plugin_is_in_the_list():
+    """A plugin added later gets its docs checked too."""
+    found = set()
+    for plugin_type in ('modules', 'lookup', 'inventory', 'filter'):
+        for name in os.listdir(os.path.join(REPO, 'plugins', plugin_type)):
+            if name.endswith('.py') and not name.startswith('_'):
+                found.add(('module' if plugin_type == 'modules' else plugin_type, name[:-3]))
+    assert found == set(PLUGINS)
+
+
+def dicts_without_contains(returned, path=''):
+    """Return values of type dict (or lists of dicts) that do not say what they contain."""
+    missing = []
+    for key, value in (returned or {}).items():
+        where = path + key
+        holds_dicts = value.get('type') == 'dict' or (value.get('type') == 'list' and value.get('elements') == 'dict')
+        if holds_dicts and not value.get('contains'):
+            missing.append(where)
+        missing.extend(dicts_without_contains(value.get('contains'), where + '.'))
+    return missing
+
+
+@pytest.mark.parametrize('plugin_type,name', PLUGINS)
 @pytest.mark.smoke
 def test_plugin_docs_render(plugin_type, name):
     fqcn = 'oceanbase.obshell.' + name
     done = ansible_doc('-t', plugin_type, '--json', fqcn)
     assert done.returncode == 0, done.stderr
+    assert 'WARNING' not in done.stderr, done.stderr
     doc = json.loads(done.stdout)[fqcn]
     assert doc['doc']['short_description'] and doc['examples'].strip()
-    assert doc['return'] or plugin_type == 'lookup'
+    assert doc['doc']['version_added'] == '1.0.0'
+    assert doc['return'] or plugin_type == 'inventory'
+    assert dicts_without_contains(doc['return']) == []
     options = doc['doc']['options']
-    if name != 'dag_wait':
+    if plugin_type in ('module', 'lookup', 'inventory') and name != 'dag_wait':
         assert options['password']['type'] == 'str'
     text = ansible_doc('-t', plugin_type, fqcn)
     assert text.returncode == 0 and 'EXAMPLES' in text.stdout, text.stderr
