@@ -73,6 +73,10 @@ ROLE_PLAYBOOK = """
         wait_for_tasks_poll_interval: 0.5
         wait_for_tasks_connect_from: "{{ connect_from }}"
         wait_for_tasks_appear_timeout: 10
+
+    - name: Show the verdict
+      ansible.builtin.debug:
+        var: wait_for_tasks_result
 """
 
 
@@ -190,23 +194,49 @@ def observers(sim, count=3, **host_vars):
 
 
 def assert_progress_events_of(job, task, hosts):
-    """The progress of ``task``: events of that task, naming a host of ``hosts``, whose stdout is the line; none as a
-    host-less ``verbose`` event. Returns them in order."""
-    events = job.progress(task)
+    """The progress of the task named ``task``: events of that task, naming a host of ``hosts``, whose stdout is the
+    line; none as a host-less ``verbose`` event. Returns them in order."""
+    uuid = job.task_uuid(task)
+    return assert_progress_events(job, lambda data: data.get('task_uuid') == uuid, hosts)
+
+
+def assert_progress_events(job, of, hosts):
+    """The progress events whose event_data satisfies ``of`` (see assert_progress_events_of)."""
+    events = [event for event in job.events if event['event'] == 'runner_on_file_diff' and of(event['event_data'])]
     assert events, job.output
     for event in events:
         data = event['event_data']
         assert data['host'] in hosts, event
-        assert data['task'] == task
+        assert data['task_action'] == 'oceanbase.obshell.dag_wait', event
         assert PROGRESS_RE.match(event['stdout']), event
         assert event['stdout'] == data['diff']['prepared'], event
     stray = [event for event in job.events if event['event'] == 'verbose' and PROGRESS_RE.match(event['stdout'] or '')]
     assert stray == [], stray
     # ansible-runner wrote the same events to disk, in the same order.
-    on_disk = [event['uuid'] for event in job.events_on_disk() if event['event'] == 'runner_on_file_diff'
-               and event['event_data'].get('task_uuid') == job.task_uuid(task)]
+    on_disk = [event['uuid'] for event in job.events_on_disk()
+               if event['event'] == 'runner_on_file_diff' and of(event['event_data'])]
     assert on_disk == [event['uuid'] for event in events]
     return events
+
+
+def asked_for_unfinished(agent, since=0.0):
+    return any(entry['path'].startswith('/api/v1/task/dag/') and entry['path'].endswith('unfinish')
+               and entry['time'] >= since for entry in list(agent.requests))
+
+
+def when_every_agent_was_asked(sim, action, *args, **kwargs):
+    """Run ``action(*args)`` in a thread once each agent (or only ``agents``) has been asked for its unfinished DAGs
+    (after ``since``, a time.monotonic())."""
+    agents = kwargs.get('agents') or sim.agents
+    since = kwargs.get('since', 0.0)
+
+    def run():
+        if wait_until(lambda: all(asked_for_unfinished(agent, since) for agent in agents), timeout=120):
+            action(*args)
+    thread = threading.Thread(target=run)
+    thread.daemon = True
+    thread.start()
+    return thread
 
 
 def finished_at(sim, dag_id):
@@ -220,9 +250,10 @@ def finished_at(sim, dag_id):
 def test_demo_playbook_progress_arrives_live_as_events_of_its_task_and_host(sim_cluster, tmp_path, monkeypatch):
     sim = sim_cluster(agents=3, scenario='idle', step_seconds=0.5)
     task = 'Wait for the scale-out to finish (progress is printed live)'
-    # The scale-out starts when the wait does (the demo waits up to 10 s for it to appear).
-    job = run_job(tmp_path, monkeypatch, 'demo.yml', observers(sim),
-                  when_task_starts=(task, lambda: sim.run_scenario('scale_out')))
+    # The scale-out starts once the wait has polled (the demo waits up to 10 s for it to appear).
+    job = run_job(tmp_path, monkeypatch, 'demo.yml', observers(sim), when_task_starts=(
+        task, lambda: when_every_agent_was_asked(sim, sim.run_scenario, 'scale_out', agents=sim.agents[:1],
+                                                 since=time.monotonic())))
     assert (job.runner.status, job.runner.rc) == ('successful', 0), job.output
     dag_id = sim.find_dag('Cluster scale out')
     events = assert_progress_events_of(job, task, ('obs1',))
@@ -294,39 +325,36 @@ def test_the_role_over_three_hosts(sim_cluster, tmp_path, monkeypatch, connect_f
         task = 'Wait for the cluster DAGs and every host\'s agent DAGs, at once (from the controller)'
     else:
         task = 'Wait on each host for its agent DAGs (the first host also for the cluster DAGs), from the hosts'
-    # The scale-out starts once the role's wait has polled (the role waits up to 10 s for it to appear), however long
-    # the job took to get there.
-    after_first_poll(sim, sim.run_scenario, 'scale_out')
+    # The scale-out starts once every host's wait has asked its agent (each waits up to 10 s for a DAG to appear),
+    # however long the job took to get there.
+    when_every_agent_was_asked(sim, sim.run_scenario, 'scale_out')
     job = run_job(tmp_path, monkeypatch, ROLE_PLAYBOOK, observers(sim, obshell_password=PASSWORD),
                   extravars={'connect_from': connect_from})
     assert (job.runner.status, job.runner.rc) == ('successful', 0), job.output
     dag_id = sim.find_dag('Cluster scale out')
     hosts = ('obs1', 'obs2', 'obs3')
+    # The role's own tasks are its business: its progress is every line of a dag_wait task inside it.
+    events = assert_progress_events(job, lambda data: data.get('role') == 'wait_for_tasks', hosts)
+    assert any('Cluster scale out | 9/9' in event['stdout'] and 'SUCCEED' in event['stdout'] for event in events)
     if connect_from == 'controller':
-        # One watcher for the batch, run once (on obs1); its lines name the host whose agent answered.
-        events = assert_progress_events_of(job, task, ('obs1',))
+        # One watcher for the batch, run once (on obs1): one task, one host; its lines name the host whose agent
+        # answered.
+        assert set(event['event_data']['host'] for event in events) == set(['obs1'])
+        assert len(set(event['event_data']['task_uuid'] for event in events)) == 1
         labels = set(event['stdout'].split(' | ')[0] for event in events)
         assert 'obs1 [cluster]' in labels, labels
-        results = job.of_task(task, 'runner_on_ok')
-        assert [event['event_data']['host'] for event in results] == ['obs1']
-        verdict = results[0]['event_data']['res']
     else:
         # One wait per host, on the host: each host's lines are events of that host.
-        events = assert_progress_events_of(job, task, hosts)
         assert set(event['event_data']['host'] for event in events) == set(hosts)
         for event in events:
             assert event['stdout'].startswith(event['event_data']['host']), event
-        results = job.of_task(task, 'runner_on_ok')
-        assert sorted(event['event_data']['host'] for event in results) == list(hosts)
-        combined = job.of_task('Combine what every host waited on into one verdict', 'runner_on_ok')
-        verdict = combined[0]['event_data']['res']['ansible_facts']['wait_for_tasks_result']
+    shown = job.of_task('Show the verdict', 'runner_on_ok')
+    assert sorted(event['event_data']['host'] for event in shown) == list(hosts)
+    verdict = dict((event['event_data']['host'], event['event_data']['res']['wait_for_tasks_result'])
+                   for event in shown)['obs3']
     assert verdict['outcome'] == 'succeeded', verdict
     assert [dag['id'] for dag in verdict['dags']] == [dag_id]
-    assert any('Cluster scale out | 9/9' in event['stdout'] and 'SUCCEED' in event['stdout'] for event in events)
-    # Every host's verdict task skipped (nothing failed), each as an event of its own host.
-    verdict_task = 'Fail each host whose batch failed, with its own part of the verdict'
-    assert sorted(event['event_data']['host'] for event in job.of_task(verdict_task, 'runner_on_skipped')) == \
-        list(hosts)
+    assert sorted(verdict['per_host']) == list(hosts)
     stats = [event for event in job.events if event['event'] == 'playbook_on_stats'][0]['event_data']
     assert sorted(stats['ok']) == list(hosts) and not stats['failures']
     assert PASSWORD not in job.output
