@@ -125,7 +125,6 @@ def role_task_hosts(stdout):
 # ------------------------------------------------------------------------------------------------- wait
 
 
-@pytest.mark.smoke
 def test_scale_out_succeeds_and_returns_soon_after_the_dag_ends(sim_cluster, tmp_path):
     sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=0.5)
     dag_id = sim.find_dag('Cluster scale out')
@@ -153,6 +152,7 @@ def test_scale_out_succeeds_and_returns_soon_after_the_dag_ends(sim_cluster, tmp
     assert 0 < lag < POLL + 2.0, lag
 
 
+@pytest.mark.smoke
 def test_the_role_is_a_few_tasks_around_one_watcher(sim_cluster, tmp_path):
     # Per host: the argument validation ansible-core inserts, joining the run, and the fail that carries the host's
     # part. Everything else runs once for the batch.
@@ -298,7 +298,6 @@ def test_a_static_when_that_skips_the_first_host_fails_saying_so(sim_cluster, tm
     assert result.recap()['obs2']['failed'] == 1
 
 
-@pytest.mark.smoke
 def test_connect_from_target(sim_cluster, tmp_path):
     sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=0.6)
     # On the "target" each host talks to its own agent; here they all share one machine, so the port tells them
