@@ -32,6 +32,10 @@ from tests.integration.test_dag_wait import after_first_poll
 from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
 
+# ansible-runner starts ansible-playbook with pexpect (forkpty) from this process, where the simulated agents serve from
+# threads; the child execs at once, so Python 3.12's warning about forking a multi-threaded process does not apply.
+pytestmark = pytest.mark.filterwarnings('ignore:This process .* is multi-threaded, use of forkpty:DeprecationWarning')
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS_DIR = os.path.join(REPO_ROOT, 'collections')
 CALLBACK_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
