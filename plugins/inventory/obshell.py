@@ -522,7 +522,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         self._read_config_data(path)
-        values = _options.OptionAdapter.from_plugin(self, _options.CONNECTION_OPTION_NAMES).values()
+        values = _options.plugin_values(self)
         seeds = self._seeds(values)
 
         cache_key = self.get_cache_key(path)

@@ -332,7 +332,7 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
         if not _transport.HAS_REQUESTS:
             raise AnsibleLookupError('the Python library requests must be installed on the controller')
-        params = _options.OptionAdapter.from_plugin(self, _options.CONNECTION_OPTION_NAMES).values()
+        params = _options.plugin_values(self)
         problems = _options.check_connection_options(params)
         if problems:
             raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(problems))

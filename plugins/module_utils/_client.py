@@ -430,7 +430,8 @@ class ObshellClient(object):
                 raise ObshellConnectionError('not sent: the overall deadline has passed', agent=self.address)
             timeout = min(timeout, left)
         self.stats['requests'] += 1
-        status, raw = self._transport.request(method, uri, body=data, headers=headers, timeout=timeout)
+        status, raw = self._transport.request(method, uri, body=data, headers=headers, timeout=timeout,
+                                              request_timeout=self.timeout if timeout < self.timeout else None)
         return self._parse(status, raw, method, uri)
 
     def _parse(self, status, raw, method, uri):

@@ -165,7 +165,10 @@ class WaitEngine(object):
         now = self.now()
         info = error.to_dict() if isinstance(error, ObshellError) else {'kind': 'error', 'message': str(error)}
         info['message'] = _report.safe_text(info.get('message'), 1000)
-        self.last_error = info
+        if not (getattr(error, 'cut_by_deadline', False) and self.last_error):
+            # A read the overall deadline cut short tells when we stopped listening, not why the agent is silent:
+            # the reason already known stays the one reported.
+            self.last_error = info
         reachability = isinstance(error, ObshellError) and error.retryable
         if not reachability and self.good_reads == 0:
             self.fatal = info
@@ -261,14 +264,6 @@ class WaitEngine(object):
         return lines
 
     # ------------------------------------------------------------------ decisions
-
-    def final_outcomes(self):
-        return [self.tracked[i]['record']['outcome'] for i in self.order if self.tracked[i]['final']]
-
-    def blocking(self):
-        """Final outcomes listed in fail_on whose report is complete: they end the whole wait (fail fast)."""
-        entries = [self.tracked[i] for i in self.order]
-        return [e for e in entries if e['final'] and e['record']['outcome'] in self.fail_on and self._settled(e)]
 
     def verdict(self):
         """None while the part goes on; else its outcome (an OUTCOME, 'error', or check mode's 'running')."""
@@ -382,17 +377,23 @@ class WaitEngine(object):
             info = result['unreachable_agent'] or {}
             said = (info.get('error') or {}).get('message')
             down_for = _report.format_elapsed(info.get('for_seconds'))
+            agent = _report.safe_text(self.agent or '?', 80)
+            # An agent that answers but cannot read the cluster DAGs (its observer down) is not a network problem:
+            # the words must not send the operator looking for one.
+            unknown = (info.get('error') or {}).get('kind') == 'cluster_unknown'
             if info.get('for_seconds', 0) >= self.unreachable_timeout:
-                text = 'agent %s has not answered for %s (unreachable_timeout %ss): %s' % (
-                    _report.safe_text(self.agent or '?', 80), down_for,
-                    _report.seconds_text(self.unreachable_timeout), said)
+                text = '%s for %s (unreachable_timeout %ss): %s' % (
+                    ('the cluster DAGs could not be read through agent %s' if unknown else 'agent %s has not answered')
+                    % agent, down_for, _report.seconds_text(self.unreachable_timeout), said)
             elif self.check_mode:
-                text = 'agent %s did not answer: %s' % (_report.safe_text(self.agent or '?', 80), said)
+                text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown else 'agent %s did not answer')
+                                   % agent, said)
             else:
                 # The overall deadline, not the agent's silence, ended the wait.
-                text = 'the overall deadline (timeout %ss) passed after %s while agent %s was not answering ' \
-                       '(for %s): %s' % (_report.seconds_text(self.timeout), elapsed,
-                                         _report.safe_text(self.agent or '?', 80), down_for, said)
+                text = 'the overall deadline (timeout %ss) passed after %s while %s (for %s): %s' % (
+                    _report.seconds_text(self.timeout), elapsed,
+                    ('the cluster DAGs could not be read through agent %s' if unknown
+                     else 'agent %s was not answering') % agent, down_for, said)
             if running:
                 text += '; last known: ' + running
             return text

@@ -58,6 +58,9 @@ class ObshellConnectionError(ObshellError):
         super(ObshellConnectionError, self).__init__(message, **kwargs)
         # True when the request may have reached the agent (a POST must then not be re-sent blindly).
         self.maybe_sent = maybe_sent
+        # True when it timed out in the shorter time a caller's overall deadline left it (not request_timeout):
+        # it says when the caller stopped listening, not why the agent is not answering.
+        self.cut_by_deadline = False
 
 
 class ObshellTLSError(ObshellConnectionError):

@@ -19,8 +19,10 @@ fragment oceanbase.obshell.connection):
 4. the default. ``host`` defaults to the host's ``ansible_host`` (else its inventory name) when the agent is asked
    from the controller, and to 127.0.0.1 (the host's own agent) when a module asks from the host.
 
-``OptionAdapter`` is the one interface over where options come from (module params, a plugin's get_option, an
-action's task args and variables); the functions below work on it, so the rules are written once. Documented in
+The rules are written once, here: ``resolve()`` applies them for action plugins (task args, host variables, the
+controller's environment), the argspecs' ``env_fallback`` for modules, and ``plugin_values()`` reads a lookup's or
+the inventory's options (Ansible's config system applies the same order there); every path ends in
+``client_from_options()``. Documented in
 the doc fragments oceanbase.obshell.connection, oceanbase.obshell.query and oceanbase.obshell.wait; ansible-test's
 validate-modules keeps module docs and argspecs in line.
 """
@@ -119,34 +121,11 @@ def without_fallbacks(spec):
 # Where options come from
 
 
-class OptionAdapter(object):
-    """One interface over a source of option values: ``get(name)`` is None for "not set"."""
-
-    def __init__(self, getter, names=None):
-        self._getter = getter
-        self._names = names
-
-    @classmethod
-    def from_dict(cls, values):
-        values = dict(values)
-        return cls(values.get, names=list(values))
-
-    @classmethod
-    def from_module(cls, module):
-        return cls.from_dict(module.params)
-
-    @classmethod
-    def from_plugin(cls, plugin, names):
-        """A lookup or inventory plugin whose options were set with set_options(): ansible's own config system has
-        already applied the precedence (direct option, obshell_* variable, environment, ini, default)."""
-        return cls(plugin.get_option, names=list(names))
-
-    def get(self, name, default=None):
-        value = self._getter(name)
-        return default if value is None else value
-
-    def values(self, names=None):
-        return dict((name, self.get(name)) for name in (names or self._names or ()))
+def plugin_values(plugin, names=None):
+    """The connection options of a lookup or inventory plugin whose options were set with set_options(): Ansible's
+    own config system has already applied the precedence (direct option, obshell_* variable, environment, ini,
+    default)."""
+    return dict((name, plugin.get_option(name)) for name in (names or CONNECTION_OPTION_NAMES))
 
 
 def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None):

@@ -580,11 +580,24 @@ class Transport(object):
 
     # ------------------------------------------------------------------------------------------ requests
 
-    def request(self, method, uri, body=None, headers=None, timeout=10.0):
+    def request(self, method, uri, body=None, headers=None, timeout=10.0, request_timeout=None):
         """Send one request; ``uri`` is the request-target (path and query) the agent will see and sign-check.
-        It ends within ``timeout`` seconds, whatever the agent or a proxy does (name resolution excepted)."""
+        It ends within ``timeout`` seconds, whatever the agent or a proxy does (name resolution excepted).
+        ``request_timeout``: the configured time, when a caller's deadline cut ``timeout`` shorter (messages say
+        both)."""
         if self._setup_error is not None:
             raise self._setup_error
+        try:
+            return self._request(method, uri, body, headers, timeout)
+        except ObshellConnectionError as exc:
+            if request_timeout is not None and timeout < request_timeout and '%ss' % _seconds(timeout) in exc.message:
+                exc.cut_by_deadline = True
+                exc.message = '%s (what was left before the overall deadline; request_timeout is %ss)' % (
+                    exc.message.replace('the %ss request timeout' % _seconds(timeout), '%ss' % _seconds(timeout)),
+                    _seconds(request_timeout))
+            raise
+
+    def _request(self, method, uri, body, headers, timeout):
         deadline = time.monotonic() + timeout
         try:
             return self._exchange(method, uri, body, headers, timeout, deadline)

@@ -28,6 +28,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _op
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch, WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellConnectionError,
     ObshellConfigError,
     ObshellError,
     ObshellIdentityError,
@@ -175,11 +176,11 @@ class Watcher(object):
             self._main_read(part)
             self._follow_ups(part)
 
-    def _cap_requests(self, client, engine):
-        """Keep every request inside the overall deadline (at least 0.5 s, so that a last read can happen)."""
-        remaining = engine.timeout - engine.now()
-        client.timeout = max(0.5, min(self.request_timeout, remaining))
-        client.deadline = time.monotonic() + max(0.5, remaining)
+    def _cap_requests(self, client, engine, until=None):
+        """Keep every request inside the overall deadline (at least 0.5 s, so that a last read can happen), or
+        inside ``until`` (time.monotonic()), the end of a poll's budget shared by several agents."""
+        client.timeout = self.request_timeout
+        client.deadline = until if until is not None else time.monotonic() + max(0.5, engine.timeout - engine.now())
 
     def _refresh(self, target):
         """Agent facts for this poll: after a failed read, /api/v1/info again (a restart may change them)."""
@@ -255,10 +256,19 @@ class Watcher(object):
         order = [part.source] + [index for index in range(len(part.sources)) if index != part.source]
         identities = []
         last_error = None
-        for index in order:
+        # One budget for the whole poll, however many cluster agents are tried in turn: after the deadline, the
+        # last read gets 0.5 s in all, not 0.5 s per agent (12 silent agents would end the wait 6 s late).
+        until = time.monotonic() + max(0.5, engine.timeout - engine.now())
+        for tried, index in enumerate(order):
+            if tried and until - time.monotonic() < 0.05:
+                if last_error is None:
+                    last_error = ObshellConnectionError('the overall deadline passed before another %s of the batch '
+                                                        'could be asked for the cluster DAGs' % CLUSTER_AGENT,
+                                                        agent=part.target.client.address)
+                break
             target = part.sources[index]
             client = target.client
-            self._cap_requests(client, engine)
+            self._cap_requests(client, engine, until)
             try:
                 self._refresh(target)
                 identities.append(client.identity)

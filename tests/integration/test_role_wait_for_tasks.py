@@ -299,10 +299,13 @@ def test_a_static_when_that_skips_the_first_host_fails_saying_so(sim_cluster, tm
 
 
 def test_connect_from_target(sim_cluster, tmp_path):
-    sim = sim_cluster(agents=3, password=PASSWORD, scenario='scale_out', step_seconds=0.6)
+    sim = sim_cluster(agents=3, password=PASSWORD, scenario='idle', step_seconds=0.6)
+    # The scale-out starts once the waits poll: on a loaded machine the play may take longer to get there than
+    # the scale-out takes to end, and the test is about what the waits see.
+    after_first_poll(sim, sim.run_scenario, 'scale_out')
     # On the "target" each host talks to its own agent; here they all share one machine, so the port tells them
     # apart (obshell_port per host), at 127.0.0.1.
-    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_connect_from': 'target'})
+    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_connect_from': 'target', 'wait_for_tasks_appear_timeout': 10})
     verdict = saved['obs3']['result']
     assert verdict['outcome'] == 'succeeded', result.output
     assert verdict['cluster']['host'] == 'obs1'
@@ -312,7 +315,10 @@ def test_connect_from_target(sim_cluster, tmp_path):
 
 
 def test_connect_from_target_catches_a_dag_that_fails_elsewhere(sim_cluster, tmp_path):
-    sim = sim_cluster(agents=3, scenario='idle', step_seconds=0.6)
+    # 1.5 s per node: the local DAG runs 3 s before it fails and leaves the lists, longer than the gap between two
+    # module runs of a target-side wait, even on a loaded machine (a DAG that starts and ends between two polls
+    # cannot be seen: the agent lists only unfinished DAGs)
+    sim = sim_cluster(agents=3, scenario='idle', step_seconds=1.5)
     after_first_poll(sim, sim.run_scenario, 'local_fail_during_cluster')
     result, saved = run_role(sim, tmp_path, {'wait_for_tasks_connect_from': 'target', 'wait_for_tasks_appear_timeout': 10})
     local_id = sim.find_dag('Start local observer')

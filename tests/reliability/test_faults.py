@@ -242,7 +242,7 @@ def test_a_deadline_verdict_names_the_request_timeout_that_was_set(sim_cluster):
     """Fault: as above (answers never come, request_timeout 1.5 s, timeout 4 s).
     Verdict: the reason quoted is the agent's silence within the request_timeout the operator set (1.5 s), as the
     outage lines say."""
-    # FAILS AGAINST THE CURRENT CODE (on purpose): the verdict quotes the last failed read, whose time the deadline
+    # Failed before the fix, which this test guards: the verdict quotes the last failed read, whose time the deadline
     # had cut to its 0.5 s floor: "... was not answering (for 0:03): OBShell agent ...: no answer within the 0.5s
     # request timeout". 0.5 s is a number the operator never set (request_timeout is 1.5); it reads as if the
     # requests had been given 0.5 s, and sends the operator looking for a wrong setting. The outage lines, written
@@ -273,7 +273,7 @@ def test_a_batch_of_agents_that_never_answer_still_ends_by_the_deadline(sim_clus
     (30 s per answer); timeout 4 s, request_timeout 1 s.
     Verdict: unreachable, by the bound the wait contract documents (doc fragment wait.py, `timeout`: "Every request
     is kept within it, so the task ends at the latest one request_timeout after it"): 5 s."""
-    # FAILS AGAINST THE CURRENT CODE (on purpose): the verdict comes after 8.5 s, and later the more hosts there
+    # Failed before the fix, which this test guards: the verdict comes after 8.5 s, and later the more hosts there
     # are (4.5 s with 1, 5.5 s with 6, 8.5 s with 12: about 0.5 s per host). Once the hosts' own lists have failed
     # (read at once), the cluster DAGs are asked of every CLUSTER AGENT of the batch in turn, and each is given at
     # least 0.5 s (Watcher._cap_requests) even when the deadline has passed. 50 hosts would end about 25 s late.
@@ -335,7 +335,7 @@ def test_cluster_dags_unknown_is_not_reported_as_an_agent_that_did_not_answer(si
     """Fault: as above (the observer behind the only CLUSTER AGENT down for good).
     Verdict: unreachable, saying that the cluster DAGs could not be read; not that the agent did not answer: it
     answered every poll (its own list, /status, and the cluster route's HTTP 500 with the reason)."""
-    # FAILS AGAINST THE CURRENT CODE (on purpose): the verdict is "agent 127.0.0.1:P has not answered for 0:03
+    # Failed before the fix, which this test guards: the verdict is "agent 127.0.0.1:P has not answered for 0:03
     # (unreachable_timeout 3s): OBShell agent 127.0.0.1:P: cluster DAGs unknown: ...", and unreachable_agent names
     # that agent, while the same agent answered its own part's reads all along (200) and said why it could not
     # read the cluster DAGs. A careful operator would not write "has not answered" and go looking for a network

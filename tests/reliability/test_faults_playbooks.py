@@ -218,7 +218,7 @@ def test_the_roles_result_says_failed_when_the_hosts_failed(sim_cluster, tmp_pat
     """Fault: the only host's agent is down (unreachable_timeout 1 s), so the role fails the host.
     Verdict: the host fails with the reason, and the result fact says so: wait_for_tasks_result.failed is true
     (roles/wait_for_tasks/README.md: "`failed`: Whether the hosts failed"), as per_host[host].failed is."""
-    # FAILS AGAINST THE CURRENT CODE (on purpose): the role registers dag_wait's combined result with
+    # Failed before the fix, which this test guards: the role registers dag_wait's combined result with
     # `failed_when: false` (roles/wait_for_tasks/tasks/main.yml, so that the per-host task can fail each host),
     # and Ansible then sets the registered `failed` to false. The result fact says failed: false, outcome
     # unreachable, next to a host that failed: a playbook that rescues the role, or reads the fact in a later

@@ -332,7 +332,7 @@ def _stack_depth():
 
 
 def test_a_deeply_nested_answer_without_contents_gives_a_typed_error(client):
-    # FAILS AGAINST THE CURRENT CODE (on purpose). Found by test_envelope_parser_gives_data_or_a_typed_error (its
+    # Failed before the fix, which this test guards. Found by test_envelope_parser_gives_data_or_a_typed_error (its
     # generated body '{"successful":true,"data":{"a":{"a":...}}}', 1987 levels deep). _client._contents formats its
     # protocol error with json.dumps(data): for a nested answer the parser accepted, a few stack frames deeper, that
     # re-serialization raises RecursionError, which escapes instead of ObshellProtocolError. Here the same answer

@@ -337,6 +337,24 @@ def test_no_request_outlives_its_timeout(raw_server, clean_environment, behaviou
     transport.close()
 
 
+def test_a_timeout_cut_by_the_callers_deadline_says_so(raw_server, clean_environment):
+    """A wait whose deadline leaves 0.5 s of a 1.5 s request_timeout: the message names both numbers, and the error
+    says it was cut (the wait then keeps the reason it already had), rather than quoting a "0.5s request timeout"
+    the operator never set."""
+    server = raw_server(stalls)
+    transport = transport_to(server)
+    with pytest.raises(ObshellConnectionError) as caught:
+        transport.request('GET', '/api/v1/info', timeout=0.5, request_timeout=1.5)
+    text = str(caught.value)
+    assert 'no answer within 0.5s (what was left before the overall deadline; request_timeout is 1.5s)' in text, text
+    assert 'request timeout' not in text.replace('request_timeout', '')
+    assert caught.value.cut_by_deadline is True
+    with pytest.raises(ObshellConnectionError) as uncut:
+        transport.request('GET', '/api/v1/info', timeout=0.5)
+    assert uncut.value.cut_by_deadline is False and 'the 0.5s request timeout' in str(uncut.value)
+    transport.close()
+
+
 def test_a_tls_handshake_that_never_ends_is_cut_at_the_deadline(raw_server, clean_environment):
     server = raw_server(tls_handshake_trickle)
     transport = transport_to(server, use_tls=True)

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import json
 
+import time
+
 import pytest
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _engine, _options, _verdict, _watcher
@@ -139,7 +141,10 @@ class FakeAgent(object):
 
     def _request(self, what, outages=()):
         self.calls.append((round(self.clock(), 6),) + what)
-        self.timeouts_seen.append(self.timeout)
+        # as the real client: the request_timeout, cut to what the watcher's deadline leaves (real seconds here,
+        # about the fake clock's remaining time)
+        left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
+        self.timeouts_seen.append(round(min(self.timeout, left), 1))
         self.clock.t += self.cost
         for start, end, error in list(self.outages) + list(outages):
             if start <= self.clock() < end:
