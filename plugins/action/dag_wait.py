@@ -34,8 +34,9 @@ class ActionModule(ObshellAction):
         spec = _options.dag_wait_spec()
         run_on = self._task.args.get('run_on') or 'controller'
         if run_on == 'target':
-            values = self.validated(self.module_args(task_vars, spec), spec, check_files=False)
-            progress = Progress(values['progress'])
+            self.validated(self.module_args(task_vars, spec), spec, check_files=False)
+            # The lines are printed here, on the controller, whichever side polls: the controller's settings apply.
+            progress = Progress(self._progress_wanted(spec, task_vars))
             result.update(self.run_module_slices(self.MODULE, self.module_args(task_vars, spec), task_vars,
                                                  progress))
         else:

@@ -7,8 +7,7 @@
     OBSHELL_TEST_TARGET_PYTHON=/path/to/python3.6 python -m pytest -p scripts.lib.pytest_target_python -m target tests
 
 The playbooks that integration tests run (tests/integration/_ansible.py) give every host the test Python as
-``ansible_python_interpreter`` through the run's group_vars/all. With this plugin that interpreter is
-OBSHELL_TEST_TARGET_PYTHON instead, so each module (dag_info, facts, dag, dag_wait run_on=target) runs there, while
+``ansible_python_interpreter`` through the run's group_vars/all, or OBSHELL_TEST_TARGET_PYTHON when it is set, so each module (dag_info, facts, dag, dag_wait run_on=target) runs there, while
 the controller side stays on the test Python. A host that sets its own interpreter keeps it. Before any test, one
 playbook checks that a module really runs on that Python and can import the collection's libraries; if not, the run
 stops.
@@ -50,9 +49,7 @@ def pytest_configure(config):
     python = target_python()
     if not python:
         raise pytest.UsageError('%s is not set: it names the Python that modules run on' % TARGET_PYTHON_VARIABLE)
-    from tests.integration import _ansible
-
-    _ansible.GROUP_VARS_ALL = 'ansible_connection: local\nansible_python_interpreter: %s\n' % python
+    # tests/integration/_ansible.py reads the variable itself and gives the hosts that interpreter.
 
 
 def pytest_report_header(config):

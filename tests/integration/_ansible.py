@@ -11,7 +11,8 @@
 
 Each run gets its own directory holding the playbook, the inventory, an ansible.cfg and the local/remote
 temp directories, so runs never share state. Hosts use the local connection and the Python running the
-tests (the main virtualenv), whatever interpreter discovery would pick. Inherited ANSIBLE_* variables are
+tests (the main virtualenv; OBSHELL_TEST_TARGET_PYTHON, when set, for the modules), whatever interpreter discovery
+would pick. Inherited ANSIBLE_* variables are
 dropped so a developer's shell settings cannot change what a test sees; pass them in extra_env instead.
 """
 
@@ -146,7 +147,10 @@ def _run(playbook, inventory, extra_env, extra_args, timeout, workdir):
     os.makedirs(os.path.join(inventory_dir, 'group_vars'))
     inventory_path = os.path.join(inventory_dir, 'hosts')
     _write(inventory_path, inventory)
-    _write(os.path.join(inventory_dir, 'group_vars', 'all.yml'), GROUP_VARS_ALL.format(python=python))
+    # Modules run on the test Python, or on OBSHELL_TEST_TARGET_PYTHON (scripts/test.sh's target stages: an old
+    # target Python); the controller side stays on the test Python.
+    target_python = os.environ.get('OBSHELL_TEST_TARGET_PYTHON') or python
+    _write(os.path.join(inventory_dir, 'group_vars', 'all.yml'), GROUP_VARS_ALL.format(python=target_python))
 
     config_path = os.path.join(workdir, 'ansible.cfg')
     _write(config_path, ANSIBLE_CFG.format(python=python))

@@ -97,11 +97,12 @@ def test_rolling_upgrade_goes_host_by_host(sim_cluster, tmp_path):
 
 
 def test_facts_playbook(sim_cluster, tmp_path):
-    # A local DAG on agent 1 that is still on its first node when the facts are gathered (about 10 s in all).
+    # A local DAG on agent 1 that is still on its first node when the facts are gathered (20 s in all: long enough
+    # for a loaded machine to gather facts on three hosts first).
     scenario = {'name': 'local DAG on agent 1',
                 'dags': [{'name': 'Start observer', 'scope': 'local', 'agent': 1, 'maintenance': 'global',
                           'step_seconds': 0.5,
-                          'nodes': [{'name': 'Start preparations', 'steps': 20}, {'name': 'Start observer'}]}]}
+                          'nodes': [{'name': 'Start preparations', 'steps': 40}, {'name': 'Start observer'}]}]}
     sim = sim_cluster(agents=3, scenario=scenario)
     result = run_playbook(playbook('facts.yml'), inventory_for(sim), workdir=tmp_path)
     assert result.rc == 0, result.output

@@ -164,15 +164,11 @@ def test_minimal_callback_prints_progress_before_the_result(held, tmp_path):
 # ------------------------------------------------------------------------------------------------- off
 
 
-TARGET_ENV_BUG = ('run_on=target: plugins/action/dag_wait.py makes its Progress from the task options alone, so '
-                  'OBSHELL_PROGRESS=false on the controller (documented in the wait doc fragment) is not read there')
-
-
 @pytest.mark.parametrize('how,task', [
     ('task-option', 'Wait from the controller'),
     ('task-option', 'Wait on the host'),
     ('environment', 'Wait from the controller'),
-    pytest.param('environment', 'Wait on the host', marks=pytest.mark.xfail(strict=True, reason=TARGET_ENV_BUG)),
+    ('environment', 'Wait on the host'),
 ])
 def test_progress_can_be_turned_off(held, tmp_path, how, task):
     if how == 'task-option':

@@ -82,7 +82,7 @@ def inventory_for(sim, hosts=None, host_vars=None, **group_vars):
 
 
 def run_role(sim, tmp_path, role_vars=None, extra_args=(), plain=False, hosts=None, play_keywords='',
-             include_keywords='', host_vars=None, **group_vars):
+             include_keywords='', host_vars=None, extra_env=None, **group_vars):
     variables = {'wait_for_tasks_poll_interval': POLL}
     variables.update(role_vars or {})
     # Each run in a directory of its own, so that a test can run the role more than once.
@@ -93,7 +93,7 @@ def run_role(sim, tmp_path, role_vars=None, extra_args=(), plain=False, hosts=No
     playbook = template.format(role_vars=json.dumps(variables), out=str(tmp_path), play_keywords=play_keywords,
                                include_keywords=include_keywords)
     result = run_playbook(playbook, inventory_for(sim, hosts=hosts, host_vars=host_vars, **group_vars),
-                          extra_args=extra_args, workdir=tmp_path)
+                          extra_args=extra_args, workdir=tmp_path, extra_env=extra_env)
     saved = {}
     for name in os.listdir(str(tmp_path)):
         if name.startswith('obs') and name.endswith('.json'):
@@ -312,6 +312,19 @@ def test_connect_from_target(sim_cluster, tmp_path):
     assert verdict['per_host']['obs3']['agent'] == '127.0.0.1:%d' % sim.agents[2].port
     assert any(line.startswith('obs1 [cluster] | Cluster scale out | ') for line in progress(result.stdout))
     assert PASSWORD not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize('connect_from', ['controller', 'target'])
+def test_obshell_progress_false_in_the_environment_silences_the_role(sim_cluster, tmp_path, connect_from):
+    """An AWX job template's environment turns progress off for the role too (the role does not force it on)."""
+    sim = sim_cluster(agents=2, scenario='scale_out', step_seconds=0.3)
+    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_connect_from': connect_from},
+                             extra_env={'OBSHELL_PROGRESS': 'false'})
+    assert result.rc == 0, result.output
+    assert saved['obs1']['result']['outcome'] in ('succeeded', 'idle'), result.output
+    assert progress(result.stdout) == [], result.stdout
+    loud, dummy = run_role(sim, tmp_path, {'wait_for_tasks_connect_from': connect_from})
+    assert any(' | done: ' in line for line in progress(loud.stdout)), loud.stdout
 
 
 def test_connect_from_target_catches_a_dag_that_fails_elsewhere(sim_cluster, tmp_path):

@@ -349,6 +349,8 @@ def test_no_password_appears_anywhere_at_vvvv(sim_cluster, sim_pki, tmp_path):
     leaks = ['%s in %s' % (secret, where) for where, content in searched.items() for secret in SECRETS
              if secret in content]
     assert leaks == [], leaks
-    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in text  # -vvvv did print module arguments, masked
+    # -vvvv printed the module arguments masked (ansible-core 2.16-2.20), or printed none (2.21 leaves `invocation`
+    # out of module results unless configured to add it); either way the search above covered what was printed.
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in text or '"module_args"' not in text
     figure('secrets at -vvvv', 'places searched / bytes / leaks',
            '%d / %d / 0' % (len(searched), sum(len(c) for c in searched.values())))

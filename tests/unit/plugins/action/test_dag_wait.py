@@ -118,7 +118,7 @@ def clock(monkeypatch):
 
 
 def make_action(args, check_mode=False):
-    action = action_module.ActionModule(FakeTask(args, check_mode), FakeConnection(), None, None, None)
+    action = action_module.ActionModule(FakeTask(args, check_mode), FakeConnection(), None, None, None, None)
     action._load_name = LOAD_NAME
     return action
 
