@@ -92,7 +92,7 @@ def import_seconds(statements, python, runs):
     times = []
     for dummy in range(runs):
         out = subprocess.check_output([python, '-c', IMPORT_SCRIPT.format(path=COLLECTIONS_DIR, root=harness.REPO_ROOT,
-                                                                           statements=statements)],
+                                                                          statements=statements)],
                                       universal_newlines=True)
         times.append(float(out))
     return harness.median(times), times

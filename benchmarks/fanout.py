@@ -103,7 +103,7 @@ def variants(lookup, workers=(DEFAULT_WORKERS,), sdk=True):
     for count in workers:
         name = 'ours' if count == DEFAULT_WORKERS else 'ours_%d_workers' % count
         out.append((name, lambda addresses, count=count: lookup.run(addresses, variables={}, password=harness.PASSWORD,
-                                                                     max_workers=count)))
+                                                                    max_workers=count)))
 
     def on_http_client(addresses):
         with http_client_transport():

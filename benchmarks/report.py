@@ -41,7 +41,7 @@ def render(report, source):
         '| kernel | %s |' % info.get('kernel'),
         '| Python / ansible-core | %s / %s |' % (info.get('python'), info.get('ansible_core')),
         '| requests / urllib3 / cryptography | %s / %s / %s |' % (info.get('requests'), info.get('urllib3'),
-                                                               info.get('cryptography')),
+                                                                  info.get('cryptography')),
         '| SDK | obshell %s |' % info.get('obshell_sdk'),
         '',
         '| metric | ours | comparison | target | met? |',
@@ -50,7 +50,7 @@ def render(report, source):
     for row in report['rows']:
         met = {True: 'yes', False: 'NO', None: 'n/a'}[row['met']]
         lines.append('| %s | %s | %s | %s | %s |' % (_cell(row['metric']), _cell(row['ours']),
-                                                      _cell(row['comparison']), _cell(row['target']), met))
+                                                     _cell(row['comparison']), _cell(row['target']), met))
     busy = [name for name, raw in sorted(report['raw'].items())
             if isinstance(raw, dict) and (raw.get('machine_load') or {}).get('foreign_cores', 0) > 0.1]
     lines.append('')
@@ -65,7 +65,7 @@ def rewrite(doc, source, text):
     begin = BEGIN % source
     if begin not in content or END not in content:
         raise SystemExit('%s has no block for %s: put the lines\n%s\n%s\nwhere the tables go' % (doc, source, begin,
-                                                                                               END))
+                                                                                                 END))
     head, rest = content.split(begin, 1)
     tail = rest.split(END, 1)[1]
     with open(doc, 'w') as handle:
@@ -73,7 +73,7 @@ def rewrite(doc, source, text):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m benchmarks.report', description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.report', description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('result', help='a raw result, e.g. benchmarks/results/2026-11-22-transport.json')
     parser.add_argument('--doc', help='rewrite the block for this result in this Markdown file')
     args = parser.parse_args(argv)

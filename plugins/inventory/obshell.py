@@ -147,25 +147,26 @@ password: !vault |
 #   |--@obshell_cluster_agent:
 #   ...
 
-# tls.obshell.yml: HTTPS with a private CA, names by IP, and groups of your own.
-plugin: oceanbase.obshell.obshell
-agents: [ob1.example.com, ob2.example.com]
-use_tls: true
-ca_path: /etc/pki/obshell/ca.pem
-hostname: "'ob-' ~ ansible_host"
-compose:
-  ansible_user: "'admin'"
-groups:
-  observers_down: ob_status is defined and ob_status != 'ACTIVE'
-keyed_groups:
-  - key: ob_cluster_name
-    prefix: cluster
-  - key: obshell_version
-    prefix: obshell
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/ansible-inventory
-cache_timeout: 600
+# tls.obshell.yml, a second inventory file (commented out, as these examples are one YAML document): HTTPS
+# with a private CA, names by IP, and groups of your own.
+# plugin: oceanbase.obshell.obshell
+# agents: [ob1.example.com, ob2.example.com]
+# use_tls: true
+# ca_path: /etc/pki/obshell/ca.pem
+# hostname: "'ob-' ~ ansible_host"
+# compose:
+#   ansible_user: "'admin'"
+# groups:
+#   observers_down: ob_status is defined and ob_status != 'ACTIVE'
+# keyed_groups:
+#   - key: ob_cluster_name
+#     prefix: cluster
+#   - key: obshell_version
+#     prefix: obshell
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/ansible-inventory
+# cache_timeout: 600
 '''
 
 import hashlib

@@ -693,7 +693,7 @@ class Transport(object):
 
     def _lost(self, cause):
         return ObshellConnectionError(self._scrub('connection to %s lost%s: %s' % (self.base_url, self._via(),
-                                                                                      _short(cause))),
+                                                                                   _short(cause))),
                                       maybe_sent=True, agent=self.address)
 
     def _failure(self, exc, watch, expired, timeout, answered):
@@ -734,7 +734,7 @@ class Transport(object):
             what = 'did not answer within %ss' % _seconds(timeout)
         elif status and status.group(1) == '407':
             what = 'wants other credentials (%s): check the user and password in %s' % (text.split(': ', 1)[-1],
-                                                                                      self._proxy_variable)
+                                                                                        self._proxy_variable)
         elif status and status.group(1) in ('502', '503', '504'):
             # The proxy is up and could not reach the agent: an agent that is down looks like this from here.
             what = 'could not reach the agent (%s)' % text.split(': ', 1)[-1]

@@ -134,7 +134,8 @@ dags:
         - A failed maintenance DAG keeps the cluster locked until it is retried, rolled back or passed.
       type: str
     maintenance_source:
-      description: Where C(maintenance) comes from - C(agent) (4.3.1 and later send it) or C(template) (the known templates, for older agents); null when unknown.
+      description: Where C(maintenance) comes from - C(agent) (4.3.1 and later send it) or C(template) (the known
+        templates, for older agents); null when unknown.
       type: str
     maintenance_key:
       description: The tenant of a tenant maintenance DAG; null otherwise.

@@ -254,7 +254,8 @@ dags:
         - A failed maintenance DAG keeps the cluster locked until it is retried, rolled back or passed.
       type: str
     maintenance_source:
-      description: Where C(maintenance) comes from - C(agent) (4.3.1 and later send it) or C(template) (the known templates, for older agents); null when unknown.
+      description: Where C(maintenance) comes from - C(agent) (4.3.1 and later send it) or C(template) (the known
+        templates, for older agents); null when unknown.
       type: str
     maintenance_key:
       description: The tenant of a tenant maintenance DAG; null otherwise.
@@ -644,7 +645,8 @@ per_host:
           description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
           type: str
 parts:
-  description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent) or C(dag)), C(host), C(agent), C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls) and C(events).
+  description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent) or C(dag)), C(host), C(agent),
+    C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls) and C(events).
   returned: always
   type: list
   elements: dict
@@ -740,7 +742,8 @@ events:
     - obs1 [cluster] | Cluster scale out | 3/9 Wait scale out ready | RUNNING | 0:05
     - obs1 [cluster] | Cluster scale out | 9/9 Check cluster scale_out whether finished | SUCCEED | 0:24
 agent:
-  description: Who answered (address, identity, version...) for a wait on one host, as in M(oceanbase.obshell.dag_info); null with O(hosts) or if the agent never answered.
+  description: Who answered (address, identity, version...) for a wait on one host, as in M(oceanbase.obshell.dag_info); null
+    with O(hosts) or if the agent never answered.
   returned: always
   type: dict
   contains:
@@ -768,8 +771,9 @@ MAX_SLICE_SECONDS = 60.0
 def main():
     spec = _options.dag_wait_spec()
     # The action plugin carries a wait from slice to slice in `_slice`; it is not an option for users, so it is
-    # only accepted when the action sent it.
-    if '_slice' in _load_params():
+    # only accepted when the action sent it. (ansible-test's validate-modules replaces _load_params with a stub
+    # that returns None while it collects the argument spec: no parameters, so no `_slice`.)
+    if '_slice' in (_load_params() or {}):
         spec['_slice'] = dict(type='dict')
     module = ObshellModule(argument_spec=spec, supports_check_mode=True)
     params = module.params

@@ -7,10 +7,10 @@
     OBSHELL_TEST_TARGET_PYTHON=/path/to/python3.6 python -m pytest -p scripts.lib.pytest_target_python -m target tests
 
 The playbooks that integration tests run (tests/integration/_ansible.py) give every host the test Python as
-``ansible_python_interpreter`` through the run's group_vars/all, or OBSHELL_TEST_TARGET_PYTHON when it is set, so each module (dag_info, facts, dag, dag_wait run_on=target) runs there, while
-the controller side stays on the test Python. A host that sets its own interpreter keeps it. Before any test, one
-playbook checks that a module really runs on that Python and can import the collection's libraries; if not, the run
-stops.
+``ansible_python_interpreter`` through the run's group_vars/all, or OBSHELL_TEST_TARGET_PYTHON when it is set, so
+each module (dag_info, facts, dag, dag_wait run_on=target) runs there, while the controller side stays on the test
+Python. A host that sets its own interpreter keeps it. Before any test, one playbook checks that a module really
+runs on that Python and can import the collection's libraries; if not, the run stops.
 """
 
 from __future__ import (absolute_import, division, print_function)

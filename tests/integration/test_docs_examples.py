@@ -409,7 +409,7 @@ def test_rolling_upgrade_by_zone_goes_zone_by_zone(sim_cluster, sim_pki, tmp_pat
     # each zone's DAG had ended before the next zone was touched: the wait saw it succeed, zone after zone
     assert run.stdout.count('done: succeeded') == 3, run.output
     assert sorted(local_dag_states(sim, 'Start observer')) == [('zone1', 'SUCCEED'), ('zone2', 'SUCCEED'),
-                                                              ('zone3', 'SUCCEED')]
+                                                               ('zone3', 'SUCCEED')]
 
 
 def local_dag_states(sim, name):

@@ -93,7 +93,7 @@ def covers(documented, actual, where=''):
     return problems
 
 
-@pytest.mark.parametrize('path,dotted,added', FULL_RECORDS, ids=lambda value: str(value))
+@pytest.mark.parametrize('path,dotted,added', FULL_RECORDS, ids=str)
 def test_documented_dag_records_match_normalize_dag(path, dotted, added):
     shape = documented_shape(entry(returned(path), dotted))
     record = failed_record()

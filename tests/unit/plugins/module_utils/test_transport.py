@@ -625,7 +625,7 @@ def _bad_files(tmp_path, pki):
 
 
 def test_unusable_tls_files_are_refused_before_anything_is_sent_naming_the_option(sim_cluster, sim_pki,
-                                                                                   clean_environment, tmp_path):
+                                                                                  clean_environment, tmp_path):
     sim = tls_sim(sim_cluster, sim_pki)
     for options, words in _bad_files(tmp_path, sim_pki):
         client = client_for(sim.agents[0], use_tls=True, **options)
@@ -654,7 +654,7 @@ def test_validate_certs_false_warns_once_per_client_and_silences_urllib3(sim_clu
         'sys.path[:0] = %r' % [p for p in sys.path if p],
         'from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient',
         'client = ObshellClient(%r, %d, password=%r, use_tls=True, validate_certs=False)' % (agent.host, agent.port,
-                                                                                          PASSWORD),
+                                                                                             PASSWORD),
         'for _ in range(3):',
         '    client.unfinished_dags("all")',
         'print(len(client.warnings))',
@@ -718,7 +718,7 @@ def test_an_https_proxy_carries_requests(sim_cluster, sim_pki, clean_environment
     with pytest.raises(ObshellProxyError) as caught:
         client_for(agent, use_tls=use_tls, environ=proxies).info()
     assert 'the proxy https://localhost:%d' % https_proxy.port in str(caught.value)
-    assert 'tls' not in str(caught.value).split('localhost')[0] or 'ops:tls' not in str(caught.value)
+    assert 'tls' not in str(caught.value).split('localhost', maxsplit=1)[0] or 'ops:tls' not in str(caught.value)
 
 
 def test_use_proxy_false_no_proxy_and_environ_decide_the_route(sim_cluster, clean_environment, http_proxy):
@@ -741,7 +741,7 @@ def test_use_proxy_false_no_proxy_and_environ_decide_the_route(sim_cluster, clea
 
 
 def test_a_dead_proxy_is_its_own_error_not_retried_naming_the_proxy_without_credentials(sim_cluster,
-                                                                                         clean_environment):
+                                                                                        clean_environment):
     sim = sim_cluster(agents=1, password=PASSWORD)
     clean_environment.setenv('HTTP_PROXY', 'http://ops:Pr0xy-secret@127.0.0.1:9')   # nothing listens there
     client = client_for(sim.agents[0], retries=3)
