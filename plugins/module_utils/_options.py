@@ -142,7 +142,7 @@ def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None
         if resolved.get(name) is not None:
             continue
         if name in CONNECTION_SPEC:
-            value = host_vars.get('obshell_' + name)
+            value = _plain(host_vars.get('obshell_' + name))
             if value is None and controller:
                 value = environ.get(_env(name))
             if value is not None:
@@ -152,6 +152,15 @@ def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None
     if 'host' in spec and resolved.get('host') is None and controller:
         resolved['host'] = host_vars.get('ansible_host') or host_vars.get('inventory_hostname') or host_name
     return resolved
+
+
+def _plain(value):
+    """A host variable as a plain value. A vaulted one (``!vault``, or in a file ansible-vault encrypted) reaches
+    an action on ansible-core 2.16-2.18 as an AnsibleVaultEncryptedUnicode, which the argspec cannot convert; its
+    str() is the decrypted text. Every connection option is a scalar."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The option adapter: where each setting comes from (task > obshell_* host variable > OBSHELL_* > default), and the
+checks a person can act on."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+
+SPEC = _options.dag_wait_spec()
+
+
+def test_task_beats_host_variable_beats_environment():
+    environ = {'OBSHELL_PORT': '2000', 'OBSHELL_PASSWORD': 'from-env', 'OBSHELL_REQUEST_TIMEOUT': '7'}
+    host_vars = {'obshell_port': 2100, 'obshell_password': 'from-host', 'ansible_host': '10.0.0.5'}
+    values = _options.resolve({'port': 2200}, host_vars, environ, SPEC)
+    assert values['port'] == 2200                     # the task
+    assert values['password'] == 'from-host'          # the host variable over the environment
+    assert values['request_timeout'] == '7'           # the environment when nothing else says
+    assert values['host'] == '10.0.0.5'               # ansible_host from the controller
+
+
+def test_a_task_value_of_none_does_not_hide_the_host_variable():
+    """`port: "{{ omit }}"` is dropped by ansible; a None that got through (a role passing an unset variable)
+    must not count as set."""
+    values = _options.resolve({'port': None}, {'obshell_port': 2100}, {}, SPEC)
+    assert values['port'] == 2100
+
+
+def test_on_the_host_the_environment_is_the_modules_and_the_host_is_its_own_agent():
+    values = _options.resolve({}, {'obshell_port': 2100, 'ansible_host': '10.0.0.5'}, {'OBSHELL_PASSWORD': 'x'},
+                              SPEC, controller=False)
+    assert values['port'] == 2100
+    assert 'password' not in values          # env_fallback in the module reads the host's environment
+    assert 'host' not in values              # the module's default: 127.0.0.1
+
+
+def test_only_obshell_prefixed_variables_count():
+    """A host variable named like the option without the prefix (`password`, `port`) is someone else's."""
+    values = _options.resolve({}, {'password': 'not-ours', 'port': 1, 'ansible_host': 'h'}, {}, SPEC)
+    assert 'password' not in values and 'port' not in values
+
+
+class VaultedLike(object):
+    """What ansible-core 2.16-2.18 hands an action for a vaulted variable: not a str; str() decrypts."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def __str__(self):
+        return self._text
+
+
+def test_a_vaulted_host_variable_arrives_as_its_text():
+    values = _options.resolve({}, {'obshell_password': VaultedLike('s3cret'), 'ansible_host': 'h'}, {}, SPEC)
+    assert values['password'] == 's3cret' and isinstance(values['password'], str)
+
+
+def real_vaulted(text):
+    """A vaulted value as this ansible-core makes it: AnsibleVaultEncryptedUnicode (2.16-2.18) or EncryptedString
+    (2.19 and later), neither of them a str."""
+    from ansible.parsing import vault as vault_lib
+    secret = vault_lib.VaultSecret(b'vault-pass')
+    vault = vault_lib.VaultLib([('default', secret)])
+    cipher = vault.encrypt(text)
+    if hasattr(vault_lib, 'EncryptedString'):
+        vault_lib.VaultSecretsContext.initialize(vault_lib.VaultSecretsContext([('default', secret)]))
+        return vault_lib.EncryptedString(ciphertext=cipher.decode())
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
+    value = AnsibleVaultEncryptedUnicode(cipher)
+    value.vault = vault
+    return value
+
+
+def test_the_real_vault_class_of_this_core_is_made_plain_too():
+    value = real_vaulted('s3cret')
+    assert not isinstance(value, str)
+    values = _options.resolve({}, {'obshell_password': value, 'ansible_host': 'h'}, {}, SPEC)
+    assert values['password'] == 's3cret' and isinstance(values['password'], str)
+
+
+@pytest.mark.parametrize('host, fragment', [
+    ('https://10.0.0.1', 'has a scheme'),
+    ('10.0.0.1:2886', 'has a port in it'),
+    ('10.0.0.1/api', 'has a path in it'),
+    (' 10.0.0.1', 'has spaces in it'),
+    ('', 'must not be empty'),
+    ('[::1', 'without a port'),
+])
+def test_bad_hosts_are_named_with_what_is_wrong(host, fragment):
+    message = _options.check_host(host, option='obshell_host')
+    assert message and message.startswith('obshell_host ') and fragment in message
+
+
+@pytest.mark.parametrize('host', ['10.0.0.1', 'ob1.example.com', '::1', '[::1]', 'fe80::1'])
+def test_good_hosts_pass(host):
+    assert _options.check_host(host) is None
+
+
+def test_connection_checks_name_each_option(tmp_path):
+    directory = str(tmp_path)
+    errors = _options.check_connection_options({
+        'host': 'x', 'port': 70000, 'request_timeout': 0, 'retries': -1, 'client_key': '/k',
+        'ca_path': directory, 'client_cert': directory})
+    text = '\n'.join(errors)
+    for expected in ('port must be between 1 and 65535', 'request_timeout must be a positive',
+                     'retries must be 0 or more', "client_cert %r is a directory" % directory,
+                     "client_key '/k' does not exist"):
+        assert expected in text, text
+    assert 'ca_path' not in text     # a CA directory is fine
