@@ -15,9 +15,9 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _dag, _options, _transport, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _crypto, _dag, _options, _report, _transport, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import format_elapsed
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
 
 
@@ -43,9 +43,14 @@ class ActionModule(ObshellAction):
             progress = Progress(self._progress_wanted(spec, task_vars))
             result.update(self._run_on_controller(spec, task_vars, progress))
         if 'outcome' in result:
+            # At a glance: a table for a batch (a person reading), and custom stats (AWX's job artifacts).
+            result['ansible_stats'] = {'data': _verdict.stats(result), 'per_host': False, 'aggregate': True}
+            if len(result.get('hosts') or ()) > 1:
+                for line in _report.summary_table(result):
+                    progress.line(task_vars.get('inventory_hostname'), line)
             polls = result.get('polls') or 0
             progress.line(task_vars.get('inventory_hostname'), 'done: %s in %s after %s poll%s%s' % (
-                result['outcome'], format_elapsed(result.get('elapsed')), polls, '' if polls == 1 else 's',
+                result['outcome'], _report.format_elapsed(result.get('elapsed')), polls, '' if polls == 1 else 's',
                 ' (%d hosts)' % len(result['hosts']) if len(result.get('hosts') or ()) > 1 else ''))
         return result
 

@@ -273,3 +273,38 @@ def ended_text(record):
     if passed:
         text += ' (%s)' % passed
     return text
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The end of a wait, at a glance
+
+SUMMARY_DAGS_LIMIT = 100
+
+
+def summary_rows(result):
+    """Per part of a finished wait: (who, outcome, seconds, DAGs) - the cluster part first ("obs1 [cluster]"), then
+    each host's own part(s). ``result`` is a combined wait result (per_host, cluster, parts)."""
+    rows = []
+    parts = result.get('parts') or []
+    cluster = result.get('cluster')
+    if cluster:
+        rows.append(('%s [cluster]' % cluster.get('host'), cluster.get('outcome'), cluster.get('elapsed'),
+                     cluster.get('dags') or []))
+    for host in result.get('hosts') or []:
+        mine = (result.get('per_host') or {}).get(host) or {}
+        times = [part['elapsed'] for part in parts if part.get('host') == host and part.get('part') != 'cluster'
+                 and part.get('elapsed') is not None]
+        rows.append((host, mine.get('outcome'), max(times) if times else None, mine.get('dags') or []))
+    return rows
+
+
+def summary_table(result):
+    """The lines of a compact table of a finished wait: per part, its outcome, time and DAGs."""
+    cells = [('HOST', 'OUTCOME', 'TIME', 'DAGS')]
+    for who, outcome, seconds, dags in summary_rows(result):
+        listed = ', '.join('%s %s: %s' % (dag.get('id'), safe_text(dag.get('name') or '?', 60), dag.get('outcome'))
+                           for dag in dags) or '-'
+        cells.append((safe_text(who, 60), str(outcome), format_elapsed(seconds) if seconds is not None else '-',
+                      cut_text(listed, SUMMARY_DAGS_LIMIT)))      # each name already made safe
+    widths = [max(len(row[column]) for row in cells) for column in range(3)]
+    return ['  '.join(row[column].ljust(widths[column]) for column in range(3)) + '  ' + row[3] for row in cells]

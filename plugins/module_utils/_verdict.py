@@ -114,8 +114,10 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
     outcome = worst(part.get('outcome') for part in parts) or 'idle'
     failing = [part for part in parts if part_fails(part, mode, fail_on)]
     failed = bool(failing)
-    # What failed; else the parts that saw something; else every part.
-    shown = failing or [part for part in parts if part.get('dags')] or parts
+    # What failed, and what was still running when that ended the wait (the operator's next question); else the
+    # parts that saw something; else every part.
+    shown = [part for part in parts if part in failing or (part.get('outcome') == 'running' and part.get('running'))] \
+        if failing else [part for part in parts if part.get('dags')] or parts
     head = ('not idle' if mode == 'assert_idle' and failing else outcome)
     msg = cap_message('%s: %s' % (head, '; '.join(_part_text(part, mode) for part in shown)) if shown
                       else '%s: nothing to wait for' % head)
@@ -164,3 +166,27 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
         'hosts': hosts,
         'remediations': remediations,
     }
+
+
+def stats(result):
+    """The wait as custom stats (ansible.builtin.set_stats' ``data``, shown in AWX's job artifacts): for each host of
+    the batch, its outcome and DAGs; the cluster part under the host it was read through, ``[cluster]`` added."""
+    waits = {}
+    cluster = result.get('cluster')
+    if cluster:
+        waits['%s [cluster]' % cluster.get('host')] = _stats_entry(cluster.get('outcome'), cluster.get('elapsed'),
+                                                                   cluster.get('dags'))
+    parts = result.get('parts') or []
+    for host in result.get('hosts') or []:
+        mine = (result.get('per_host') or {}).get(host) or {}
+        times = [part['elapsed'] for part in parts if part.get('host') == host and part.get('part') != 'cluster'
+                 and part.get('elapsed') is not None]
+        elapsed = max(times) if times else None
+        waits[host] = _stats_entry(mine.get('outcome'), elapsed, mine.get('dags'))
+    return {'obshell_waits': waits}
+
+
+def _stats_entry(outcome, elapsed, dags):
+    return {'outcome': outcome, 'elapsed': elapsed,
+            'dags': [{'id': dag.get('id'), 'name': dag.get('name'), 'outcome': dag.get('outcome')}
+                     for dag in dags or []]}

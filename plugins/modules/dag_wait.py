@@ -756,6 +756,49 @@ agent:
     version:
       description: OBShell version.
       type: str
+ansible_stats:
+  description:
+    - The wait at a glance as custom stats, as M(ansible.builtin.set_stats) gives them (not per host, aggregated
+      over the play). AWX and Automation Platform show them in the job's artifacts; C(show_custom_stats) prints
+      them at the end of a run. A later wait of the same host replaces its entry.
+    - A wait over several hosts also prints them as a table, before its C(done) line.
+  returned: when the wait ran
+  type: dict
+  contains:
+    data:
+      description: The stats.
+      type: dict
+      contains:
+        obshell_waits:
+          description: By inventory hostname, and C(<host> [cluster]) for the cluster DAGs read through that host.
+          type: dict
+          contains:
+            outcome:
+              description: That part's outcome.
+              type: str
+            elapsed:
+              description: Seconds the part was waited on; null for a host without a part of its own.
+              type: float
+            dags:
+              description: Its DAGs.
+              type: list
+              elements: dict
+              contains:
+                id:
+                  description: Generic id of the DAG.
+                  type: str
+                name:
+                  description: DAG name.
+                  type: str
+                outcome:
+                  description: The DAG's outcome.
+                  type: str
+    per_host:
+      description: Always false (the stats are the run's).
+      type: bool
+    aggregate:
+      description: Always true (each wait adds its hosts).
+      type: bool
 '''
 
 from ansible.module_utils.basic import _load_params

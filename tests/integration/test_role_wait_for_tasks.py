@@ -197,6 +197,25 @@ def test_plain_roles_keyword_fails_every_host_in_the_recap(sim_cluster, tmp_path
     assert all(result.recap()[host]['failed'] == 1 for host in ('obs1', 'obs2', 'obs3')), result.output
 
 
+def test_a_batch_wait_ends_with_a_table_and_custom_stats(sim_cluster, tmp_path):
+    sim = sim_cluster(agents=3, scenario='scale_out_fail', step_seconds=0.2)
+    dag_id = sim.find_dag('Cluster scale out')
+    result, saved = run_role(sim, tmp_path, extra_env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'})
+    assert saved['obs1']['result']['outcome'] == 'failed', result.output
+    lines = [line.split(' | ', 1)[1] for line in progress(result.stdout)]
+    head = [index for index, line in enumerate(lines) if line.split() == ['HOST', 'OUTCOME', 'TIME', 'DAGS']]
+    assert len(head) == 1, result.stdout
+    rows = lines[head[0] + 1:head[0] + 5]
+    # Just before the done line: the cluster part with its DAG, then every host of the batch, in inventory order.
+    assert rows[0].split()[:3] == ['obs1', '[cluster]', 'failed'], rows
+    assert rows[0].endswith('%s Cluster scale out: failed' % dag_id), rows
+    assert [row.split()[:2] for row in rows[1:]] == [['obs1', 'idle'], ['obs2', 'idle'], ['obs3', 'idle']], rows
+    assert lines[head[0] + 5].startswith('done: failed in '), lines
+    # ANSIBLE_SHOW_CUSTOM_STATS prints the same at the end of the run (AWX keeps it in the job's artifacts).
+    custom = result.stdout.split('CUSTOM STATS:', 1)[1]
+    assert 'obs1 [cluster]' in custom and dag_id in custom and 'obs3' in custom, custom
+
+
 def test_an_agent_dag_that_fails_while_the_cluster_dag_runs_fails_the_role(sim_cluster, tmp_path):
     # The role once said "succeeded" here: it waited for the cluster DAG first, and by the time it looked at
     # agent 1, that agent's failed non-maintenance DAG had left its unfinished list.

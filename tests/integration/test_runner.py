@@ -361,6 +361,12 @@ def test_the_role_over_three_hosts(sim_cluster, tmp_path, monkeypatch, connect_f
     assert sorted(verdict['per_host']) == list(hosts)
     stats = [event for event in job.events if event['event'] == 'playbook_on_stats'][0]['event_data']
     assert sorted(stats['ok']) == list(hosts) and not stats['failures']
+    # The wait at a glance in the job's artifacts (custom stats): every host, and the cluster part with its DAG.
+    waits = stats['artifact_data']['obshell_waits']
+    assert sorted(waits) == ['obs1', 'obs1 [cluster]', 'obs2', 'obs3'], waits
+    assert waits['obs1 [cluster]']['outcome'] == 'succeeded'
+    assert waits['obs1 [cluster]']['dags'] == [{'id': dag_id, 'name': 'Cluster scale out', 'outcome': 'succeeded'}]
+    assert all(waits[host]['outcome'] == 'idle' for host in hosts)
     assert PASSWORD not in job.output
 
 

@@ -12,7 +12,7 @@ import itertools
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _engine, _verdict
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _engine, _report, _verdict
 
 # Worst first. Written out here, not imported: swapping two outcomes in the code must fail this test.
 ORDER = ['error', 'unreachable', 'timeout', 'failed', 'canceled', 'rolled_back', 'passed', 'running', 'succeeded',
@@ -92,6 +92,21 @@ def test_a_failed_part_fails_every_host_and_each_says_first_what_concerns_itself
     assert combined['cluster']['part'] == 'cluster'
 
 
+def test_a_wait_ended_by_one_part_also_says_what_was_still_running():
+    # One agent's part reached unreachable_timeout a poll before the cluster part (which read the same agent a
+    # moment later) did: the message still tells the operator where the scale-out was last seen. obs2, still
+    # going with nothing seen, adds nothing.
+    running = {'id': '11', 'summary': "DAG 11 'Cluster scale out' still RUNNING at 3/9"}
+    parts = [part('cluster', 'obs1', 'running', msg="still running when the wait ended: DAG 11 'Cluster scale out' "
+                                                    "still RUNNING at 3/9", running=[running]),
+             part('agent', 'obs1', 'unreachable', msg='agent 10.0.0.1:2886 has not answered for 0:01'),
+             part('agent', 'obs2', 'running', msg='still running when the wait ended: nothing seen yet')]
+    combined = _verdict.combine(parts, hosts=['obs1', 'obs2'])
+    assert combined['msg'] == "unreachable: cluster DAGs (asked 10.0.0.1:2886 via obs1): still running when the " \
+                              "wait ended: DAG 11 'Cluster scale out' still RUNNING at 3/9; obs1: agent " \
+                              "10.0.0.1:2886 has not answered for 0:01"
+
+
 def test_fail_on_decides_and_error_always_fails():
     assert _verdict.combine([part('agent', 'obs1', 'failed')], fail_on=['timeout'])['failed'] is False
     assert _verdict.combine([part('agent', 'obs1', 'error')], fail_on=[])['failed'] is True
@@ -124,3 +139,39 @@ def test_agent_text_in_a_message_is_made_safe():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError):
         _verdict.combine([], mode='maybe')
+
+
+# ---------------------------------------------------------------------------------------------- at a glance
+
+def _glance_result():
+    dag = {'id': '11', 'name': 'Cluster scale out', 'outcome': 'succeeded', 'state': 'SUCCEED'}
+    hostile = {'id': '2001', 'name': 'evil\x1b[31m\nname', 'outcome': 'failed', 'state': 'FAILED'}
+    parts = [
+        {'part': 'cluster', 'host': 'obs1', 'outcome': 'succeeded', 'elapsed': 75.0, 'dags': [dag]},
+        {'part': 'agent', 'host': 'obs1', 'outcome': 'idle', 'elapsed': 75.0, 'dags': []},
+        {'part': 'agent', 'host': 'obs2', 'outcome': 'failed', 'elapsed': 12.5, 'dags': [hostile]},
+    ]
+    result = _verdict.combine(parts, hosts=['obs1', 'obs2', 'obs3'])
+    result['parts'] = parts
+    return result
+
+
+def test_stats_list_every_host_and_the_cluster_part():
+    waits = _verdict.stats(_glance_result())['obshell_waits']
+    assert sorted(waits) == ['obs1', 'obs1 [cluster]', 'obs2', 'obs3']
+    assert waits['obs1 [cluster]'] == {'outcome': 'succeeded', 'elapsed': 75.0,
+                                       'dags': [{'id': '11', 'name': 'Cluster scale out', 'outcome': 'succeeded'}]}
+    assert waits['obs2']['outcome'] == 'failed' and waits['obs2']['elapsed'] == 12.5
+    # a host of the batch without a part of its own (its agent part was dropped) is still listed, unknown time
+    assert waits['obs3'] == {'outcome': 'idle', 'elapsed': None, 'dags': []}
+
+
+def test_the_summary_table_is_aligned_and_agent_text_cannot_break_it():
+    lines = _report.summary_table(_glance_result())
+    assert lines[0].split() == ['HOST', 'OUTCOME', 'TIME', 'DAGS']
+    assert lines[1].split()[:4] == ['obs1', '[cluster]', 'succeeded', '1:15']
+    assert len(lines) == 5 and all('\n' not in line and '\x1b' not in line for line in lines)
+    assert '2001 evil\\e[31m\\nname: failed' in lines[3]
+    # the DAGS column starts at the same place on every line
+    column = lines[0].index('DAGS')
+    assert [line[column - 2:column + 4] for line in lines] == ['  DAGS', '  11 C', '  -', '  2001', '  -'], lines
