@@ -154,18 +154,24 @@ def test_scale_out_succeeds_and_returns_soon_after_the_dag_ends(sim_cluster, tmp
 
 @pytest.mark.smoke
 def test_the_role_is_a_few_tasks_around_one_watcher(sim_cluster, tmp_path):
-    # Per host: the argument validation ansible-core inserts, joining the run, and the fail that carries the host's
-    # part. Everything else runs once for the batch.
+    # Per host: the argument validation ansible-core inserts and joining the run; the fail that carries each host's
+    # part runs per host only when the batch failed. Everything else runs once for the batch.
     sim = sim_cluster(agents=4, scenario='idle')
     result, saved = run_role(sim, tmp_path)
     assert result.rc == 0, result.output
     tasks = role_task_hosts(result.stdout)
     per_host = [name for name, hosts in tasks if len(hosts) > 1]
-    assert len(per_host) == 3, tasks
-    assert per_host[1:] == ['Join this run', "Fail each host whose batch failed, with its own part of the verdict"]
+    assert len(per_host) == 2 and per_host[1] == 'Join this run', tasks
     assert all(len(hosts) == 1 for name, hosts in tasks if name not in per_host), tasks
     verdict = saved['obs4']['result']
     assert verdict['outcome'] == 'idle' and sorted(verdict['per_host']) == ['obs1', 'obs2', 'obs3', 'obs4']
+    # A failed batch: the fail runs on every host, each with its own message.
+    failing = sim_cluster(agents=4, scenario='scale_out_fail', step_seconds=0.2)
+    result, saved = run_role(failing, tmp_path)
+    tasks = dict(role_task_hosts(result.stdout))
+    assert sorted(tasks['Fail each host whose batch failed, with its own part of the verdict']) == \
+        ['obs1', 'obs2', 'obs3', 'obs4'], result.stdout
+    assert all(saved[host]['failed_msg'].startswith('failed: ') for host in ('obs1', 'obs2', 'obs3', 'obs4'))
 
 
 @pytest.mark.smoke
