@@ -191,8 +191,8 @@ def run(ctx):
         'stays at today\'s (p95 <= poll_interval + 0.5 = %.1f s)' % target_3, p95 <= target_3)]
     at10 = scaling[10]
     rows.append(harness.Row(
-        '5. Detection latency at 10 hosts (forks %d, %d run%s)' % (FORKS, len(at10['runs']),
-                                                                  '' if len(at10['runs']) == 1 else 's'),
+        '5. Detection latency at 10 hosts (forks %d, %d run%s)' % (
+            FORKS, len(at10['runs']), '' if len(at10['runs']) == 1 else 's'),
         '%s s' % _range([r['latency'] for r in at10['runs']]),
         'today: %s; dag_wait task alone %s s' % (TODAY[10], _range([r['to_wait_done'] for r in at10['runs']])),
         'report (no target)', None))

@@ -56,8 +56,8 @@ def role_tasks():
             # Templated: the target-mode branch (once from the controller) or the fail (once when nothing failed);
             # the benchmarks run the role from the controller on idle agents, where both are run_once.
             if "'controller'" not in run_once and 'wait_for_tasks_result.failed' not in run_once:
-                raise RuntimeError('the floor does not know how to read run_once: %r of %r' % (run_once,
-                                                                                              task.get('name')))
+                raise RuntimeError('the floor does not know how to read run_once: %r of %r' % (
+                    run_once, task.get('name')))
             run_once = True
         shape.append((task['name'], bool(run_once)))
     return shape
@@ -72,8 +72,8 @@ def shape():
 
 def shape_text():
     counts = shape()
-    return '%d per-host tasks (argument validation included), %d run_once' % (counts['per_host'],
-                                                                            counts['run_once'])
+    return '%d per-host tasks (argument validation included), %d run_once' % (
+        counts['per_host'], counts['run_once'])
 
 
 def make(directory):
