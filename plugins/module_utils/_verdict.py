@@ -114,10 +114,10 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
     outcome = worst(part.get('outcome') for part in parts) or 'idle'
     failing = [part for part in parts if part_fails(part, mode, fail_on)]
     failed = bool(failing)
-    # What failed, and what was still running when that ended the wait (the operator's next question); else the
-    # parts that saw something; else every part.
-    shown = [part for part in parts if part in failing or (part.get('outcome') == 'running' and part.get('running'))] \
-        if failing else [part for part in parts if part.get('dags')] or parts
+    # What failed first, then what was still running when that ended the wait (the operator's next question); else
+    # the parts that saw something; else every part.
+    shown = failing + [part for part in parts if part not in failing and part.get('outcome') == 'running'
+                       and part.get('running')] if failing else [part for part in parts if part.get('dags')] or parts
     head = ('not idle' if mode == 'assert_idle' and failing else outcome)
     msg = cap_message('%s: %s' % (head, '; '.join(_part_text(part, mode) for part in shown)) if shown
                       else '%s: nothing to wait for' % head)

@@ -102,9 +102,10 @@ def test_a_wait_ended_by_one_part_also_says_what_was_still_running():
              part('agent', 'obs1', 'unreachable', msg='agent 10.0.0.1:2886 has not answered for 0:01'),
              part('agent', 'obs2', 'running', msg='still running when the wait ended: nothing seen yet')]
     combined = _verdict.combine(parts, hosts=['obs1', 'obs2'])
-    assert combined['msg'] == "unreachable: cluster DAGs (asked 10.0.0.1:2886 via obs1): still running when the " \
-                              "wait ended: DAG 11 'Cluster scale out' still RUNNING at 3/9; obs1: agent " \
-                              "10.0.0.1:2886 has not answered for 0:01"
+    # What failed comes first: the head and the first words are about it.
+    assert combined['msg'] == "unreachable: obs1: agent 10.0.0.1:2886 has not answered for 0:01; cluster DAGs " \
+                              "(asked 10.0.0.1:2886 via obs1): still running when the wait ended: DAG 11 'Cluster " \
+                              "scale out' still RUNNING at 3/9"
 
 
 def test_fail_on_decides_and_error_always_fails():
