@@ -52,6 +52,8 @@ EXAMPLES = r'''
     ansible_facts_modules:
       - ansible.builtin.setup
       - oceanbase.obshell.facts
+    # In parallel, a fact module that takes more than 5 s can be killed (async_wrapper): one after the other.
+    ansible_facts_parallel: false
   # Inside gather_facts the module runs without its action plugin, so the obshell_* inventory variables are not
   # read for it: give its settings in module_defaults (the environment variables work too).
   module_defaults:
