@@ -933,9 +933,13 @@ def test_no_remediation_in_check_mode(agent, clock):
 # ---------------------------------------------------------------------------------------------- slices / state
 
 
-def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
+def test_state_round_trip_gives_the_same_verdict_in_slices(clock, monkeypatch):
     """A wait cut into slices (each a fresh watcher restored from JSON, as in run_on=target) ends exactly like one
     continuous wait: same outcome, same polls, same progress lines, same requests."""
+    # A line's "running for" is the wall clock minus the DAG's start: one wall clock for both waits, or a second
+    # that ticks between them makes the lines differ (seen in CI).
+    wall = time.time()
+    monkeypatch.setattr(_dag, '_now_seconds', lambda now, given=_dag._now_seconds: wall if now is None else given(now))
     def make_agent():
         a = FakeAgent(clock)
         scale_out(a, step=7.0, stage_count=4)
