@@ -940,6 +940,7 @@ def test_state_round_trip_gives_the_same_verdict_in_slices(clock, monkeypatch):
     # that ticks between them makes the lines differ (seen in CI).
     wall = time.time()
     monkeypatch.setattr(_dag, '_now_seconds', lambda now, given=_dag._now_seconds: wall if now is None else given(now))
+
     def make_agent():
         a = FakeAgent(clock)
         scale_out(a, step=7.0, stage_count=4)
