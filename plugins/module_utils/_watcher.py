@@ -25,9 +25,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch, WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellClusterUnknownError,
     ObshellConnectionError,
     ObshellConfigError,
     ObshellError,
@@ -40,6 +41,10 @@ STATE_VERSION = 1
 # Hosts read at the same time at most; a poll of 100 idle agents is then two rounds of one request each.
 MAX_WORKERS = 64
 REMEDIATIONS = {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed'}
+# The first agent version with the history routes /dags/ob and /dags/agent (§3.1).
+HISTORY_SINCE = (4, 3, 0)
+# Verdicts that say nothing went wrong: given only after every window of the wait has been read (§ evidence).
+QUIET_OUTCOMES = ('idle', 'succeeded', 'passed', 'rolled_back', 'canceled')
 
 
 class Target(object):
@@ -120,6 +125,7 @@ class Watcher(object):
         self.warn = warn
         self.lines = []                 # every progress line, "<label> | <line>", in order
         self._needs_refresh = set()     # clients whose /api/v1/info is read again (a restart may change it)
+        self._warned = set()            # agents already warned about (no history routes)
 
     # ------------------------------------------------------------------ serialization (run_on=target slices)
 
@@ -200,6 +206,7 @@ class Watcher(object):
                 self._read_dag(part)
             else:
                 engine.main_read(self._records(client, part.kind))
+                self._read_back(part, client)
         except ObshellRecordError as exc:
             engine.fail(exc.to_dict())
         except (ObshellError, ValueError) as exc:
@@ -241,13 +248,20 @@ class Watcher(object):
                     # read (an obproxy DAG without the agent password) cannot end the wait truthfully either.
                     engine.fail(exc.to_dict())
                     return
+                except ObshellNotFoundError:
+                    # Seen before, and now the agent says there is no such DAG: what became of it cannot be known.
+                    engine.dag_vanished(dag_id)
+                    return
                 except (ObshellError, ValueError) as exc:
                     engine.dag_read_failed(dag_id, exc, details)
                 else:
-                    names = [node.get('name') for node in record.get('nodes') or []] if details else None
+                    nodes = record.get('nodes') if details else None
+                    names = [node.get('name') for node in nodes or []] if details else None
                     if self.details != 'full':
                         record.pop('nodes', None)
-                    engine.dag_read(record, details, node_names=names)
+                    engine.dag_read(record, details, node_names=names, nodes=nodes)
+                    if engine.fatal is not None:
+                        return
 
     def _poll_cluster(self, part):
         """The cluster DAGs from the CLUSTER AGENT asked last time; if it fails (down, restarting, its observer
@@ -274,6 +288,11 @@ class Watcher(object):
                 identities.append(client.identity)
                 if client.identity != CLUSTER_AGENT:
                     continue
+                if (engine.last_error or {}).get('kind') == 'cluster_unknown' and engine.down_since is not None:
+                    # Only the observer was missing: its state is asked first (no auth, no list), every poll.
+                    ob_state = _query.read_ob_state(client)
+                    if ob_state is not None and ob_state != _query.OB_AVAILABLE:
+                        raise _query.cluster_unknown(client, ob_state=ob_state)
                 records = self._records(client, 'cluster')
             except ObshellRecordError as exc:
                 engine.fail(exc.to_dict())
@@ -296,17 +315,99 @@ class Watcher(object):
                 part.source = index
                 engine.agent = client.address
             engine.main_read(records)
+            self._read_back(part, client)
             self._follow_ups(part)
             return
         if last_error is None and CLUSTER_AGENT not in identities:
-            if self.scope == 'auto':
-                # No CLUSTER AGENT at all (SINGLE agents, a cluster not yet made): there are no cluster DAGs.
+            they_are = ', '.join(sorted(set(str(i) for i in identities)))
+            if engine.good_reads or engine.tracked:
+                # The part had a CLUSTER AGENT, and none is left (one being scaled in, or UNIDENTIFIED): the cluster
+                # DAGs are unknown now, never "none". Waited out like an outage, then unreachable.
+                last_error = ObshellClusterUnknownError(
+                    'cluster DAGs unknown: no agent of the batch is a %s any more (they are %s)'
+                    % (CLUSTER_AGENT, they_are), agent=part.target.client.address)
+            elif self.scope == 'auto':
+                # No CLUSTER AGENT at all, read in this poll (SINGLE agents, a cluster not yet made): there are no
+                # cluster DAGs.
                 part.dropped = True
                 return
-            last_error = ObshellIdentityError(
-                'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
-                    CLUSTER_AGENT, ', '.join(sorted(set(str(i) for i in identities)))), agent=part.target.client.address)
+            else:
+                last_error = ObshellIdentityError(
+                    'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
+                        CLUSTER_AGENT, they_are), agent=part.target.client.address)
         engine.main_failed(last_error)
+
+    # ------------------------------------------------------------------ the agents' history (blind windows)
+
+    def _history_scopes(self, part, client):
+        if part.kind == 'cluster':
+            return ['cluster']
+        if part.kind == 'all' and client.identity == CLUSTER_AGENT:
+            return ['agent', 'cluster']
+        return ['agent']
+
+    def _read_back(self, part, client):
+        """After a good read: read back from the agent's history the blind window that just closed (and, for a
+        wait that names its DAGs, the appear window before it began)."""
+        engine = part.engine
+        lookback = engine.appear_timeout if self.name_filter else 0.0
+        window = engine.history_window(client.agent_time, lookback)
+        if window is not None:
+            self._history(part, client, window)
+
+    def _history(self, part, client, window, closing=False):
+        """Read the agent's history for ``window`` into the part. False when it could not be read (the part then
+        counts it as a failed read: no quiet verdict over a window nobody saw)."""
+        engine = part.engine
+        if parse_version(client.version) < HISTORY_SINCE:
+            if not closing:
+                why = 'agent version %s keeps no DAG history' % _report.safe_text(client.version, 40)
+                engine.window_unclosed(window, why)
+                self._warn_once(client, 'agent %s could not be read for %s and %s: what ended meanwhile cannot '
+                                        'be seen' % (client.address, _report.format_elapsed(window[1] - window[0]),
+                                                     why))
+            return True
+        try:
+            records = []
+            for scope in self._history_scopes(part, client):
+                listed = _query.check_entries(client, client.dag_history(scope, show_details=False))
+                records.extend(_query.normalize_record(client, dto, client.agent) for dto in listed
+                               if self.name_filter(dto.get('name')))
+        except ObshellRecordError as exc:
+            engine.fail(exc.to_dict())
+            return False
+        except (ObshellError, ValueError) as exc:
+            engine.main_failed(exc)
+            if not closing:
+                engine.blind_from = window[0]
+            return False
+        engine.history_read(records, window, closing=closing)
+        return True
+
+    def _warn_once(self, client, text):
+        if client.address not in self._warned:
+            self._warned.add(client.address)
+            if self.warn is not None:
+                self.warn(text)
+
+    def _close_windows(self, parts):
+        """Before a verdict that says nothing went wrong: read back from history every span of the wait that the
+        polls did not cover (what began and ended between two polls). True when nothing new joined."""
+        quiet = True
+        for part in parts:
+            engine = part.engine
+            window = engine.closing_window()
+            if window is None:
+                continue
+            client = part.target.client
+            self._cap_requests(client, engine)
+            tracked = len(engine.tracked)
+            if not self._history(part, client, window, closing=True) or len(engine.tracked) != tracked:
+                quiet = False
+                self._follow_ups(part)
+            for line in engine.end_poll():
+                self._event(part, line)
+        return quiet
 
     def _close_appear_windows(self):
         """A DAG seen in any part ends the appear window of every part: the operation has started."""
@@ -369,7 +470,12 @@ class Watcher(object):
             if verdicts[id(part)] == 'failed' and self._remediate(part):
                 verdicts[id(part)] = None
         if all(verdicts[id(part)] is not None for part in live):
-            return True
+            if self._close_windows([part for part in live if verdicts[id(part)] in QUIET_OUTCOMES]):
+                return True
+            verdicts = dict((id(part), part.engine.verdict()) for part in live)
+            if all(verdicts[id(part)] is not None for part in live) and \
+                    not any(part.engine.closing_window() for part in live if verdicts[id(part)] in QUIET_OUTCOMES):
+                return True
         return any(outcome is not None and (outcome == 'error' or outcome in self.fail_on)
                    for outcome in verdicts.values())
 

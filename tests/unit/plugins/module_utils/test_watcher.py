@@ -32,6 +32,7 @@ NODES = ['Integrate server config', 'Create local scale out dag', 'Wait scale ou
          'Add server for scale_out', 'Add agent for scale_out', 'Check cluster scale_out whether finished']
 START = '2026-05-08T10:00:00+08:00'
 END = '2026-05-08T10:00:30+08:00'
+AGENT_EPOCH = _dag.parse_time(START)
 STOP_ID = '12'
 LOCAL_ID = '22130706433028861'
 
@@ -128,6 +129,8 @@ class FakeAgent(object):
         self.timeouts_seen = []
         self.warnings = []
         self.posts = []
+        self.version_value = '4.5.0.0'
+        self.skew = 0.0
 
     def add(self, dag_id, *steps):
         self.script.setdefault(dag_id, []).extend(steps)
@@ -162,7 +165,12 @@ class FakeAgent(object):
 
     @property
     def version(self):
-        return '4.5.0.0'
+        return self.version_value
+
+    @property
+    def agent_time(self):
+        # The agent's clock (epoch seconds): the DTOs' START is the fake clock's 0, plus ``skew``.
+        return AGENT_EPOCH + self.clock() + self.skew
 
     @property
     def agent(self):
@@ -182,6 +190,12 @@ class FakeAgent(object):
             if item is not None and unfinished(item) and in_list(dag_id, scope):
                 out.append(_strip(item, show_details))
         return out
+
+    def dag_history(self, scope, show_details=False):
+        """/dags/ob or /dags/agent: every DAG created by now, in its current state."""
+        self._request(('history', scope, show_details), self.cluster_outages if scope == 'cluster' else ())
+        return [_strip(self._now_dto(dag_id), show_details) for dag_id in self.script
+                if self._now_dto(dag_id) is not None and in_list(dag_id, scope)]
 
     def dag(self, generic_id, show_details=True):
         self._request(('dag', generic_id, show_details))
@@ -251,12 +265,15 @@ def part(result, kind, host='obs1'):
 
 def scale_out(agent, step=10.0, end_state=('SUCCEED', 'RUN'), start=0.0, dag_id='11', stage_count=9):
     """The scale-out DAG: READY at ``start``, RUNNING one stage per ``step``, then ``end_state``."""
-    agent.add(dag_id, (start, dto(dag_id, state='READY', stage=1)))
+    # A DAG of stage_count nodes: a success ends at its last stage (stage == max_stage, §4.5).
+    nodes = NODES[:stage_count] if stage_count <= len(NODES) else NODES + ['node %d' % n for n in range(10, stage_count + 1)]
+    agent.add(dag_id, (start, dto(dag_id, state='READY', stage=1, nodes=nodes)))
     for stage in range(1, stage_count + 1):
-        agent.add(dag_id, (start + step * stage - step + 1, dto(dag_id, state='RUNNING', stage=stage)))
+        agent.add(dag_id, (start + step * stage - step + 1, dto(dag_id, state='RUNNING', stage=stage, nodes=nodes)))
     state, operator = end_state
-    last_stage = stage_count if state == 'SUCCEED' else 6
-    agent.add(dag_id, (start + step * stage_count, dto(dag_id, state=state, operator=operator, stage=last_stage)))
+    last_stage = stage_count if state == 'SUCCEED' else min(6, stage_count)
+    agent.add(dag_id, (start + step * stage_count, dto(dag_id, state=state, operator=operator, stage=last_stage,
+                                                       nodes=nodes)))
 
 
 @pytest.fixture
