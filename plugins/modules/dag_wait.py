@@ -663,6 +663,19 @@ parts:
     msg:
       description: The part's summary.
       type: str
+    unseen_windows:
+      description:
+        - Spans of the wait in which the part's agent could not be read and that could not be read back from its
+          history (agents before OBShell 4.3.0.0 keep none). Empty when every span was seen or read back.
+      type: list
+      elements: dict
+      contains:
+        seconds:
+          description: How long the window lasted, on the agent's clock.
+          type: float
+        why:
+          description: Why it could not be read back.
+          type: str
 remediations:
   description: What O(on_failure) did, in order.
   returned: always

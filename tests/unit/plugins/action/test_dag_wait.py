@@ -79,6 +79,7 @@ class FakeClient(object):
         self.version = '4.5.0.0'
         self.warnings = []
         self.closed = False
+        self.agent_time = None      # no envelope timestamp: no window of the wait can be placed on its clock
 
     def _now(self):
         if self.clock() >= 6.0:
