@@ -58,7 +58,7 @@ class WaitEngine(object):
         self.check_mode = bool(check_mode)
         self.backoff_base = min(self.poll_interval, 1.0)
         self.backoff_cap = max(self.poll_interval, float(backoff_cap))
-        self._clock = clock if clock is not None else Stopwatch()
+        self._clock = clock if clock is not None else Clock()
         # --- serializable state
         self.polls = 0
         self.good_reads = 0
@@ -686,12 +686,26 @@ def _node_name(entry, stage):
     return None
 
 
-class Stopwatch(object):
-    """Seconds since creation on the monotonic clock, optionally starting from an offset (a resumed wait)."""
+class Clock(object):
+    """The one clock of a wait. Called, the seconds since the wait started (optionally from an ``offset``: a
+    resumed wait), which is all the engine reads; ``monotonic()`` is the time request deadlines are set on,
+    ``wall()`` the epoch seconds DAG records are measured against, ``sleep()`` waits. Tests inject fakes of all
+    four, so nothing in a wait reads the real time behind their back."""
 
-    def __init__(self, offset=0.0, monotonic=time.monotonic):
+    def __init__(self, offset=0.0, monotonic=time.monotonic, wall=time.time, sleep=time.sleep):
         self._monotonic = monotonic
+        self._wall = wall
+        self._sleep = sleep
         self._origin = monotonic() - float(offset)
 
     def __call__(self):
         return self._monotonic() - self._origin
+
+    def monotonic(self):
+        return self._monotonic()
+
+    def wall(self):
+        return self._wall()
+
+    def sleep(self, seconds):
+        self._sleep(seconds)

@@ -14,19 +14,18 @@ known. The cluster DAGs are asked of one reachable CLUSTER AGENT; when it stops 
 read them, §11.6) the next one is asked, and the result says so. The verdict is _verdict.combine over the parts.
 
 A failed cluster DAG can be remediated (retried, rolled back or passed) within the same deadline; the wait then goes
-on with that DAG. Everything is injected (clients, clock, sleep), so the unit tests drive it without a network.
+on with that DAG. Everything is injected (clients, and one Clock for waiting, request deadlines and DAG times), so the
+unit tests drive it without a network and without real time.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import time
-
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch, WaitEngine
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellConnectionError,
@@ -108,7 +107,7 @@ class Watcher(object):
     """Polls the parts until each has a verdict (or one fails the wait), and combines them."""
 
     def __init__(self, parts, scope='auto', names=None, details='summary', mode='wait', fail_on=None,
-                 remediation=None, max_remediations=1, sleep=None, on_event=None, request_timeout=10.0,
+                 remediation=None, max_remediations=1, clock=None, on_event=None, request_timeout=10.0,
                  max_workers=MAX_WORKERS, warn=None):
         self.parts = parts
         self.scope = scope
@@ -118,7 +117,7 @@ class Watcher(object):
         self.fail_on = tuple(fail_on if fail_on is not None else _verdict.DEFAULT_FAIL_ON)
         self.remediation = remediation if remediation not in (None, 'fail') else None
         self.max_remediations = int(max_remediations)
-        self.sleep = sleep if sleep is not None else time.sleep
+        self.clock = clock if clock is not None else Clock()
         self.on_event = on_event
         self.request_timeout = float(request_timeout)
         self.max_workers = max_workers
@@ -184,9 +183,10 @@ class Watcher(object):
 
     def _cap_requests(self, client, engine, until=None):
         """Keep every request inside the overall deadline (at least 0.5 s, so that a last read can happen), or
-        inside ``until`` (time.monotonic()), the end of a poll's budget shared by several agents."""
+        inside ``until`` (the clock's monotonic time), the end of a poll's budget shared by several agents."""
         client.timeout = self.request_timeout
-        client.deadline = until if until is not None else time.monotonic() + max(0.5, engine.timeout - engine.now())
+        client.deadline = until if until is not None else \
+            self.clock.monotonic() + max(0.5, engine.timeout - engine.now())
 
     def _refresh(self, target):
         """Agent facts for this poll: after a failed read, /api/v1/info again (a restart may change them)."""
@@ -216,7 +216,7 @@ class Watcher(object):
 
     def _records(self, client, endpoint):
         dummy_plan, records = _query.list_unfinished(client, name_filter=self.name_filter, with_details=False,
-                                                     plan=[endpoint])
+                                                     plan=[endpoint], now=self.clock.wall())
         return records
 
     def _read_dag(self, part):
@@ -228,7 +228,7 @@ class Watcher(object):
             # The agent answered: no such DAG (yet). An error once the appear window is over, never "idle".
             engine.main_missing()
             return
-        record = _query.normalize_record(client, dto, client.agent)
+        record = _query.normalize_record(client, dto, client.agent, now=self.clock.wall())
         engine.main_read([record] if self.name_filter(record.get('name')) else [])
 
     def _follow_ups(self, part):
@@ -242,7 +242,7 @@ class Watcher(object):
                 try:
                     dto = client.dag(dag_id, show_details=details)
                     record = _query.normalize_record(client, dto, client.agent,
-                                                     details='full' if details else 'summary')
+                                                     details='full' if details else 'summary', now=self.clock.wall())
                 except (ObshellRecordError, ObshellConfigError) as exc:
                     # Garbage is never read again and never settles as a verdict; a DAG that these settings cannot
                     # read (an obproxy DAG without the agent password) cannot end the wait truthfully either.
@@ -272,9 +272,9 @@ class Watcher(object):
         last_error = None
         # One budget for the whole poll, however many cluster agents are tried in turn: after the deadline, the
         # last read gets 0.5 s in all, not 0.5 s per agent (12 silent agents would end the wait 6 s late).
-        until = time.monotonic() + max(0.5, engine.timeout - engine.now())
+        until = self.clock.monotonic() + max(0.5, engine.timeout - engine.now())
         for tried, index in enumerate(order):
-            if tried and until - time.monotonic() < 0.05:
+            if tried and until - self.clock.monotonic() < 0.05:
                 if last_error is None:
                     last_error = ObshellConnectionError('the overall deadline passed before another %s of the batch '
                                                         'could be asked for the cluster DAGs' % CLUSTER_AGENT,
@@ -371,8 +371,8 @@ class Watcher(object):
             records = []
             for scope in self._history_scopes(part, client):
                 listed = _query.check_entries(client, client.dag_history(scope, show_details=False))
-                records.extend(_query.normalize_record(client, dto, client.agent) for dto in listed
-                               if self.name_filter(dto.get('name')))
+                records.extend(_query.normalize_record(client, dto, client.agent, now=self.clock.wall())
+                               for dto in listed if self.name_filter(dto.get('name')))
         except ObshellRecordError as exc:
             engine.fail(exc.to_dict())
             return False
@@ -492,7 +492,7 @@ class Watcher(object):
             due_at = min(part.engine.next_poll_at for part in live) if live else clock()
             delay = due_at - clock()
             if delay > 0:
-                self.sleep(delay)
+                self.clock.sleep(delay)
             now = clock()
             due = [part for part in live if part.engine.next_poll_at <= now + 1e-6]
             lines_before = len(self.lines)
@@ -543,10 +543,6 @@ class Watcher(object):
         return combined
 
 
-def stopwatch(offset=0.0):
-    return Stopwatch(offset)
-
-
 def wait_params(values):
     """The options of a wait, from validated option values (dag_wait's, dag's or the role's)."""
     return dict(timeout=values['timeout'], poll_interval=values['poll_interval'],
@@ -557,8 +553,10 @@ def wait_params(values):
 def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_seconds=None, on_event=None,
              sleep=None, warn=None):
     """Run (a slice of) a wait on ``targets`` with the validated option ``values`` of dag_wait. Returns (the
-    result, or None when the slice ended first, and the watcher, whose to_state() carries the wait on)."""
-    clock = clock if clock is not None else Stopwatch()
+    result, or None when the slice ended first, and the watcher, whose to_state() carries the wait on). ``sleep``
+    replaces the real clock's sleep (a hook between polls); a ``clock`` brings its own."""
+    if clock is None:
+        clock = Clock(sleep=sleep) if sleep is not None else Clock()
     dag_id = values.get('id')
     mode = values.get('mode') or 'wait'
     # assert_idle reads the state once, as check mode does, and fails unless nothing is unfinished.
@@ -567,7 +565,7 @@ def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_se
     watcher = Watcher(parts, scope=values.get('scope') or 'auto', names=values.get('names'),
                       details=values.get('details') or 'summary', mode=mode,
                       fail_on=wait_params(values)['fail_on'], remediation=values.get('on_failure'),
-                      max_remediations=values.get('max_remediations') or 0, sleep=sleep, on_event=on_event,
+                      max_remediations=values.get('max_remediations') or 0, clock=clock, on_event=on_event,
                       request_timeout=values.get('request_timeout') or 10.0, warn=warn)
     if state:
         watcher.load_state(state)

@@ -23,11 +23,19 @@ LOAD_NAME = 'ansible_collections.oceanbase.obshell.plugins.action.dag_wait'
 
 
 class FakeClock(object):
+    """The wait's one clock (_engine.Clock), faked: it moves only when the wait sleeps."""
+
     def __init__(self):
         self.t = 0.0
 
     def __call__(self):
         return self.t
+
+    def monotonic(self):
+        return self.t
+
+    def wall(self):
+        return 1778205600.0 + self.t
 
     def sleep(self, seconds):
         self.t += seconds
@@ -113,8 +121,7 @@ def displayed(monkeypatch):
 @pytest.fixture
 def clock(monkeypatch):
     fake = FakeClock()
-    monkeypatch.setattr(_watcher, 'Stopwatch', lambda offset=0.0: fake)
-    monkeypatch.setattr(_watcher.time, 'sleep', fake.sleep)
+    monkeypatch.setattr(_watcher, 'Clock', lambda offset=0.0: fake)
     return fake
 
 

@@ -14,7 +14,6 @@ __metaclass__ = type
 
 import json
 
-import time
 
 import pytest
 
@@ -38,12 +37,21 @@ LOCAL_ID = '22130706433028861'
 
 
 class FakeClock(object):
+    """The wait's one clock (_engine.Clock), faked: seconds since the start, monotonic time for request deadlines
+    and wall time for DAG records all move only when the wait sleeps (or a request "takes time")."""
+
     def __init__(self):
         self.t = 0.0
         self.sleeps = []
 
     def __call__(self):
         return self.t
+
+    def monotonic(self):
+        return self.t
+
+    def wall(self):
+        return AGENT_EPOCH + self.t
 
     def sleep(self, seconds):
         assert seconds >= 0
@@ -144,9 +152,8 @@ class FakeAgent(object):
 
     def _request(self, what, outages=()):
         self.calls.append((round(self.clock(), 6),) + what)
-        # as the real client: the request_timeout, cut to what the watcher's deadline leaves (real seconds here,
-        # about the fake clock's remaining time)
-        left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
+        # as the real client: the request_timeout, cut to what the watcher's deadline leaves (on the wait's clock)
+        left = self.deadline - self.clock.monotonic() if self.deadline is not None else self.timeout
         self.timeouts_seen.append(round(min(self.timeout, left), 1))
         self.clock.t += self.cost
         for start, end, error in list(self.outages) + list(outages):
@@ -950,14 +957,10 @@ def test_no_remediation_in_check_mode(agent, clock):
 # ---------------------------------------------------------------------------------------------- slices / state
 
 
-def test_state_round_trip_gives_the_same_verdict_in_slices(clock, monkeypatch):
+def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
     """A wait cut into slices (each a fresh watcher restored from JSON, as in run_on=target) ends exactly like one
     continuous wait: same outcome, same polls, same progress lines, same requests."""
-    # A line's "running for" is the wall clock minus the DAG's start: one wall clock for both waits, or a second
-    # that ticks between them makes the lines differ (seen in CI).
-    wall = time.time()
-    monkeypatch.setattr(_dag, '_now_seconds', lambda now, given=_dag._now_seconds: wall if now is None else given(now))
-
+    # A line's "running for" is the wait's wall clock minus the DAG's start: the fake clock's, the same in both.
     def make_agent():
         a = FakeAgent(clock)
         scale_out(a, step=7.0, stage_count=4)
