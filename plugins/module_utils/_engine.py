@@ -46,7 +46,7 @@ class WaitEngine(object):
     """
 
     def __init__(self, timeout=3600.0, poll_interval=5.0, appear_timeout=0.0, unreachable_timeout=300.0,
-                 fail_on=DEFAULT_FAIL_ON, dag_id=None, agent=None, clock=None, check_mode=False,
+                 fail_on=DEFAULT_FAIL_ON, dag_id=None, agent=None, clock=None, read_once=False,
                  backoff_cap=10.0):
         self.timeout = float(timeout)
         self.poll_interval = max(float(poll_interval), MIN_POLL_INTERVAL)
@@ -55,7 +55,7 @@ class WaitEngine(object):
         self.fail_on = tuple(fail_on if fail_on is not None else DEFAULT_FAIL_ON)
         self.dag_id = dag_id
         self.agent = agent
-        self.check_mode = bool(check_mode)
+        self.read_once = bool(read_once)
         self.backoff_base = min(self.poll_interval, 1.0)
         self.backoff_cap = max(self.poll_interval, float(backoff_cap))
         self._clock = clock if clock is not None else Clock()
@@ -194,7 +194,7 @@ class WaitEngine(object):
 
     def _announce_appear(self):
         if not self.tracked and self.appear_timeout > self.now() and not self.announced_appear \
-                and not self.check_mode:
+                and not self.read_once:
             self.announced_appear = True
             what = 'DAG %s' % self.dag_id if self.dag_id is not None else 'matching DAG'
             self._emit('no %s yet; waiting up to %s for it to appear'
@@ -251,7 +251,7 @@ class WaitEngine(object):
         """The span (from, to) of this wait on the agent's clock that no read has covered yet, to be read back from
         the history before a verdict that says nothing went wrong; None when the polls themselves cover it (one
         poll, at the start) or nothing is known of the agent's clock."""
-        if self.check_mode or self.agent_start is None or self.seen_until is None or self.fatal is not None:
+        if self.read_once or self.agent_start is None or self.seen_until is None or self.fatal is not None:
             return None
         start = self.history_until if self.history_until is not None else self.agent_start
         if self.history_until is None and self.polls <= 1:
@@ -382,7 +382,7 @@ class WaitEngine(object):
     # ------------------------------------------------------------------ decisions
 
     def verdict(self):
-        """None while the part goes on; else its outcome (an OUTCOME, 'error', or check mode's 'running')."""
+        """None while the part goes on; else its outcome (an OUTCOME, 'error', or 'running' for a part read once)."""
         if self.fatal is not None:
             return 'error'
         now = self.now()
@@ -392,21 +392,21 @@ class WaitEngine(object):
         pending = [e for e in entries if not e['final']]
 
         blocking = [e for e in finals if e['record']['outcome'] in self.fail_on]
-        if blocking and (deadline_passed or self.check_mode or self.down_since is not None
+        if blocking and (deadline_passed or self.read_once or self.down_since is not None
                          or all(self._settled(e) for e in blocking)):
             # Fail fast: a final outcome that fails the task ends the wait even while other DAGs run.
             return worst(e['record']['outcome'] for e in blocking)
         if self.down_since is not None:
-            if now - self.down_since >= self.unreachable_timeout or deadline_passed or self.check_mode:
+            if now - self.down_since >= self.unreachable_timeout or deadline_passed or self.read_once:
                 return 'unreachable'
             return None
         if self.good_reads == 0:
             return 'timeout' if deadline_passed else None
         if not entries:
-            if self.check_mode or now >= self.appear_timeout or deadline_passed:
+            if self.read_once or now >= self.appear_timeout or deadline_passed:
                 return 'error' if self.missing else 'idle'
             return None
-        if self.check_mode:
+        if self.read_once:
             return 'running' if pending else worst(e['record']['outcome'] for e in finals)
         if not pending and all(self._settled(e) for e in finals):
             return worst(e['record']['outcome'] for e in finals)
@@ -515,7 +515,7 @@ class WaitEngine(object):
                 text = '%s for %s (unreachable_timeout %ss): %s' % (
                     ('the cluster DAGs could not be read through agent %s' if unknown else 'agent %s has not answered')
                     % agent, down_for, _report.seconds_text(self.unreachable_timeout), said)
-            elif self.check_mode:
+            elif self.read_once:
                 text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown else 'agent %s did not answer')
                                    % agent, said)
             else:
@@ -668,9 +668,14 @@ class WaitEngine(object):
 
 
 def _nodes_consistent(record, nodes):
-    """Whether the nodes read with a final SUCCEED/RUN agree with it (all done, the last stage reached). A success
-    whose nodes say otherwise is not vouched for."""
-    if record.get('state') != 'SUCCEED' or record.get('operator') != 'RUN' or not nodes:
+    """Whether the nodes read with a final SUCCEED agree with it: there are nodes, and for SUCCEED/RUN all are done
+    and the last stage is reached. A success whose nodes say otherwise (or are missing) is not vouched for."""
+    if record.get('state') != 'SUCCEED':
+        return True
+    if not nodes:
+        # Asked with details, answered without nodes: nothing to tell a clean success from a passed step by.
+        return False
+    if record.get('operator') != 'RUN':
         return True
     if record.get('stage') is not None and record.get('max_stage') is not None \
             and record.get('stage') != record.get('max_stage'):

@@ -83,14 +83,14 @@ class Part(object):
         return '%s [cluster]' % self.target.host if self.kind == 'cluster' else self.target.host
 
 
-def build_parts(targets, scope, params, clock, check_mode, dag_id=None):
+def build_parts(targets, scope, params, clock, read_once, dag_id=None):
     """The parts of a wait over ``targets`` (Targets, in batch order). ``params`` holds the wait options."""
     def engine(target):
         return WaitEngine(timeout=params['timeout'], poll_interval=params['poll_interval'],
                           appear_timeout=params.get('appear_timeout') or 0.0,
                           unreachable_timeout=params['unreachable_timeout'],
                           fail_on=params.get('fail_on', _verdict.DEFAULT_FAIL_ON), dag_id=dag_id,
-                          agent=target.client.address, clock=clock, check_mode=check_mode)
+                          agent=target.client.address, clock=clock, read_once=read_once)
     if dag_id is not None:
         return [Part('dag', targets[0].host, engine(targets[0]), targets[:1])]
     parts = []
@@ -425,7 +425,7 @@ class Watcher(object):
 
     def _remediate(self, part):
         """A failed cluster DAG and remediation configured: act on it, then wait on. True if acted."""
-        if self.remediation is None or part.kind not in ('cluster', 'dag') or part.engine.check_mode:
+        if self.remediation is None or part.kind not in ('cluster', 'dag') or part.engine.read_once:
             return False
         if len(part.remediations) >= self.max_remediations:
             return False
@@ -515,7 +515,7 @@ class Watcher(object):
             # Still going when another part ended the wait (fail fast).
             outcome = 'running'
         result = part.engine.result(outcome)
-        if outcome == 'running' and not part.engine.check_mode:
+        if outcome == 'running' and not part.engine.read_once:
             result['msg'] = 'still running when the wait ended: ' + (
                 '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet')
         result.update(host=part.host, part='cluster' if part.kind in ('cluster',) else
@@ -559,9 +559,9 @@ def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_se
         clock = Clock(sleep=sleep) if sleep is not None else Clock()
     dag_id = values.get('id')
     mode = values.get('mode') or 'wait'
-    # assert_idle reads the state once, as check mode does, and fails unless nothing is unfinished.
-    check_mode = bool(check_mode) or mode == 'assert_idle'
-    parts = build_parts(targets, values.get('scope') or 'auto', wait_params(values), clock, check_mode, dag_id=dag_id)
+    # Ansible's check mode and assert_idle read the state once (assert_idle then fails unless nothing is unfinished).
+    read_once = bool(check_mode) or mode == 'assert_idle'
+    parts = build_parts(targets, values.get('scope') or 'auto', wait_params(values), clock, read_once, dag_id=dag_id)
     watcher = Watcher(parts, scope=values.get('scope') or 'auto', names=values.get('names'),
                       details=values.get('details') or 'summary', mode=mode,
                       fail_on=wait_params(values)['fail_on'], remediation=values.get('on_failure'),
