@@ -1,0 +1,491 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY
+# The content of this file is not part of the public API of this collection and may change without notice.
+"""OBShell DAG changes as Event-Driven Ansible events: the engine of the event source oceanbase.obshell.dag_events
+(extensions/eda/plugins/event_source/dag_events.py).
+
+``DagTracker`` is the pure part: it is fed what each poll read (lists, reads of single DAGs, failed reads) and
+returns the events of what changed, one per change. ``EventPoller`` does the reading with the collection's client
+and query code: each agent's own DAGs concurrently, the cluster DAGs from one CLUSTER AGENT (the first of the list
+that can answer, the next when it cannot). No verdict without evidence: a DAG that leaves the unfinished lists, or
+that a list shows in a final state, gets its final event only from a read of ``/dag/{id}`` that shows that state; a
+read that fails leaves it pending (the agent's own event says why) and it is read again next poll. Final DAGs are
+forgotten once reported, so memory is bounded by the DAGs still unfinished (and a short list of recent ids).
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import collections
+import datetime
+import time
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellClusterUnknownError,
+    ObshellError,
+    ObshellIdentityError,
+    ObshellNotFoundError,
+)
+
+DAG_EVENTS = ('dag_appeared', 'dag_progressed', 'dag_succeeded', 'dag_failed', 'dag_rolled_back', 'dag_cancelled',
+              'dag_passed', 'dag_vanished')
+AGENT_EVENTS = ('agent_unreachable', 'agent_recovered', 'cluster_unknown')
+EVENTS = DAG_EVENTS + AGENT_EVENTS
+EVENT_OF_OUTCOME = {'succeeded': 'dag_succeeded', 'failed': 'dag_failed', 'rolled_back': 'dag_rolled_back',
+                    'canceled': 'dag_cancelled', 'passed': 'dag_passed'}
+# Ids of DAGs reported final and forgotten, with their final state: a list read racing the end of a DAG must not
+# make it "appear" again. Bounded, so that days of running keep memory flat.
+RECENT_LIMIT = 512
+MAX_WORKERS = 64
+CLUSTER_PART = 'cluster'
+
+
+def _utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def _key(record):
+    return [record.get('state'), record.get('operator'), record.get('stage'), record.get('outcome')]
+
+
+def _public(record):
+    """The record as dag_info returns it (details=summary): without the nodes read to settle it."""
+    record = dict(record)
+    record.pop('nodes', None)
+    return record
+
+
+def _error_info(error):
+    if isinstance(error, ObshellError):
+        info = error.to_dict()
+    else:
+        info = {'kind': 'protocol', 'message': str(error)}
+    info['message'] = _report.safe_text(info.get('message'), 1000)
+    return info
+
+
+def _same_dag(old, new):
+    """False when an id now names another DAG (an agent whose task store was reset, a cluster made again). Only the
+    name tells: a RETRY resets the start time and may leave the operator RUN."""
+    return old.get('name') == new.get('name')
+
+
+class DagTracker(object):
+    """What is known of every unfinished DAG and every agent; turns each poll's reads into events.
+
+    One poll: ``begin_poll()``; ``agent_read(agent, error)`` for every agent read (``error`` None when all its reads
+    succeeded); ``cluster_read(agent, error, read_from)`` for each CLUSTER AGENT asked for the cluster DAGs;
+    ``lists(listed)`` with ``{part: (agent, records)}`` for the lists that were read; then for each ``(part, id)`` of
+    ``settle_wanted()`` one of ``dag_read(part, agent, record)``, ``dag_missing(part, agent, id)`` or
+    ``dag_read_failed(part, id, error)``; ``end_poll()`` returns the events, agents' first.
+    """
+
+    def __init__(self, now=None, recent_limit=RECENT_LIMIT):
+        self._now = now if now is not None else _utc_now
+        self.entries = {}   # id -> {'record', 'part', 'agent', 'listed', 'pending', 'reported', 'failures'}
+        self.recent = collections.OrderedDict()     # id -> (name, final key, failures) of DAGs reported final
+        self.recent_limit = recent_limit
+        self.agents = {}                # agent -> {'state': 'ok'|'unreachable'|'cluster_unknown', 'since', 'error'}
+        self._agent_events = []
+        self._dag_events = []
+
+    # ------------------------------------------------------------------ events
+
+    def _event(self, kind, agent, into, **fields):
+        body = {'event': kind, 'agent': agent, 'time': self._now()}
+        body.update(fields)
+        into.append({'obshell': body})
+
+    def _dag_event(self, kind, entry_or_record, agent, part, **fields):
+        record = entry_or_record
+        if fields.get('reason') is None:
+            fields['reason'] = _report.progress_line(None, record)
+        self._event(kind, agent, self._dag_events, dag=_public(record), part=part, **fields)
+
+    def begin_poll(self):
+        self._agent_events = []
+        self._dag_events = []
+
+    def end_poll(self):
+        events = self._agent_events + self._dag_events
+        self._agent_events = []
+        self._dag_events = []
+        return events
+
+    # ------------------------------------------------------------------ agents
+
+    def _agent_state(self, agent, state, error=None, **fields):
+        known = self.agents.get(agent)
+        previous = known['state'] if known else None
+        if state == previous:
+            return
+        if state == 'ok':
+            if previous is not None:
+                since = known.get('since')
+                self._event('agent_recovered', agent, self._agent_events, after=previous, since=since,
+                            error=None, reason='agent %s answers again (%s since %s)' % (agent, previous, since))
+            self.agents[agent] = {'state': 'ok', 'since': self._now(), 'error': None}
+            return
+        info = _error_info(error) if error is not None else None
+        kind = 'agent_unreachable' if state == 'unreachable' else 'cluster_unknown'
+        self._event(kind, agent, self._agent_events, error=info, reason=(info or {}).get('message'), **fields)
+        self.agents[agent] = {'state': state, 'since': self._now(), 'error': info}
+
+    def agent_read(self, agent, error=None):
+        """Every read of ``agent`` in this poll succeeded (``error`` None), or one failed with ``error``. An error
+        that says the cluster DAGs cannot be read now is given to cluster_read(), not here."""
+        if error is None:
+            known = self.agents.get(agent)
+            if known is not None and known['state'] == 'cluster_unknown':
+                return      # the agent answers; whether it can read the cluster DAGs again is cluster_read's call
+            self._agent_state(agent, 'ok')
+        elif isinstance(error, ObshellClusterUnknownError):
+            # scope all: the aggregated list is not believed while the observer is down (_query.read_list).
+            self._agent_state(agent, 'cluster_unknown', error, cluster_dags_read_from=None)
+        else:
+            self._agent_state(agent, 'unreachable', error)
+
+    def cluster_read(self, agent, error=None, read_from=None):
+        """The cluster DAGs were asked of ``agent``: read (``error`` None), or it could not read them now (its
+        observer down: ObshellClusterUnknownError). ``read_from``: the agent that answered them in this poll."""
+        if error is None:
+            self._agent_state(agent, 'ok')
+        elif isinstance(error, ObshellClusterUnknownError):
+            self._agent_state(agent, 'cluster_unknown', error, cluster_dags_read_from=read_from)
+        else:
+            self._agent_state(agent, 'unreachable', error)
+
+    def cluster_unreadable(self, agent, error):
+        """No agent could give the cluster DAGs in this poll (each agent's own event says why): said once for
+        the cluster, through the agent asked last, unless that agent's event already says it."""
+        known = self.agents.get(agent)
+        if known is not None and known['state'] != 'ok':
+            return
+        self._agent_state(agent, 'cluster_unknown', error, cluster_dags_read_from=None)
+
+    # ------------------------------------------------------------------ DAGs
+
+    def lists(self, listed):
+        """``listed``: {part: (agent, records)} of the lists read in this poll, in part order. A DAG listed by
+        several parts (scope all on several agents) is one DAG: the first part that lists it owns it."""
+        seen = {}
+        for part, (agent, records) in listed.items():
+            for record in records:
+                if record['id'] in seen:
+                    continue
+                seen[record['id']] = part
+                self._listed(part, agent, record)
+        for dag_id, entry in list(self.entries.items()):
+            if entry['part'] in listed and dag_id not in seen and entry['listed']:
+                # Gone from the unfinished list: finished, or gone. Only a read of /dag/{id} can say which.
+                entry['listed'] = False
+                entry['pending'] = True
+
+    def _listed(self, part, agent, record):
+        dag_id = record['id']
+        entry = self.entries.get(dag_id)
+        if entry is not None and not _same_dag(entry['record'], record):
+            self._dag_event('dag_vanished', entry['record'], entry['agent'], entry['part'],
+                            reason="DAG %s is now another DAG ('%s'): the final state of '%s' is unknown" % (
+                                dag_id, _report.safe_text(record.get('name')),
+                                _report.safe_text(entry['record'].get('name'))))
+            del self.entries[dag_id]
+            entry = None
+        if entry is None:
+            recent = self.recent.get(dag_id)
+            if recent is not None and recent[:2] == (record.get('name'), _key(record)):
+                return      # a list read that raced the end of a DAG already reported
+            self.recent.pop(dag_id, None)
+            # A DAG retried after it had ended (a failed DAG that is not a maintenance DAG) keeps its count.
+            failures = recent[2] if recent is not None and recent[0] == record.get('name') else 0
+            entry = {'record': record, 'part': part, 'agent': agent, 'listed': True, 'pending': False,
+                     'reported': None, 'failures': failures}
+            self.entries[dag_id] = entry
+            if record['outcome'] == 'running':
+                entry['reported'] = _key(record)
+                self._dag_event('dag_appeared', record, agent, part, previous=None)
+            else:
+                entry['pending'] = True
+            return
+        previous = entry['record']
+        entry.update(record=self._merge(previous, record), part=part, agent=agent, listed=True)
+        if record['outcome'] != 'running':
+            # A final state in a list (a failed maintenance DAG stays listed): read /dag/{id} for the evidence
+            # (its nodes: the failed node, what its template allows) before saying so, unless already said.
+            if entry['reported'] != _key(record):
+                entry['pending'] = True
+            return
+        entry['pending'] = False
+        if entry['reported'] != _key(record):
+            entry['reported'] = _key(record)
+            self._dag_event('dag_progressed', entry['record'], agent, part, previous=self._brief(previous))
+
+    @staticmethod
+    def _brief(record):
+        return dict((name, record.get(name)) for name in ('state', 'operator', 'stage', 'progress', 'current_node',
+                                                          'outcome'))
+
+    @staticmethod
+    def _merge(old, new):
+        merged = dict(new)
+        if merged.get('failure') is None and old.get('failure') and old.get('stage') == new.get('stage') \
+                and new.get('state') == 'FAILED':
+            merged['failure'] = old['failure']
+        return merged
+
+    def settle_wanted(self):
+        """(part, id) of the DAGs whose state only a read of /dag/{id} can tell."""
+        return [(entry['part'], dag_id) for dag_id, entry in self.entries.items() if entry['pending']]
+
+    def dag_read(self, part, agent, record):
+        """A read of /dag/{id} with its nodes (details='full')."""
+        dag_id = record['id']
+        entry = self.entries.get(dag_id)
+        if entry is None:
+            return
+        if not _same_dag(entry['record'], record):
+            self._dag_event('dag_vanished', entry['record'], agent, entry['part'],
+                            reason="DAG %s now names another DAG ('%s'): the final state of '%s' is unknown" % (
+                                dag_id, _report.safe_text(record.get('name')),
+                                _report.safe_text(entry['record'].get('name'))))
+            self._forget(dag_id, None)
+            return
+        previous = entry['record']
+        entry['record'] = record
+        entry['agent'] = agent
+        key = _key(record)
+        if record['outcome'] == 'running':
+            if entry['listed']:
+                entry['pending'] = False
+                if entry['reported'] != key:
+                    entry['reported'] = key
+                    self._dag_event('dag_progressed', record, agent, part, previous=self._brief(previous))
+            # Left the list but still running (a race with the list): read again next poll; nothing is said.
+            return
+        entry['pending'] = False
+        if entry['reported'] != key:
+            entry['reported'] = key
+            fields = {}
+            if record['outcome'] == 'failed':
+                entry['failures'] += 1
+                fields['failure_count'] = entry['failures']
+            if record['outcome'] in ('failed', 'canceled'):
+                allowed = _templates.allowed_operations(record, [node.get('name') for node in record.get('nodes') or []])
+                fields['failure'] = _report.failure_report(record, allowed)
+                reason = fields['failure']['summary']
+            else:
+                reason = _report.ended_text(record)
+            self._dag_event(EVENT_OF_OUTCOME[record['outcome']], record, agent, part, previous=self._brief(previous),
+                            reason=reason, **fields)
+        if not entry['listed']:
+            self._forget(dag_id, (record.get('name'), key, entry['failures']))
+
+    def dag_missing(self, part, agent, dag_id):
+        """The agent answered that there is no DAG ``dag_id`` (404): its end cannot be known."""
+        entry = self.entries.get(dag_id)
+        if entry is None:
+            return
+        self._dag_event('dag_vanished', entry['record'], agent, part,
+                        reason='%s is no longer known to the agent: its final state is unknown'
+                        % _report.dag_label(entry['record']))
+        self._forget(dag_id, None)
+
+    def dag_read_failed(self, part, dag_id, error):
+        """The read failed: nothing is concluded; the DAG stays pending and is read again next poll."""
+        entry = self.entries.get(dag_id)
+        if entry is not None:
+            entry['read_error'] = _error_info(error)
+
+    def _forget(self, dag_id, final):
+        self.entries.pop(dag_id, None)
+        if final is not None:
+            self.recent[dag_id] = final
+            while len(self.recent) > self.recent_limit:
+                self.recent.popitem(last=False)
+
+
+class Agent(object):
+    """One agent of the source: its address as given, and a client per reader (a client serves one thread)."""
+
+    def __init__(self, address, own_client, cluster_client):
+        self.address = address
+        self.own = own_client
+        self.cluster = cluster_client
+        self.refresh = set()
+
+
+class EventPoller(object):
+    """Reads the agents each poll and feeds a DagTracker: each agent's own DAGs at once (scope auto/agent/all),
+    the cluster DAGs (scope auto/cluster) from the first CLUSTER AGENT of the list that can give them."""
+
+    def __init__(self, agents, scope='auto', names=None, request_timeout=10.0, tracker=None,
+                 max_workers=MAX_WORKERS):
+        self.agents = agents
+        self.scope = scope
+        self.name_filter = _dag.compile_name_filter(names)
+        self.request_timeout = float(request_timeout)
+        self.tracker = tracker if tracker is not None else DagTracker()
+        self.max_workers = max_workers
+        self.polls = 0
+
+    def close(self):
+        for agent in self.agents:
+            for client in (agent.own, agent.cluster):
+                if client is not None:
+                    client.close()
+
+    def _prepare(self, agent, client):
+        client.timeout = self.request_timeout
+        client.deadline = time.monotonic() + 3 * self.request_timeout
+        if client in agent.refresh:
+            agent.refresh.discard(client)
+            client.info(refresh=True)
+
+    def _own_endpoint(self):
+        return {'auto': 'agent', 'agent': 'agent', 'all': 'all'}.get(self.scope)
+
+    def _read_own(self, agent):
+        """(records or None, error) of the agent's own list."""
+        client = agent.own
+        try:
+            self._prepare(agent, client)
+            dummy, records = _query.list_unfinished(client, name_filter=self.name_filter, plan=[self._own_endpoint()])
+            return records, None
+        except (ObshellError, ValueError) as exc:
+            agent.refresh.add(client)
+            return None, exc
+
+    def _read_cluster(self):
+        """(answering agent or None, records or None, [(agent, error)], identities seen)."""
+        tried = []
+        identities = []
+        for agent in self.agents:
+            client = agent.cluster
+            try:
+                self._prepare(agent, client)
+                identities.append(client.identity)
+                if client.identity != CLUSTER_AGENT:
+                    continue
+                dummy, records = _query.list_unfinished(client, name_filter=self.name_filter, plan=['cluster'])
+            except (ObshellError, ValueError) as exc:
+                agent.refresh.add(client)
+                tried.append((agent, exc))
+                continue
+            return agent, records, tried, identities
+        return None, None, tried, identities
+
+    def _settle(self, agent, client, wanted):
+        """Reads of /dag/{id} with nodes: [(id, record or None, error or None, missing)]."""
+        results = []
+        for dag_id in wanted:
+            try:
+                self._prepare(agent, client)
+                dto = client.dag(dag_id, show_details=True)
+                record = _query.normalize_record(client, dto, client.agent, details='full')
+                results.append((dag_id, record, None, False))
+            except ObshellNotFoundError:
+                results.append((dag_id, None, None, True))
+            except (ObshellError, ValueError) as exc:
+                agent.refresh.add(client)
+                results.append((dag_id, None, exc, False))
+        return results
+
+    def _map(self, function, items):
+        items = list(items)
+        if len(items) <= 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(items))) as pool:
+            return list(pool.map(function, items))
+
+    def poll(self):
+        """One poll of every agent; returns the events of what changed."""
+        tracker = self.tracker
+        tracker.begin_poll()
+        self.polls += 1
+        own = self._own_endpoint() is not None
+        jobs = [('own', agent) for agent in self.agents] if own else []
+        if self.scope in ('auto', 'cluster'):
+            jobs.append(('cluster', None))
+
+        def read(job):
+            kind, agent = job
+            return self._read_own(agent) if kind == 'own' else self._read_cluster()
+
+        results = self._map(read, jobs)
+        errors = dict((agent.address, None) for agent in self.agents)
+        listed = collections.OrderedDict()
+        cluster_source = None
+        for (kind, agent), result in zip(jobs, results):
+            if kind != 'own':
+                continue
+            records, error = result
+            if error is None:
+                listed['agent ' + agent.address] = (agent.address, records)
+            else:
+                errors[agent.address] = error
+        cluster_failures = []
+        if self.scope in ('auto', 'cluster'):
+            cluster_source, records, cluster_failures, identities = results[-1]
+            read_from = cluster_source.address if cluster_source is not None else None
+            if cluster_source is not None:
+                listed[CLUSTER_PART] = (cluster_source.address, records)
+                tracker.cluster_read(cluster_source.address, None)
+            for agent, error in cluster_failures:
+                if isinstance(error, ObshellClusterUnknownError):
+                    tracker.cluster_read(agent.address, error, read_from)
+                elif errors.get(agent.address) is None:
+                    errors[agent.address] = error
+            if cluster_source is None and not cluster_failures and CLUSTER_AGENT not in identities \
+                    and self.scope == 'cluster':
+                error = ObshellIdentityError('no agent of the list is a %s: none can list the cluster DAGs'
+                                             % CLUSTER_AGENT, agent=self.agents[0].address)
+                tracker.cluster_unreadable(self.agents[0].address, error)
+            elif cluster_source is None and cluster_failures:
+                tracker.cluster_unreadable(cluster_failures[-1][0].address, cluster_failures[-1][1])
+        tracker.lists(listed)
+        for address, error in self._settle_all(listed, cluster_source):
+            if errors.get(address) is None and not isinstance(error, ObshellClusterUnknownError):
+                errors[address] = error
+        for agent in self.agents:
+            if own or errors[agent.address] is not None:
+                tracker.agent_read(agent.address, errors[agent.address])
+        return tracker.end_poll()
+
+    def _settle_all(self, listed, cluster_source):
+        by_address = dict((agent.address, agent) for agent in self.agents)
+        groups = collections.OrderedDict()
+        for part, dag_id in self.tracker.settle_wanted():
+            if part == CLUSTER_PART:
+                if cluster_source is None:
+                    continue        # the cluster DAGs cannot be read now: no conclusion
+                agent, client = cluster_source, cluster_source.cluster
+            else:
+                if part not in listed:
+                    continue        # that agent did not answer: no conclusion
+                agent = by_address[listed[part][0]]
+                client = agent.own
+            groups.setdefault((part, agent.address), (agent, client, []))[2].append(dag_id)
+
+        def settle(item):
+            (part, dummy), (agent, client, wanted) = item
+            return part, agent, self._settle(agent, client, wanted)
+
+        failed = []
+        for part, agent, results in self._map(settle, groups.items()):
+            for dag_id, record, error, missing in results:
+                if record is not None:
+                    self.tracker.dag_read(part, agent.address, record)
+                elif missing:
+                    self.tracker.dag_missing(part, agent.address, dag_id)
+                else:
+                    self.tracker.dag_read_failed(part, dag_id, error)
+                    failed.append((agent.address, error))
+        return failed
