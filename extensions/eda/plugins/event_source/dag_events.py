@@ -7,6 +7,10 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import asyncio
+import os
+import sys
+
 DOCUMENTATION = r'''
 ---
 short_description: Events for every change of the OBShell task DAGs of a set of agents
@@ -160,10 +164,6 @@ EXAMPLES = r'''
       action:
         print_event:
 '''
-
-import asyncio
-import os
-import sys
 
 
 def _collection_importable():

@@ -16,7 +16,6 @@ import pytest
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
-    ObshellApiError,
     ObshellConnectionError,
     ObshellNotFoundError,
     ObshellProtocolError,
