@@ -139,12 +139,13 @@ class DagTracker(object):
         self._event(kind, agent, self._agent_events, error=info, reason=(info or {}).get('message'), **fields)
         self.agents[agent] = {'state': state, 'since': self._now(), 'error': info}
 
-    def agent_read(self, agent, error=None):
-        """Every read of ``agent`` in this poll succeeded (``error`` None), or one failed with ``error``. An error
-        that says the cluster DAGs cannot be read now is given to cluster_read(), not here."""
+    def agent_read(self, agent, error=None, cluster_reads=True):
+        """Every read of ``agent`` in this poll succeeded (``error`` None), or one failed with ``error``.
+        ``cluster_reads``: the cluster DAGs are read apart (cluster_read), which alone says when they can be read
+        again; otherwise (scope all) a good read of the agent's list says it."""
         if error is None:
             known = self.agents.get(agent)
-            if known is not None and known['state'] == 'cluster_unknown':
+            if cluster_reads and known is not None and known['state'] == 'cluster_unknown':
                 return      # the agent answers; whether it can read the cluster DAGs again is cluster_read's call
             self._agent_state(agent, 'ok')
         elif isinstance(error, ObshellClusterUnknownError):
@@ -363,24 +364,35 @@ class EventPoller(object):
             agent.refresh.add(client)
             return None, exc
 
-    def _read_cluster(self):
-        """(answering agent or None, records or None, [(agent, error)], identities seen)."""
+    def _read_cluster(self, recheck=()):
+        """(answering agent or None, records or None, [(agent, error)], identities seen, [agents re-checked]).
+
+        The first CLUSTER AGENT of the list that can give the cluster DAGs is asked; an agent after it that could
+        not read them at an earlier poll (``recheck``: addresses) is asked too, so that its recovery is seen."""
         tried = []
         identities = []
+        answered = None
+        records = None
+        rechecked = []
         for agent in self.agents:
+            if answered is not None and agent.address not in recheck:
+                continue
             client = agent.cluster
             try:
                 self._prepare(agent, client)
                 identities.append(client.identity)
                 if client.identity != CLUSTER_AGENT:
                     continue
-                dummy, records = _query.list_unfinished(client, name_filter=self.name_filter, plan=['cluster'])
+                dummy, listed = _query.list_unfinished(client, name_filter=self.name_filter, plan=['cluster'])
             except (ObshellError, ValueError) as exc:
                 agent.refresh.add(client)
                 tried.append((agent, exc))
                 continue
-            return agent, records, tried, identities
-        return None, None, tried, identities
+            if answered is None:
+                answered, records = agent, listed
+            else:
+                rechecked.append(agent)
+        return answered, records, tried, identities, rechecked
 
     def _settle(self, agent, client, wanted):
         """Reads of /dag/{id} with nodes: [(id, record or None, error or None, missing)]."""
@@ -415,9 +427,11 @@ class EventPoller(object):
         if self.scope in ('auto', 'cluster'):
             jobs.append(('cluster', None))
 
+        recheck = set(address for address, known in tracker.agents.items() if known['state'] == 'cluster_unknown')
+
         def read(job):
             kind, agent = job
-            return self._read_own(agent) if kind == 'own' else self._read_cluster()
+            return self._read_own(agent) if kind == 'own' else self._read_cluster(recheck)
 
         results = self._map(read, jobs)
         errors = dict((agent.address, None) for agent in self.agents)
@@ -433,11 +447,13 @@ class EventPoller(object):
                 errors[agent.address] = error
         cluster_failures = []
         if self.scope in ('auto', 'cluster'):
-            cluster_source, records, cluster_failures, identities = results[-1]
+            cluster_source, records, cluster_failures, identities, rechecked = results[-1]
             read_from = cluster_source.address if cluster_source is not None else None
             if cluster_source is not None:
                 listed[CLUSTER_PART] = (cluster_source.address, records)
                 tracker.cluster_read(cluster_source.address, None)
+            for agent in rechecked:
+                tracker.cluster_read(agent.address, None)
             for agent, error in cluster_failures:
                 if isinstance(error, ObshellClusterUnknownError):
                     tracker.cluster_read(agent.address, error, read_from)
@@ -456,7 +472,7 @@ class EventPoller(object):
                 errors[address] = error
         for agent in self.agents:
             if own or errors[agent.address] is not None:
-                tracker.agent_read(agent.address, errors[agent.address])
+                tracker.agent_read(agent.address, errors[agent.address], cluster_reads=self.scope in ('auto', 'cluster'))
         return tracker.end_poll()
 
     def _settle_all(self, listed, cluster_source):

@@ -404,3 +404,43 @@ def test_the_documentation_is_yaml_with_every_argument(plugin):
     assert set(_dag_events.EVENTS) == set(['dag_appeared', 'dag_progressed', 'dag_succeeded', 'dag_failed',
                                            'dag_rolled_back', 'dag_cancelled', 'dag_passed', 'dag_vanished',
                                            'agent_unreachable', 'agent_recovered', 'cluster_unknown'])
+
+
+def test_an_agent_after_the_one_asked_is_rechecked_until_it_reads_the_cluster_dags_again():
+    source, clients = poller(3)
+    clients[0].down = ObshellConnectionError('connection refused', agent=A0)
+    clients[1].lists['cluster'] = observer_down(A1)
+    clients[1].ob_state = 0
+    events = source.poll()
+    assert sorted(names(events)) == ['agent_unreachable', 'cluster_unknown']
+    unknown = [event['obshell'] for event in events if event['obshell']['event'] == 'cluster_unknown'][0]
+    assert unknown['agent'] == A1 and unknown['cluster_dags_read_from'] == '10.0.0.3:2886'
+    clients[0].down = None
+    back = source.poll()
+    assert [(event['obshell']['event'], event['obshell']['agent']) for event in back] == [('agent_recovered', A0)]
+    # Agent 0 gives the cluster DAGs again; agent 1 is still asked while it cannot, and its recovery is said.
+    assert names(source.poll()) == []
+    clients[1].lists['cluster'] = []
+    back = source.poll()
+    assert [(event['obshell']['event'], event['obshell']['agent'], event['obshell']['after']) for event in back] == [
+        ('agent_recovered', A1, 'cluster_unknown')]
+    assert names(source.poll()) == []
+    calls = len(clients[1].calls)
+    source.poll()
+    assert ('list', 'cluster') not in clients[1].calls[calls:]      # no longer asked once it can answer
+
+
+def test_scope_all_is_cluster_unknown_while_the_observer_is_down_then_recovers():
+    source, clients = poller(1, scope='all')
+    client = clients[0]
+    client.lists['all'] = [dto(stage=2)]
+    assert names(source.poll()) == ['dag_appeared']
+    # The aggregated list answers without the cluster DAGs while the observer is down: not believed.
+    client.lists['all'] = []
+    client.ob_state = 0
+    events = source.poll()
+    assert names(events) == ['cluster_unknown']
+    assert ('dag', '11') not in client.calls
+    client.ob_state = 3
+    client.dags['11'] = dto(state='SUCCEED', stage=9)
+    assert names(source.poll()) == ['agent_recovered', 'dag_succeeded']
