@@ -202,7 +202,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: 
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options  # noqa: E402
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_address  # noqa: E402
-from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_events  # noqa: E402
+from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_poller  # noqa: E402
 
 _CONNECTION = ('port', 'password', 'agent_password', 'use_tls', 'validate_certs', 'ca_path', 'client_cert',
                'client_key', 'request_timeout', 'auth_version', 'use_proxy')
@@ -267,8 +267,8 @@ def poller(values):
     agents = []
     for host, port, address in values['_addresses']:
         clients = [_options.client_from_options(values, host=host, port=port, retries=0) for dummy in range(2)]
-        agents.append(_dag_events.Agent(address, clients[0], clients[1]))
-    return _dag_events.EventPoller(agents, scope=values['scope'], names=values.get('names'),
+        agents.append(_dag_poller.Agent(address, clients[0], clients[1]))
+    return _dag_poller.EventPoller(agents, scope=values['scope'], names=values.get('names'),
                                    request_timeout=values['request_timeout'])
 
 

@@ -21,7 +21,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellProtocolError,
     ObshellServerError,
 )
-from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_events
+from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_events, _dag_poller
 from tests.conftest import COLLECTION_LINK
 from tests.unit.plugins.module_utils.test_watcher import dto
 
@@ -261,8 +261,8 @@ def poller(count=2, scope='auto', names_=None):
         address = '10.0.0.%d:2886' % (index + 1)
         client = FakeClient(address)
         # One fake serves both readers: they share its answers, which is what matters here.
-        agents.append(_dag_events.Agent(address, client, client))
-    return _dag_events.EventPoller(agents, scope=scope, names=names_), [agent.own for agent in agents]
+        agents.append(_dag_poller.Agent(address, client, client))
+    return _dag_poller.EventPoller(agents, scope=scope, names=names_), [agent.own for agent in agents]
 
 
 def observer_down(address):
