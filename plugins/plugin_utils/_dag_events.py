@@ -8,11 +8,12 @@
 """OBShell DAG changes as Event-Driven Ansible events: the engine of the event source oceanbase.obshell.dag_events
 (extensions/eda/plugins/event_source/dag_events.py).
 
-``DagTracker`` is the pure part: it is fed what each poll read (lists, reads of single DAGs, failed reads) and
-returns the events of what changed, one per change. ``_dag_poller.EventPoller`` does the reading. No verdict without evidence: a DAG that leaves the unfinished lists, or
-that a list shows in a final state, gets its final event only from a read of ``/dag/{id}`` that shows that state; a
-read that fails leaves it pending (the agent's own event says why) and it is read again next poll. Final DAGs are
-forgotten once reported, so memory is bounded by the DAGs still unfinished (and a short list of recent ids).
+``DagTracker`` is fed what each poll read (lists, reads of single DAGs, failed reads) and returns the events of what
+changed, one per change; no I/O (``_dag_poller.EventPoller`` does the reading). No verdict without evidence: a DAG
+that leaves the unfinished lists, or that a list shows in a final state, gets its final event only from a read of
+``/dag/{id}`` that shows that state; a read that fails leaves it pending (the agent's own event says why) and it is
+read again next poll. Final DAGs are forgotten once reported, so memory is bounded by the DAGs still unfinished (and
+a short list of recent ids).
 """
 
 from __future__ import (absolute_import, division, print_function)
