@@ -83,6 +83,7 @@ class WaitEngine(object):
         self.blind_from = None
         self.history_until = None
         self.unclosed = []
+        self.unverified = False     # the deadline passed before what the part could not see was read back
         self._poll_events = []
         self._attempted = set()     # (id, details) tried in the current poll
 
@@ -99,7 +100,7 @@ class WaitEngine(object):
 
     _STATE_FIELDS = ('polls', 'good_reads', 'tracked', 'order', 'down_since', 'failures', 'last_error', 'fatal',
                      'missing', 'next_poll_at', 'announced_appear', 'events', 'appear_timeout', 'agent_start',
-                     'seen_until', 'blind_open', 'blind_from', 'history_until', 'unclosed')
+                     'seen_until', 'blind_open', 'blind_from', 'history_until', 'unclosed', 'unverified')
 
     def to_state(self):
         state = dict((name, copy.deepcopy(getattr(self, name))) for name in self._STATE_FIELDS)
@@ -385,6 +386,8 @@ class WaitEngine(object):
         """None while the part goes on; else its outcome (an OUTCOME, 'error', or 'running' for a part read once)."""
         if self.fatal is not None:
             return 'error'
+        if self.unverified:
+            return 'timeout'
         now = self.now()
         deadline_passed = now >= self.timeout
         entries = [self.tracked[i] for i in self.order]
@@ -529,6 +532,8 @@ class WaitEngine(object):
             return text
         if outcome == 'timeout':
             text = 'timed out after %s (timeout %ss)' % (elapsed, _report.seconds_text(self.timeout))
+            if self.unverified:
+                text += " before what the wait could not see was read back from the agent's history"
             if running:
                 text += ': ' + running
             return text

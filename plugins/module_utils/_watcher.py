@@ -168,6 +168,14 @@ class Watcher(object):
         elif by_client:
             with ThreadPoolExecutor(max_workers=min(self.max_workers, len(by_client))) as pool:
                 list(pool.map(self._poll_group, by_client))
+        for part in self.parts:
+            if part.dropped and any(target.client.identity == CLUSTER_AGENT for target in part.sources
+                                    if target.described is not None):
+                # A batch without a cluster has one now (an agent came back, or was joined, as a CLUSTER AGENT).
+                part.dropped = False
+                if part not in parts:
+                    part.engine.begin_poll()
+                    parts = list(parts) + [part]
         for part in parts:
             if part.kind == 'cluster':
                 self._poll_cluster(part)
@@ -228,8 +236,14 @@ class Watcher(object):
             # The agent answered: no such DAG (yet). An error once the appear window is over, never "idle".
             engine.main_missing()
             return
-        record = _query.normalize_record(client, dto, client.agent, now=self.clock.wall())
-        engine.main_read([record] if self.name_filter(record.get('name')) else [])
+        record = self._by_id(client, engine.dag_id, dto, 'summary')
+        if not self.name_filter(record.get('name')):
+            # Waited on by id and by names, and the DAG is not one of them: a contradiction, never "nothing to wait
+            # for" (the DAG does run).
+            engine.fail({'kind': 'not_named', 'message': '%s is not one of names %s' % (
+                _report.dag_label(record), ', '.join(_report.safe_text(p, 80) for p in self.name_filter.patterns))})
+            return
+        engine.main_read([record])
 
     def _follow_ups(self, part):
         engine = part.engine
@@ -241,8 +255,7 @@ class Watcher(object):
             for dag_id, details in wanted:
                 try:
                     dto = client.dag(dag_id, show_details=details)
-                    record = _query.normalize_record(client, dto, client.agent,
-                                                     details='full' if details else 'summary', now=self.clock.wall())
+                    record = self._by_id(client, dag_id, dto, 'full' if details else 'summary')
                 except (ObshellRecordError, ObshellConfigError) as exc:
                     # Garbage is never read again and never settles as a verdict; a DAG that these settings cannot
                     # read (an obproxy DAG without the agent password) cannot end the wait truthfully either.
@@ -262,6 +275,14 @@ class Watcher(object):
                     engine.dag_read(record, details, node_names=names, nodes=nodes)
                     if engine.fatal is not None:
                         return
+
+    def _by_id(self, client, dag_id, dto, details):
+        """The record of a read of /dag/{dag_id}; an answer about another id is garbage, never evidence."""
+        record = _query.normalize_record(client, dto, client.agent, details=details, now=self.clock.wall())
+        if record['id'] != dag_id:
+            raise ObshellRecordError('GET /dag/%s answered with the record of DAG %s' % (
+                dag_id, _report.safe_text(record['id'], 60)), agent=client.address)
+        return record
 
     def _poll_cluster(self, part):
         """The cluster DAGs from the CLUSTER AGENT asked last time; if it fails (down, restarting, its observer
@@ -390,9 +411,44 @@ class Watcher(object):
             if self.warn is not None:
                 self.warn(text)
 
+    def _identities_rechecked(self, parts):
+        """Before a verdict that says nothing went wrong, after more than one poll: the identity of each quiet
+        part's agent read again now (it is otherwise read again only after a failed read). False when one changed
+        (an agent that became a CLUSTER AGENT gives a batch without a cluster one, read before any verdict) or could
+        not be read (the part then counts it as a failed read: no quiet verdict from an agent nobody reached)."""
+        targets = []
+        for part in parts:
+            if part.target.described is not None and part.target not in targets:
+                targets.append(part.target)
+
+        def reread(target):
+            before = target.described.get('identity')
+            try:
+                target.client.info(refresh=True)
+            except (ObshellError, ValueError) as exc:
+                self._needs_refresh.add(target.client)
+                return exc
+            target.described = target.client.describe()
+            return target.described.get('identity') == before
+        if len(targets) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(targets))) as pool:
+                answers = dict(zip([id(t) for t in targets], pool.map(reread, targets)))
+        else:
+            answers = dict((id(target), reread(target)) for target in targets)
+        for part in parts:
+            answer = answers.get(id(part.target))
+            if isinstance(answer, Exception):
+                part.engine.main_failed(answer)
+        return all(answer is True for answer in answers.values())
+
     def _close_windows(self, parts):
-        """Before a verdict that says nothing went wrong: read back from history every span of the wait that the
-        polls did not cover (what began and ended between two polls). True when nothing new joined."""
+        """Before a verdict that says nothing went wrong: every agent's identity checked again and every span of
+        the wait that the polls did not cover (what began and ended between two polls) read back from history.
+        'quiet' when nothing changed and nothing new joined, 'changed' when an identity changed, 'joined' when a
+        DAG joined from the history (or it could not be read)."""
+        if any(part.engine.polls > 1 and not part.engine.read_once for part in parts) and \
+                not self._identities_rechecked(parts):
+            return 'changed'
         quiet = True
         for part in parts:
             engine = part.engine
@@ -407,7 +463,7 @@ class Watcher(object):
                 self._follow_ups(part)
             for line in engine.end_poll():
                 self._event(part, line)
-        return quiet
+        return 'quiet' if quiet else 'joined'
 
     def _close_appear_windows(self):
         """A DAG seen in any part ends the appear window of every part: the operation has started."""
@@ -470,12 +526,22 @@ class Watcher(object):
             if verdicts[id(part)] == 'failed' and self._remediate(part):
                 verdicts[id(part)] = None
         if all(verdicts[id(part)] is not None for part in live):
-            if self._close_windows([part for part in live if verdicts[id(part)] in QUIET_OUTCOMES]):
+            closed = self._close_windows([part for part in live if verdicts[id(part)] in QUIET_OUTCOMES])
+            if closed == 'quiet':
                 return True
+            live = [part for part in self.parts if not part.dropped]
             verdicts = dict((id(part), part.engine.verdict()) for part in live)
-            if all(verdicts[id(part)] is not None for part in live) and \
+            if closed == 'joined' and all(verdicts[id(part)] is not None for part in live) and \
                     not any(part.engine.closing_window() for part in live if verdicts[id(part)] in QUIET_OUTCOMES):
+                # What joined from the history was settled at once by its own reads.
                 return True
+            if all(part.engine.now() >= part.engine.timeout for part in live):
+                # The deadline passed before the wait could check what it did not see: no quiet verdict.
+                for part in live:
+                    if verdicts[id(part)] in QUIET_OUTCOMES:
+                        part.engine.unverified = True
+                return True
+            return False
         return any(outcome is not None and (outcome == 'error' or outcome in self.fail_on)
                    for outcome in verdicts.values())
 

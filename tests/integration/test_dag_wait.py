@@ -167,8 +167,10 @@ def test_steady_state_is_one_request_per_list(sim_cluster, tmp_path):
     assert waited['outcome'] == 'timeout', result.output
     task = task_requests(sim, since=started)
     # The first poll reads both lists and the DAG's details (to learn its node); every later poll is one read of
-    # each list: the cluster DAGs and the agent's own.
-    assert len(task) == 2 * waited['polls'] + 1, task
+    # each list: the cluster DAGs and the agent's own; and before its part says idle, one read of the agent's history
+    # for what the polls could not see.
+    assert len(task) == 2 * waited['polls'] + 1 + 1, task
+    assert [r['path'] for r in task].count('/api/v1/task/dags/agent') == 1, task
     assert waited['polls'] >= 6
 
 
