@@ -513,9 +513,12 @@ def read_back(client, dag_id, before, operator, node_id, deadline, poll_interval
                 if evidence:
                     return 'took', now, reads, evidence
             left = deadline - clock()
-            if left <= 0:
+            if left > 0:
+                sleep(min(max(poll_interval, 0.05), left))
+            if clock() >= deadline:
+                # (no read at the deadline itself: the client would not send it, and its "deadline has passed"
+                # would hide why the reads before it failed)
                 return 'unknown', last, reads, last_error
-            sleep(min(max(poll_interval, 0.05), left))
     finally:
         client.deadline = saved
 
@@ -534,7 +537,7 @@ def _lost_answer(client, dag_id, node_id, operator, target, before, lost, warn, 
         raise OperationRefused('%s, and DAG %s now names another DAG: %s. Unknown whether it took; %s' % (
             what, dag_id, detail, hint), before=before, after=now, unknown=True)
     if reads == 0:
-        seen = 'and the agent has not answered a read of the DAG since (%s)' % (_message(detail) if detail else
+        seen = 'the agent has not answered a read of the DAG since (%s)' % (_message(detail) if detail else
                                                                                'no time was left to read it')
     elif _fingerprint(now) == _fingerprint(before):
         seen = ('%d read%s since show the DAG exactly as before (%s), but the agent may still carry out the request '
