@@ -152,7 +152,7 @@ def assess(record, state, node_id=None):
 
     and always: the record read by id in this run, whose identity the caller checked, with nodes that fit its state
     (``inconsistency``). "On its way" (UNDERWAY) is a running DAG with the operator the operation would give it (a
-    retry: operator RUN and its current node RETRY). TODO is what the agent accepts (§4.8); everything else is
+    retry: operator RUN and a node RETRY, none passed). TODO is what the agent accepts (§4.8); everything else is
     REFUSED, with the reason saying what the DAG is in.
     """
     dag_state, operator = record.get('state'), record.get('operator')
@@ -173,7 +173,7 @@ def assess(record, state, node_id=None):
             return REFUSED, 'it has no node %s' % node_id
         node_pair = (node.get('state'), node.get('operator'))
         if node_pair == ('SUCCEED', 'PASS'):
-            return DONE, "passed at node %s '%s'" % (node_id, _report.safe_text(node.get('name') or '?', 80))
+            return done("passed at node %s '%s'" % (node_id, _report.safe_text(node.get('name') or '?', 80)))
         if dag_state != 'FAILED':
             return REFUSED, 'the DAG is %s, not FAILED' % _where(record)
         if node.get('state') != 'FAILED':
@@ -191,13 +191,17 @@ def assess(record, state, node_id=None):
         if dag_state == 'FAILED':
             return TODO, ''
         if running and operator == 'RUN':
+            if passed:
+                return REFUSED, ('it is %s, running on after node %s was passed (by someone); it is not being '
+                                 'retried' % (_where(record), _names(passed)))
             current = _node_at(record, record.get('stage'))
             if current is not None and current.get('operator') == 'RETRY':
                 return UNDERWAY, "being retried (node '%s' carries operator RETRY)" % _report.safe_text(
                     current.get('name') or '?', 80)
-            if passed:
-                return REFUSED, ('it is %s, running on after node %s was passed (by someone); it is not being '
-                                 'retried' % (_where(record), _names(passed)))
+            retried = [n for n in _nodes(record) or [] if n.get('operator') == 'RETRY']
+            if retried:
+                return UNDERWAY, 'being retried (node %s was retried; it is %s now)' % (_names(retried),
+                                                                                       _where(record))
         return REFUSED, _not_failed(record, passed)
     if state == 'rolled_back':
         if pair == ('SUCCEED', 'ROLLBACK'):
