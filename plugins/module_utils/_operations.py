@@ -61,15 +61,20 @@ IDENTITY_FIELDS = ('id', 'name', 'dag_id', 'kind', 'max_stage')
 class OperationRefused(Exception):
     """The operation cannot be done, or it is unknown whether it was: a precondition, the agent's refusal, another
     DAG under the id, or a lost answer that no read could settle. ``before`` and ``after`` are the DAG records around
-    it (after may be None); ``unknown`` is True when a POST may have taken (never re-send it blindly)."""
+    it (after may be None); ``took`` whether the operation took: False (nothing was done), True (the agent accepted
+    it) or None (unknown: a POST whose answer was lost; never re-send it blindly)."""
 
-    def __init__(self, message, before=None, after=None, err_code=None, unknown=False):
+    def __init__(self, message, before=None, after=None, err_code=None, took=False):
         super(OperationRefused, self).__init__(message)
         self.message = message
         self.before = before
         self.after = after
         self.err_code = err_code
-        self.unknown = unknown
+        self.took = took
+
+    @property
+    def unknown(self):
+        return self.took is None
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -349,7 +354,7 @@ def operate(client, dag_id, state, node_id=None, check_mode=False, warn=None, ex
     if problem:
         raise OperationRefused('%s of %s was accepted, but DAG %s now names another DAG (%s): nothing more is done; '
                                '%s' % (operator, target, dag_id, problem, CHECK_HINT % (dag_id, dag_id)),
-                               before=before, after=after)
+                               before=before, after=after, took=True)
     result['after'] = after
     result['msg'] = '%s: sent %s; the DAG is %s/%s (%s)' % (
         label, operator, after.get('state'), after.get('operator'), after.get('outcome'))
@@ -539,7 +544,7 @@ def _lost_answer(client, dag_id, node_id, operator, target, before, lost, warn, 
     hint = 'nothing was re-sent; %s before acting again' % (CHECK_HINT % (dag_id, dag_id))
     if verdict == 'different':
         raise OperationRefused('%s, and DAG %s now names another DAG: %s. Unknown whether it took; %s' % (
-            what, dag_id, detail, hint), before=before, after=now, unknown=True)
+            what, dag_id, detail, hint), before=before, after=now, took=None)
     if reads == 0:
         seen = 'the agent has not answered a read of the DAG since (%s)' % (_message(detail) if detail else
                                                                                'no time was left to read it')
@@ -550,7 +555,7 @@ def _lost_answer(client, dag_id, node_id, operator, target, before, lost, warn, 
         seen = ('the DAG changed since (now %s), but not the way %s changes it'
                 % (_where(now), operator))
     raise OperationRefused('unknown whether it took: %s; %s; %s' % (what, seen, hint), before=before, after=now,
-                           unknown=True)
+                           took=None)
 
 
 def _message(error):

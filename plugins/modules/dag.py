@@ -368,7 +368,7 @@ dag:
 operator:
   description:
     - The operator sent (C(RETRY), C(ROLLBACK), C(CANCEL), C(PASS)); null when nothing was sent.
-    - Also set when the module fails because it is unknown whether the operation took (see RV(took)).
+    - Also set when the module fails after sending it (RV(took) is not V(false)).
   returned: always
   type: str
 took:
@@ -464,8 +464,8 @@ def main():
             extra['dag_before'] = exc.before
         if exc.after is not None:
             extra['dag'] = exc.after
-        module.fail_json(msg=exc.message, err_code=exc.err_code, took=None if exc.unknown else False,
-                         operator=_operations.OPERATORS[state] if exc.unknown else None, **extra)
+        module.fail_json(msg=exc.message, err_code=exc.err_code, took=exc.took,
+                         operator=None if exc.took is False else _operations.OPERATORS[state], **extra)
     except ObshellError as exc:
         module.fail_on_error(exc, took=False, operator=None)
     finally:
@@ -479,12 +479,13 @@ def main():
     if module._diff:
         predicted = dict(_diff_side(after))
         if module.check_mode and done['changed']:
-            # What the agent does at once (§4.8): a DAG PASS ends it; a node PASS and the others make it READY.
+            # What the agent does at once (§4.8): a DAG PASS ends it; the others make it READY, a RETRY and a node
+            # PASS with operator RUN.
             if state == 'passed' and node_id is None:
                 predicted = {'state': 'SUCCEED', 'operator': 'PASS', 'outcome': 'passed'}
             else:
-                predicted = {'state': 'READY', 'operator': 'RUN' if node_id else _operations.OPERATORS[state],
-                             'outcome': 'running'}
+                predicted = {'state': 'READY', 'operator': 'RUN' if node_id or state == 'retried'
+                             else _operations.OPERATORS[state], 'outcome': 'running'}
         result['diff'] = {'before': _diff_side(done['before']), 'after': predicted}
     module.exit_json(**result)
 

@@ -200,7 +200,7 @@ def test_diff_shows_the_state_before_and_after(sim_cluster, tmp_path):
     runs, result = run_dag(sim, tmp_path, 'id: "%s"\n        state: retried\n        wait: false' % dag_id,
                            check=True, extra_args=['--diff'])
     assert runs[0]['diff'] == {'before': {'state': 'FAILED', 'operator': 'RUN', 'outcome': 'failed'},
-                               'after': {'state': 'READY', 'operator': 'RETRY', 'outcome': 'running'}}
+                               'after': {'state': 'READY', 'operator': 'RUN', 'outcome': 'running'}}
     assert '-' in result.stdout and 'FAILED' in result.stdout
     assert not posts(sim)
 

@@ -346,6 +346,7 @@ def test_the_agent_accepts_but_the_id_names_another_dag_after():
     with pytest.raises(_operations.OperationRefused) as caught:
         operate(agent, 'retried')
     assert "was accepted, but DAG 142 now names another DAG (name is now 'Start obshell'" in caught.value.message
+    assert caught.value.took is True
     assert len(agent.posts) == 1
 
 
@@ -526,7 +527,7 @@ def test_a_post_that_was_never_sent_says_so():
     with pytest.raises(_operations.OperationRefused) as caught:
         operate(agent, 'retried')
     assert caught.value.message.startswith("RETRY of DAG 142 'Cluster scale in' was not sent: ")
-    assert not caught.value.unknown and agent.gets == 1
+    assert caught.value.took is False and agent.gets == 1
 
 
 @pytest.mark.parametrize('operator, before, after, took', [
