@@ -205,8 +205,8 @@ def assess(record, state, node_id=None):
                     current.get('name') or '?', 80)
             retried = [n for n in _nodes(record) or [] if n.get('operator') == 'RETRY']
             if retried:
-                return UNDERWAY, 'being retried (node %s was retried; it is %s now)' % (_names(retried),
-                                                                                       _where(record))
+                return UNDERWAY, 'being retried (node %s was retried; it is %s now)' % (
+                    _names(retried), _where(record))
         return REFUSED, _not_failed(record, passed)
     if state == 'rolled_back':
         if pair == ('SUCCEED', 'ROLLBACK'):
@@ -546,8 +546,8 @@ def _lost_answer(client, dag_id, node_id, operator, target, before, lost, warn, 
         raise OperationRefused('%s, and DAG %s now names another DAG: %s. Unknown whether it took; %s' % (
             what, dag_id, detail, hint), before=before, after=now, took=None)
     if reads == 0:
-        seen = 'the agent has not answered a read of the DAG since (%s)' % (_message(detail) if detail else
-                                                                               'no time was left to read it')
+        seen = 'the agent has not answered a read of the DAG since (%s)' % (
+            _message(detail) if detail else 'no time was left to read it')
     elif _fingerprint(now) == _fingerprint(before):
         seen = ('%d read%s since show the DAG exactly as before (%s), but the agent may still carry out the request '
                 'it received' % (reads, '' if reads == 1 else 's', _where(now)))

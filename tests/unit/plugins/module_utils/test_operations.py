@@ -461,6 +461,7 @@ def test_read_back_decision_never_says_did_not_take():
 
 def test_unknown_when_the_agent_does_not_answer_until_the_deadline():
     clock = Clock()
+
     def post(agent, _operator):
         agent.read_errors = [ObshellConnectionError('cannot connect to http://10.0.0.1:2886: refused')] * 50
         lost()
