@@ -27,14 +27,23 @@ class ActionModule(ObshellAction):
         del tmp
         clock = Clock()
         spec = _options.argument_spec(_options.WAIT_SPEC, id=dict(type='str'), state=dict(type='str'),
-                                      node=dict(type='str'), wait=dict(type='bool', default=True))
+                                      node=dict(type='str'), name=dict(type='str'), start_time=dict(type='str'),
+                                      wait=dict(type='bool', default=True))
         module_args = self.module_args(task_vars, spec)
         # (_execute_module adds its _ansible_* keys to the dict it is given.)
         result.update(self._execute_module(module_name=self.MODULE, module_args=dict(module_args), task_vars=task_vars))
         if result.get('failed') or self._task.check_mode or not result.get('dag'):
             return result
         values = self.validated(module_args, spec, check_files=False)
-        if not values['wait'] or result['dag'].get('outcome') != 'running':
+        if not values['wait']:
+            return result
+        expected = _operations.EXPECTED_OUTCOMES[values['state']]
+        if result.get('outcome') != 'running' and (result.get('outcome') is not None or not result.get('took')):
+            # Ended already (nothing to wait for): it must have ended as asked, like after a wait.
+            if result.get('outcome') not in expected:
+                result['failed'] = True
+                result['msg'] = '%s: it ended %s, not %s' % (result.get('msg'), result.get('outcome'),
+                                                             ' or '.join(expected))
             return result
         wait_args = dict((name, module_args[name]) for name in _options.CONNECTION_OPTION_NAMES if name in module_args)
         wait_args.update(_WAIT_ARGS, id=result['dag']['id'], poll_interval=values['poll_interval'],
@@ -47,7 +56,6 @@ class ActionModule(ObshellAction):
         result['dag'] = final
         ended = waited.get('outcome') in ('timeout', 'unreachable', 'error') or waited.get('failed')
         result['outcome'] = waited.get('outcome') if ended else final.get('outcome')
-        expected = _operations.EXPECTED_OUTCOMES[values['state']]
         if result['outcome'] not in expected:
             result['failed'] = True
             result['msg'] = "%s: after %s it ended %s, not %s: %s" % (

@@ -15,8 +15,10 @@ description:
   - Brings an OBShell task DAG to a declared end state, as an operator would with C(obshell task retry|rollback|cancel|pass).
   - A failed maintenance DAG (for example a failed C(Cluster scale out)) keeps the cluster locked ("under
     maintenance by DAG ...") until it is retried, rolled back or passed; this module does that from a playbook.
-  - Idempotent. A DAG already in the requested end state, or already on its way there, is left alone
-    (C(changed=false)). Preconditions are checked before anything is sent.
+  - Idempotent, from evidence only. A DAG is "already" in the requested state only when a read of it by id, in this
+    run, shows that state's end (state and operator) with nodes that agree with it; see the table in the notes. A
+    DAG on its way there (someone else's operation, for example a node carrying operator RETRY) is left alone
+    (C(changed=false)), and the wait checks how it ends. Preconditions are checked before anything is sent.
   - Each DAG template allows only some operations (spec of the agent, per task). The agent refuses the others, and
     the module says so plainly, for example "the agent does not allow cancelling DAG 11 'Cluster scale out'
     (Task.Dag.Operator.CancelNotAllowed)".
@@ -50,6 +52,18 @@ options:
       - Generic id of one failed node to pass, instead of the whole DAG. Only with O(state=passed).
         Needs OBShell 4.3.1 or later.
     type: str
+  name:
+    description:
+      - The name of the DAG you mean (for example V(Cluster scale out)), as an earlier task returned it.
+      - When the DAG under O(id) has another name (the id was reused, for example after the agent or the cluster was
+        deployed again), the module fails saying so and sends nothing.
+    type: str
+  start_time:
+    description:
+      - The start time of the DAG run you mean (RFC 3339, as RV(dag.start_time) returned it).
+      - When the DAG under O(id) started at another time, the module fails and sends nothing; that happens when
+        someone retried, rolled back or canceled it since, or when the id names another DAG.
+    type: str
   wait:
     description:
       - Wait until the DAG has ended after the operation, and fail unless it ended as O(state) asks.
@@ -67,8 +81,19 @@ attributes:
     support: full
     description: Shows the DAG's state and operator before and after (in check mode, the state it would move to).
 notes:
-  - A POST is never re-sent blindly. When the agent's answer to the operation is lost (time-out, reset), the module
-    reads the DAG again to learn whether the operation took, and reports that.
+  - >-
+    What "already" needs, read by id in this run with the DAG's nodes: V(retried) - SUCCEED with operator RUN and no
+    passed node (a DAG that succeeded only because someone passed a node is refused, naming the node);
+    V(rolled_back) - SUCCEED with operator ROLLBACK; V(canceled) - FAILED with operator CANCEL; V(passed) - SUCCEED
+    with operator PASS, or SUCCEED/RUN with a passed node; with O(node), that node SUCCEED with operator PASS. The
+    nodes must agree with the state and stage; otherwise the module fails and says what the DAG is in.
+  - A POST is never re-sent. When the agent's answer to it is lost or late (time-out, reset, a 5xx), the module reads
+    the DAG back by id until O(unreachable_timeout) (at most O(timeout)) to learn whether it took. If a read shows
+    the change the operation makes, it reports C(changed) and carries on (with a warning). If no read shows it by
+    then, it fails saying "unknown whether it took", with how to check; it never says the operation did not take.
+  - When the agent refuses the operation because someone else acted on the DAG between the module's read and its
+    POST, the module reads the DAG again and reports it already there (or on its way), or fails saying what it is
+    in now.
   - The waiting is done by the action plugin, by running M(oceanbase.obshell.dag_wait) on the host with this
     DAG's id.
 seealso:
@@ -94,9 +119,10 @@ EXAMPLES = r'''
     node: "1206"
     state: passed
 
-- name: Retry whatever dag_wait reported as failed
+- name: Retry whatever dag_wait reported as failed, and only that DAG
   oceanbase.obshell.dag:
     id: "{{ waited.failures[0].id }}"
+    name: "{{ waited.failures[0].name }}"
     state: retried
   when: waited.outcome == 'failed'
 '''
@@ -340,8 +366,22 @@ dag:
           description: The agent's C(additional_data) of the DAG, when it sent some.
           type: raw
 operator:
-  description: The operator sent (C(RETRY), C(ROLLBACK), C(CANCEL), C(PASS)); null when nothing was sent.
+  description:
+    - The operator sent (C(RETRY), C(ROLLBACK), C(CANCEL), C(PASS)); null when nothing was sent.
+    - Also set when the module fails after sending it (RV(took) is not V(false)).
   returned: always
+  type: str
+took:
+  description:
+    - Whether the operation is known to have taken - V(true) when the agent answered, or when its answer was lost
+      and a read of the DAG since shows the change; V(false) when nothing was sent (already there, on its way,
+      refused, check mode); null when the module fails because it cannot know (a lost answer no read settled).
+  returned: always
+  type: bool
+already:
+  description: Why nothing was needed (for example C(rolled back)), as the DAG read by id shows it; empty when the
+    operation was needed.
+  returned: success
   type: str
 wait:
   description: The result of the wait, as M(oceanbase.obshell.dag_wait) returns it; null when not waiting.
@@ -359,10 +399,14 @@ wait:
       type: list
       elements: str
 outcome:
-  description: How the DAG ended (C(succeeded), C(failed), C(rolled_back), C(passed), C(canceled)), or C(running).
+  description:
+    - How the DAG ended (C(succeeded), C(failed), C(rolled_back), C(passed), C(canceled)), or C(running).
+    - Null when the operation was sent and the DAG could not be read since (with O(wait), the wait then tells).
   returned: always
   type: str
 '''
+
+import time
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _options
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
@@ -372,6 +416,8 @@ SPEC = dict(
     id=dict(type='str', required=True),
     state=dict(type='str', required=True, choices=list(_operations.STATES)),
     node=dict(type='str'),
+    name=dict(type='str'),
+    start_time=dict(type='str'),
     wait=dict(type='bool', default=True),
 )
 
@@ -400,35 +446,46 @@ def main():
     if problems:
         module.fail_json(msg='; '.join(problems))
 
+    if params['start_time'] is not None and _dag.parse_time(params['start_time']) is None:
+        module.fail_json(msg='start_time: %r is not an RFC 3339 time (for example 2026-05-08T10:00:01.1+08:00)'
+                         % params['start_time'][:80])
+
+    started = time.monotonic()
+    # How long a lost answer may be read back: as long as the agent may be unreachable, within the task's timeout.
+    deadline = started + min(params['timeout'], params['unreachable_timeout'])
     client = module.client()
     try:
         done = _operations.operate(client, dag_id, state, node_id=node_id, check_mode=module.check_mode,
-                                   warn=module.warn)
+                                   warn=module.warn, expect=dict(name=params['name'], start_time=params['start_time']),
+                                   deadline=deadline, poll_interval=min(params['poll_interval'], 1.0))
     except _operations.OperationRefused as exc:
         extra = {}
         if exc.before is not None:
             extra['dag_before'] = exc.before
         if exc.after is not None:
             extra['dag'] = exc.after
-        module.fail_json(msg=exc.message, err_code=exc.err_code, **extra)
+        module.fail_json(msg=exc.message, err_code=exc.err_code, took=exc.took,
+                         operator=None if exc.took is False else _operations.OPERATORS[state], **extra)
     except ObshellError as exc:
-        module.fail_on_error(exc)
+        module.fail_on_error(exc, took=False, operator=None)
     finally:
         client.close()
     for warning in client.warnings:
         module.warn(warning)
     after = done['after'] or done['before']
     result = dict(changed=done['changed'], dag_before=done['before'], dag=after, operator=done['operator'],
-                  wait=None, outcome=after.get('outcome'), msg=done['msg'])
+                  took=done['operator'] is not None, already=done['already'], wait=None,
+                  outcome=after.get('outcome') if done['after'] or not done['operator'] else None, msg=done['msg'])
     if module._diff:
         predicted = dict(_diff_side(after))
         if module.check_mode and done['changed']:
-            # What the agent does at once (§4.8): a DAG PASS ends it; a node PASS and the others make it READY.
+            # What the agent does at once (§4.8): a DAG PASS ends it; the others make it READY, a RETRY and a node
+            # PASS with operator RUN.
             if state == 'passed' and node_id is None:
                 predicted = {'state': 'SUCCEED', 'operator': 'PASS', 'outcome': 'passed'}
             else:
-                predicted = {'state': 'READY', 'operator': 'RUN' if node_id else _operations.OPERATORS[state],
-                             'outcome': 'running'}
+                predicted = {'state': 'READY', 'operator': 'RUN' if node_id or state == 'retried'
+                             else _operations.OPERATORS[state], 'outcome': 'running'}
         result['diff'] = {'before': _diff_side(done['before']), 'after': predicted}
     module.exit_json(**result)
 

@@ -286,6 +286,15 @@ class SimAgent(object):
     def inject_malformed(self, kind, count=1, status=None):
         self.faults.add_malformed(kind, count, status)
 
+    def inject_late_answers(self, seconds=0.0, count=1, method='POST', drop=False, down_seconds=None):
+        """Carry out the next request(s) of ``method``, then answer ``seconds`` late, or never (``drop``, or the
+        agent going away for ``down_seconds`` right after): the client cannot know whether it took."""
+        self.faults.add_late_answers(seconds, count, method=method, drop=drop, down_seconds=down_seconds)
+
+    def interleave(self, action, method='POST'):
+        """Run ``action()`` just before this agent handles the next ``method`` request (another client first)."""
+        self.faults.add_interleaved(action, method=method)
+
     def clear_faults(self):
         self.faults.clear()
 
@@ -586,6 +595,10 @@ class SimCluster(object):
                                     err_code=fault.get('err_code'), after=fault.get('after', False))
             elif kind == 'delay':
                 agent.inject_delay(fault.get('seconds', 1.0), fault.get('count', 1))
+            elif kind == 'late_answers':
+                agent.inject_late_answers(fault.get('seconds', 0.0), fault.get('count', 1),
+                                          method=fault.get('method', 'POST'), drop=fault.get('drop', False),
+                                          down_seconds=fault.get('down_seconds'))
             elif kind == 'malformed':
                 agent.inject_malformed(fault.get('malformed', 'html'), fault.get('count', 1), fault.get('status'))
             elif kind == 'clock_skew':
@@ -600,8 +613,8 @@ class SimCluster(object):
                 agent.observer_up()
             else:
                 raise ValueError('unknown fault kind %r' % (kind,))
-        if kind not in ('down', 'up', 'restart', 'redeploy', 'errors', 'delay', 'malformed', 'clock_skew', 'identity',
-                        'profile', 'observer_down', 'observer_up'):
+        if kind not in ('down', 'up', 'restart', 'redeploy', 'errors', 'delay', 'late_answers', 'malformed', 'clock_skew',
+                        'identity', 'profile', 'observer_down', 'observer_up'):
             raise ValueError('unknown fault kind %r' % (kind,))
         return apply
 
@@ -673,6 +686,32 @@ class SimCluster(object):
                 raise KeyError(generic_id)
             owner = dag.store.owner or self.agents[0]
             return Renderer(owner.profile).dag(dag, show_details)
+
+    def operate(self, generic_id, operator, node_id=None):
+        """Another client's operation, as the agent carries it out (``POST /dag/{id}``, or ``/node/{id}`` PASS with
+        ``node_id``): raises the agent's OperationError when it refuses."""
+        with self.lock:
+            t = time.monotonic()
+            self.engine.advance(t)
+            dag = self.get_dag(generic_id)
+            if dag is None:
+                raise KeyError(generic_id)
+            if node_id is None:
+                self.engine.operate_dag(dag, operator, t)
+            else:
+                node = next(node for node in dag.nodes if dag.item_generic_id(node) == node_id)
+                self.engine.pass_node(dag, node, t)
+            self.wake()
+
+    def redeploy_cluster(self):
+        """The cluster deployed afresh behind the same agents: a new, empty OB task table whose ids start again at 1
+        (cluster generic ids are "1" + row id, so they name other DAGs). The agents keep running."""
+        with self.lock:
+            old = self.cluster_store
+            self.cluster_store = Store('cluster')
+            stores = self.engine.stores
+            stores[stores.index(old)] = self.cluster_store
+        self.emit_event('redeploy', None, 'cluster task table emptied')
 
     def wait_for(self, generic_id, states=('SUCCEED', 'FAILED'), timeout=30.0):
         """Block until the DAG reaches one of ``states``; returns ``(state, operator)``."""

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Per-agent fault queues: injected status codes, delays and malformed bodies.
+"""Per-agent fault queues: injected status codes, delays, malformed bodies, late or lost answers to requests the
+agent has carried out, and another client's request that lands just before the next one.
 
 Faults are consumed by responses to clients only; the simulated agent-to-agent calls (fan-out of
 ``/dag/unfinish``, forwarding) do not consume them, so a test that targets agent B stays deterministic.
@@ -28,6 +29,8 @@ class FaultPlan(object):
         self.delay = 0.0
         self.error = None         # dict(status, err_code, message, after)
         self.malformed = None     # dict(kind, status)
+        self.answer = None        # dict(delay, drop, down): the request is carried out, then its answer is late/lost
+        self.before = None        # callable run before the request is handled (another client got there first)
 
     @property
     def names(self):
@@ -38,6 +41,10 @@ class FaultPlan(object):
             out.append('error%d' % self.error['status'])
         if self.malformed:
             out.append('malformed:%s' % self.malformed['kind'])
+        if self.answer:
+            out.append('answer_dropped' if self.answer['drop'] else 'answer_late')
+        if self.before:
+            out.append('interleaved')
         return ','.join(out) or None
 
 
@@ -47,6 +54,8 @@ class FaultQueue(object):
         self._errors = []
         self._delays = []
         self._malformed = []
+        self._answers = []
+        self._before = []
 
     def add_errors(self, count, status=503, err_code=None, message=None, after=False, method=None):
         """``after=True``: the request is processed first and only the response is replaced (a lost reply).
@@ -67,11 +76,28 @@ class FaultQueue(object):
             for _unused in range(int(count)):
                 self._malformed.append({'kind': kind, 'status': status})
 
+    def add_late_answers(self, seconds=0.0, count=1, method='POST', drop=False, down_seconds=None):
+        """The next ``count`` requests of ``method`` are carried out as usual; then the answer goes out ``seconds``
+        late, or (``drop``) never: the connection is closed without one. ``down_seconds``: the agent then goes
+        away for that long (None: it stays up), as a process killed right after committing the change would."""
+        with self._lock:
+            for _unused in range(int(count)):
+                self._answers.append({'delay': float(seconds), 'drop': bool(drop), 'method': method,
+                                      'down': None if down_seconds is None else float(down_seconds)})
+
+    def add_interleaved(self, action, method='POST'):
+        """Run ``action()`` just before the agent handles the next request of ``method``: another client's request
+        that reached the agent first (e.g. someone retries the DAG between a client's read and its POST)."""
+        with self._lock:
+            self._before.append({'action': action, 'method': method})
+
     def clear(self):
         with self._lock:
             del self._errors[:]
             del self._delays[:]
             del self._malformed[:]
+            del self._answers[:]
+            del self._before[:]
 
     def take(self, method=None):
         plan = FaultPlan()
@@ -82,6 +108,10 @@ class FaultQueue(object):
                 plan.error = self._errors.pop(0)
             elif self._malformed:
                 plan.malformed = self._malformed.pop(0)
+            if self._answers and self._answers[0]['method'] in (None, method):
+                plan.answer = self._answers.pop(0)
+            if self._before and self._before[0]['method'] in (None, method):
+                plan.before = self._before.pop(0)['action']
         return plan
 
 

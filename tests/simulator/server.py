@@ -203,6 +203,8 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
         if plan.delay:
             time.sleep(plan.delay)
         req = Request(self.command, self.path, self.headers, body)
+        if plan.before is not None:
+            plan.before()
         response = None
         if plan.error is not None and not plan.error['after']:
             response = agent.injected_error(plan.error)
@@ -239,6 +241,8 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
             'forwarded_to': response.forwarded_to,
             'identity': agent.identity,
         }, agent)
+        if plan.answer is not None and self._answer_lost(agent, plan.answer):
+            return
         self.send_response(status)
         self.send_header('Content-Type', content_type)
         for name, value in response.extra_headers:
@@ -249,5 +253,22 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
         # Headers and body in one write, as Go's buffered response writer sends a small answer: one segment.
         self._headers_buffer.append(b'\r\n' + payload_to_send)
         self.flush_headers()
+
+    def _answer_lost(self, agent, answer):
+        """The request was carried out; its answer is late (True if it is never sent) or lost."""
+        if answer['delay']:
+            time.sleep(answer['delay'])
+        if answer['down'] is not None:
+            agent.go_down(answer['down'])       # closes this connection too: the answer is lost
+            self.close_connection = True
+            return True
+        if answer['drop']:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except (OSError, ValueError):
+                pass
+            return True
+        return False
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _handle

@@ -286,3 +286,109 @@ def test_cli_tls_flags(sim_pki):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=10)
     assert proc.returncode == 0
+
+
+# Lost and late answers to a request the agent carried out (issue 18, item 6), and another client first -------------
+
+def _failed_scale_in(sim_cluster):
+    sim = sim_cluster(agents=2, scenario='passable_fail', step_seconds=0.02)
+    gid = sim.find_dag('Cluster scale in')
+    sim.wait_for(gid)
+    client = raw(sim)
+    client.fetch_key()
+    return sim, gid, client
+
+
+def test_late_answer_is_carried_out_before_the_answer_is_sent(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    sim.agents[0].inject_late_answers(1.0)
+    client.timeout = 0.3
+    client.close()      # the next connection takes the short time-out
+    start = time.monotonic()
+    with pytest.raises(socket.timeout):
+        client.post(TASK + '/dag/' + gid, {'operator': 'PASS'})
+    assert time.monotonic() - start < 0.9
+    assert sim.dag_state(gid) == ('SUCCEED', 'PASS')        # done, though the client had no answer
+    entry = [e for e in sim.requests if e['method'] == 'POST'][-1]
+    assert entry['fault'] == 'answer_late' and entry['status'] == 200
+    # A client that waits long enough gets the answer, late; GETs are not delayed.
+    client.close()
+    assert raw(sim).get(TASK + '/dag/' + gid).status == 200
+
+
+def test_late_answer_arrives_for_a_patient_client(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    sim.agents[0].inject_late_answers(0.4)
+    start = time.monotonic()
+    assert client.post(TASK + '/dag/' + gid, {'operator': 'PASS'}).status == 200
+    assert time.monotonic() - start >= 0.4
+
+
+def test_dropped_answer_closes_the_connection_after_the_work(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    # RawClient sends once more on a dropped connection: both answers are dropped; the second finds it passed.
+    sim.agents[0].inject_late_answers(drop=True, count=2)
+    with pytest.raises((ConnectionError, OSError)):
+        client.post(TASK + '/dag/' + gid, {'operator': 'PASS'})
+    assert sim.dag_state(gid) == ('SUCCEED', 'PASS')
+    posts = [e for e in sim.requests if e['method'] == 'POST']
+    assert [(e['status'], e['fault']) for e in posts] == [(200, 'answer_dropped'), (400, 'answer_dropped')]
+
+
+def test_agent_going_away_right_after_the_work(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    agent = sim.agents[0]
+    agent.inject_late_answers(drop=True, down_seconds=0.6)
+    with pytest.raises((ConnectionError, OSError)):
+        client.post(TASK + '/dag/' + gid, {'operator': 'PASS'})
+    assert refused(agent.host, agent.port)
+    assert sim.dag_state(gid) == ('SUCCEED', 'PASS')
+    time.sleep(1.0)
+    assert raw(sim).get(TASK + '/dag/' + gid).data['operator'] == 'PASS'
+
+
+def test_late_answers_wait_for_their_method(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    sim.agents[0].inject_late_answers(5.0)
+    start = time.monotonic()
+    for _unused in range(3):
+        assert client.get(TASK + '/dag/' + gid).status == 200
+    assert time.monotonic() - start < 1.0
+    sim.agents[0].clear_faults()
+    assert client.post(TASK + '/dag/' + gid, {'operator': 'PASS'}).status == 200
+
+
+def test_interleaved_operation_lands_before_the_next_post(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    sim.agents[0].interleave(lambda: sim.operate(gid, 'PASS'))
+    assert client.get(TASK + '/dag/' + gid).data['state'] == 'FAILED'     # a GET does not trigger it
+    resp = client.post(TASK + '/dag/' + gid, {'operator': 'RETRY'})
+    assert resp.status == 400 and resp.error['errCode'] == 'Task.Dag.Operator.RetryNotFailedDag'
+    assert sim.dag_state(gid) == ('SUCCEED', 'PASS')
+    # sim.operate refuses as the agent would
+    from tests.simulator.dags import OperationError
+    with pytest.raises(OperationError):
+        sim.operate(gid, 'RETRY')
+
+
+def test_redeployed_cluster_reuses_ids_for_other_dags(sim_cluster):
+    sim, gid, client = _failed_scale_in(sim_cluster)
+    sim.redeploy_cluster()
+    assert client.get(TASK + '/dag/' + gid).status == 404
+    sim.create_dag({'name': 'Start obshell', 'nodes': [{'name': 'only'}]})
+    dag = client.get(TASK + '/dag/' + gid).data
+    assert dag['id'] == gid and dag['name'] == 'Start obshell'
+
+
+def test_redeployed_agent_reuses_local_ids_with_a_new_key(sim_cluster):
+    sim = sim_cluster(agents=1, step_seconds=5, scenario={'dags': [{'name': 'Install obshell package', 'scope': 'local',
+                                                                    'nodes': ['a', 'b']}]})
+    gid = sim.find_dag('Install obshell package')
+    agent = sim.agents[0]
+    key = agent.rsa_key
+    agent.redeploy()
+    assert agent.rsa_key is not key
+    sim.create_dag({'name': 'Start obshell', 'scope': 'local', 'nodes': [{'name': 'only'}]})
+    assert sim.find_dag('Start obshell') == gid
+    dag = raw(sim).get(TASK + '/dag/' + gid).data
+    assert dag['name'] == 'Start obshell'
