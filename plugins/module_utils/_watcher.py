@@ -501,7 +501,13 @@ class Watcher(object):
         client = part.target.client
         self._cap_requests(client, engine)
         try:
-            done = _operations.operate(client, record['id'], state, warn=self.warn)
+            # A lost answer is read back on the wait's own clock, within its deadline (and its unreachable budget).
+            budget = min(engine.timeout - engine.now(), engine.unreachable_timeout)
+            done = _operations.operate(client, record['id'], state, warn=self.warn,
+                                       expect={'name': record.get('name')},
+                                       deadline=self.clock.monotonic() + max(0.5, budget),
+                                       poll_interval=engine.poll_interval, sleep=self.clock.sleep,
+                                       clock=self.clock.monotonic)
         except _operations.OperationRefused as exc:
             attempt.update(outcome='refused', msg=exc.message)
             part.remediations.append(attempt)
