@@ -149,6 +149,7 @@ class Agent(object):
         self.deployment = 1
         self.rows = 0
         self.odd_next = None            # one corrupted DAG record in the next answer that carries one
+        self.start_at = 1               # /api/v1/info startAt: changes when the agent process starts again
 
     def local_gid(self, row):
         packed = 0
@@ -268,7 +269,11 @@ class World(object):
                 dag.set(vanished=True)
         agent.deployment += 1
         agent.rows = 0
+        self.restarted(agent)
         self.note('agent %d re-deployed (local ids start again)' % agent.index)
+
+    def restarted(self, agent):
+        agent.start_at = int((BASE_EPOCH + self.t + agent.skew) * 1e9) + self.seq
 
     def recreate_cluster(self):
         for dag in self.alive():
@@ -431,7 +436,7 @@ class FakeClient(ObshellClient):
         if path == '/api/v1/info':
             return _envelope(world, agent, {'identity': agent.identity, 'ip': agent.ip, 'port': agent.port,
                                             'version': agent.version, 'state': 2, 'supportedAuth': ['v2'],
-                                            'security': False, 'startAt': 1})
+                                            'security': False, 'startAt': agent.start_at})
         if path == '/api/v1/status':
             return _envelope(world, agent, {'agent': {'ip': agent.ip, 'port': agent.port,
                                                       'identity': agent.identity},
