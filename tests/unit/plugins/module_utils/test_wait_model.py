@@ -185,9 +185,7 @@ class WaitModel(RuleBasedStateMachine):
     def time_passes(self, seconds):
         """Time passes in the world; once the wait runs, never past its next poll (it is never late)."""
         if self.watcher is not None:
-            due = self.t0 + min(part.engine.next_poll_at for part in self.watcher.parts if not part.dropped) \
-                if any(not part.dropped for part in self.watcher.parts) else self.world.t
-            seconds = min(seconds, max(0.0, due - self.world.t))
+            seconds = min(seconds, max(0.0, self._next_poll() - self.world.t))
         self.world.t += seconds
 
     # ------------------------------------------------------------------ the wait
@@ -229,6 +227,14 @@ class WaitModel(RuleBasedStateMachine):
             return real_poll(due)
         watcher.poll = poll
         self.watcher = watcher
+
+    def _next_poll(self):
+        """World time of the wait's next poll (read from its engines; if they no longer say, no limit)."""
+        try:
+            due = [part.engine.next_poll_at for part in self.watcher.parts if not getattr(part, 'dropped', False)]
+        except AttributeError:
+            return float('inf')
+        return self.t0 + min(due) if due else self.world.t
 
     def _clock(self):
         return self.world.t - self.t0
@@ -383,7 +389,7 @@ def evidence_idle(model):
         if not attempts or not attempts[-1]['ok']:
             raise Violation(report(model, 'EVIDENCE_IDLE', 'part %s of %s said idle' % (part['part'], part['host']),
                                    need + '; last attempt: %s' % (_read_text(attempts[-1]) if attempts else 'none')))
-    if result.get('outcome') in POSITIVE and model.scope == 'auto' and \
+    if result.get('outcome') in POSITIVE and model.scope == 'auto' and model.id_uid is None and \
             not any(p['part'] == 'cluster' for p in result.get('parts') or []):
         proof = [r for r in reads if r['ok'] and (
             (r['path'] == '/api/v1/info' and r['identity'] == CLUSTER_AGENT)
