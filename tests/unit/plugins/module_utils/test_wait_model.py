@@ -684,3 +684,15 @@ def test_wait_by_id_with_other_names_is_not_idle():
     model.start_wait()
     model.poll(polls=1)
     model.teardown()
+
+
+def test_cluster_redeployed_reuses_cluster_ids():
+    """The cluster is deployed again: DAG 11 answers 404, then id 11 names a new DAG, which 'succeeds'."""
+    replay({}, CREATE_CLUSTER, 'start_wait', POLL, D('redeploy cluster'), POLL, POLL, POLL, CREATE_CLUSTER,
+           CREATE_CLUSTER)
+
+
+def test_answer_for_another_id_is_no_evidence():
+    """GET /dag/X answers with a record of id Y (a broken agent or proxy): no DAG Y ever existed."""
+    replay(dict(clustered=False), CREATE_LOCAL, RUN, 'start_wait', POLL, D('odd record', odd='other_id'), FINISH,
+           POLL, POLL)
