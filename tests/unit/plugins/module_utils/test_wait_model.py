@@ -696,3 +696,11 @@ def test_answer_for_another_id_is_no_evidence():
     """GET /dag/X answers with a record of id Y (a broken agent or proxy): no DAG Y ever existed."""
     replay(dict(clustered=False), CREATE_LOCAL, RUN, 'start_wait', POLL, D('odd record', odd='other_id'), FINISH,
            POLL, POLL)
+
+
+def test_single_agent_becoming_cluster_agent_mid_wait():
+    """A SINGLE agent becomes a CLUSTER AGENT during the appear window (the cluster is made) and a cluster DAG of
+    the names waited for starts: its identity is never read again while its reads succeed, so the cluster DAGs are
+    never asked for, and the window ends idle while the DAG runs."""
+    replay(dict(clustered=False, names=('Cluster scale out',), appear=20.0), CREATE_LOCAL, 'start_wait', POLL,
+           ('poll', dict(polls=2)), D('identity', identity=CLUSTER_AGENT), CREATE_CLUSTER, POLL, POLL)
