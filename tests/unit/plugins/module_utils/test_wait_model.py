@@ -6,26 +6,38 @@
 
 Written from the side of an operator and a network that try to make the wait lie. The world (wait_world.py) keeps
 the ground truth; the wait reads it through real ObshellClients whose network is the world, and every request is
-logged with what the world really was when it was answered. When the wait ends (during the steps, or in teardown,
-where the world is frozen and the wait runs to its end), its verdict is held to these invariants, each raised from
-its own function so that Hypothesis shrinks and reports each one separately:
+logged with what the world really was when it was answered. Steps: DAGs are created, advance, fail, are retried,
+rolled back, passed (whole or one node) or cancelled by someone else; agents go away and come back (restarted),
+are re-deployed (local ids start again), change identity, lose their observer, send one odd record; the cluster is
+re-deployed (cluster ids start again); time passes; the wait (scope auto/cluster/agent, or one DAG by id; mode wait
+or assert_idle; with or without names and an appear window) starts and polls. At the end the world calms down
+(agents and observers back, DAGs run on) and the wait runs to its verdict. After every step, the verdict (once there
+is one) is held to these invariants, each raised from its own function so that Hypothesis shrinks and reports each:
 
-- EVIDENCE_IDLE: a part (and the wait) says ``idle`` only if the last read of every list that part needs succeeded;
-  a cluster part is never dropped once a CLUSTER AGENT was seen; a wait that read a DAG in scope does not say idle.
+- EVIDENCE_IDLE: a part says ``idle`` only if the last read of every list that part needs succeeded; a cluster part
+  is never dropped once this wait saw a CLUSTER AGENT; a wait that read a DAG in scope does not say idle; a wait
+  for one DAG by id never says idle.
 - EVIDENCE_SUCCEEDED: a DAG reported ``succeeded`` has, in this wait, a read of that id with its nodes, well formed,
   of the same DAG that was first seen under that id, showing SUCCEED / RUN with no passed node.
 - SAME_DAG: no positive verdict when one id named two different DAGs during the wait (ids are reused, §4.4).
 - LATEST_FAILURE: a failed DAG is reported with the failure it showed at the wait's last read of it.
-- VANISHED: a DAG seen by this wait that then answers 404 ends the wait within one more poll, never positively.
+- VANISHED: a DAG seen by this wait that then answers 404 ends the wait within one more poll, never positively,
+  and the result names it.
 - POLLER_TRUTH (every agent version): no ``idle``/``succeeded`` while, in truth, a DAG in scope that the wait read, or
   that is unfinished when the wait ends, has not succeeded (failed, canceled, rolled back, passed, vanished,
-  still running).
+  still running). A poller without history cannot see a DAG that began and ended between two of its reads.
 - HISTORY_TRUTH (agents 4.3.0.0+, which serve GET /api/v1/task/dags/ob and /dags/agent, issue 23): no
   ``idle``/``succeeded`` over a window in which a DAG in scope was unfinished at some moment and has not succeeded
   by the end, even if no poll saw it (it began and ended between polls, or while the agent or its observer could
   not be read). DAGs whose agent was re-deployed before anyone saw them are out of reach and not counted.
 
-Runs derandomized, without a database, in CI; OBSHELL_MODEL_EXAMPLES=2000 (and OBSHELL_MODEL_STEPS) for a long run.
+A failure prints the claim, the evidence it lacked, the ground truth (each DAG's whole history), what happened, and
+every read of the wait with what the world was when it was answered, then Hypothesis' shrunk steps. The named
+histories at the end replay the issues' cases and the model's finds through the same invariants.
+
+Runs derandomized, without a database, in CI (OBSHELL_MODEL_EXAMPLES, default 500, and OBSHELL_MODEL_STEPS, default
+40); OBSHELL_MODEL_EXAMPLES=5000 for a long run, OBSHELL_MODEL_ALL_BUGS=1 to shrink and report every invariant broken
+rather than the first, OBSHELL_MODEL_ONLY=NAME,... to study some invariants alone.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -404,7 +416,8 @@ def evidence_idle(model):
             dag = _dag_of(model, seen[0][1]['uid'])
             if model.in_scope(dag) and seen[0][1]['odd'] is None:
                 raise Violation(report(model, 'EVIDENCE_IDLE', 'the wait said idle',
-                                       'nothing in scope read; but it read %s at t=%g' % (dag.label(), seen[0][0]['t'])))
+                                       'nothing in scope read; but it read %s at t=%g' % (
+                                           dag.label(), seen[0][0]['t'])))
 
 
 def evidence_succeeded(model):
@@ -670,8 +683,8 @@ def test_issue23_dag_failing_between_two_polls():
 
 def test_odd_success_record_is_no_evidence():
     """A final read whose nodes contradict its SUCCEED state is not a success."""
-    replay(dict(clustered=False), CREATE_LOCAL, RUN, 'start_wait', POLL, D('odd record', odd='succeed_but_pending_node'),
-           FINISH, POLL, POLL)
+    replay(dict(clustered=False), CREATE_LOCAL, RUN, 'start_wait', POLL,
+           D('odd record', odd='succeed_but_pending_node'), FINISH, POLL, POLL)
 
 
 def test_wait_by_id_with_other_names_is_not_idle():

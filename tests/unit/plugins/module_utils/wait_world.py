@@ -349,7 +349,7 @@ class World(object):
         return item
 
 
-def corrupt(item, kind, world):
+def corrupt(item, kind):
     """One record as a buggy agent or a broken proxy might send it."""
     if kind == 'not_an_object':
         return None
@@ -507,7 +507,7 @@ class FakeClient(ObshellClient):
         odd = None
         if agent.odd_next is not None:
             odd, agent.odd_next = agent.odd_next, None
-            item = corrupt(item, odd, self.world)
+            item = corrupt(item, odd)
         entry['records'].append({'gid': dag.gid, 'sent_id': item.get('id') if isinstance(item, dict) else None,
                                  'uid': dag.uid, 'snap': dag.snap(), 'odd': odd})
         return item
