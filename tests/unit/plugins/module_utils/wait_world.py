@@ -81,9 +81,9 @@ class TrueDag(object):
         self.passed = ()
         self.serial = None              # the failure now shown (each failure has its own, world-unique serial)
         self.vanished = False           # its agent or cluster was re-deployed: it exists nowhere any more
-        self.created = world.t
-        self.start = world.t            # None: ZERO_TIME after a retry, rollback or cancel (§4.1)
-        self.end = world.t
+        self.created = world.stamp()
+        self.start = self.created       # None: ZERO_TIME after a retry, rollback or cancel (§4.1)
+        self.end = self.created
         self.history = []
         self._record()
 
@@ -175,6 +175,10 @@ class World(object):
         self.identities = []            # (seq, agent index, identity) from the start
         self.events = []                # what happened, for the failure report
 
+    def stamp(self):
+        """The agents' time of what happens now: two things never happen in the same microsecond on an agent."""
+        return self.t + self.seq * 1e-6
+
     def note(self, text):
         self.events.append('t=%g %s' % (self.t, text))
 
@@ -223,24 +227,24 @@ class World(object):
     def advance(self, dag):
         """One step of the scheduler (§4.5): READY -> RUNNING, the next node, the end."""
         if dag.state == 'READY':
-            dag.set(state='RUNNING', start=self.t)
+            dag.set(state='RUNNING', start=self.stamp())
         elif dag.operator == 'CANCEL':
             self.serials += 1
-            dag.set(state='FAILED', end=self.t, serial=self.serials)
+            dag.set(state='FAILED', end=self.stamp(), serial=self.serials)
         elif dag.operator == 'ROLLBACK':
             if dag.stage > 1:
                 dag.set(stage=dag.stage - 1)
             else:
-                dag.set(state='SUCCEED', end=self.t)
+                dag.set(state='SUCCEED', end=self.stamp())
         elif dag.stage < dag.max_stage:
             dag.set(stage=dag.stage + 1)
         else:
-            dag.set(state='SUCCEED', end=self.t)
+            dag.set(state='SUCCEED', end=self.stamp())
         self.note('%s -> %s/%s %d' % (dag.uid, dag.state, dag.operator, dag.stage))
 
     def fail(self, dag):
         self.serials += 1
-        dag.set(state='FAILED', end=self.t, serial=self.serials)
+        dag.set(state='FAILED', end=self.stamp(), serial=self.serials)
         self.note('%s FAILED at node %d with boom #%d' % (dag.uid, dag.stage, self.serials))
 
     def operate(self, dag, what):
@@ -252,14 +256,14 @@ class World(object):
         elif what == 'cancel':
             dag.set(state='READY', operator='CANCEL', start=None, end=None)
         elif what == 'pass':
-            dag.set(state='SUCCEED', operator='PASS', end=self.t,
+            dag.set(state='SUCCEED', operator='PASS', end=self.stamp(),
                     passed=tuple(range(dag.stage, dag.max_stage + 1)))
         elif what == 'pass_node':
             passed = dag.passed + (dag.stage,)
             if dag.stage < dag.max_stage:
                 dag.set(state='READY', passed=passed, stage=dag.stage + 1)
             else:
-                dag.set(state='SUCCEED', passed=passed, end=self.t)
+                dag.set(state='SUCCEED', passed=passed, end=self.stamp())
         self.note('someone: %s %s' % (what, dag.uid))
 
     def redeploy(self, agent):
@@ -374,7 +378,7 @@ def corrupt(item, kind):
 
 
 def _envelope(world, agent, data=None, status=200, err_code=None, message=None, code=None):
-    stamp = world.agent_time(agent, world.t)
+    stamp = world.agent_time(agent, world.stamp())
     if status < 400:
         body = {'successful': True, 'timestamp': stamp, 'duration': 0, 'status': status, 'traceId': 't',
                 'data': data}
@@ -443,7 +447,7 @@ class FakeClient(ObshellClient):
                                             'state': 2, 'version': agent.version + '-0',
                                             'obState': 3 if agent.observer else 0, 'port': agent.port})
         if path == '/api/v1/time' and agent.at_least('4.3.0.0'):
-            return _envelope(world, agent, world.agent_time(agent, world.t))
+            return _envelope(world, agent, world.agent_time(agent, world.stamp()))
         if method != 'GET':
             return _envelope(world, agent, status=400, err_code='Common.NotSupport', message='not in this model')
         prefix = '/api/v1/task/'
