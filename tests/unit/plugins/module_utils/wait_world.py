@@ -205,6 +205,7 @@ class World(object):
     def create(self, kind, agent_index, template):
         if kind == 'cluster' and not any(agent.identity == CLUSTER_AGENT for agent in self.agents):
             kind = 'local'      # no cluster, no cluster DAGs
+            self.note('(no agent is a %s: no cluster DAG can start; a local DAG instead)' % CLUSTER_AGENT)
         if kind == 'cluster':
             self.cluster_rows += 1
             name, maintenance = CLUSTER_TEMPLATES[template % len(CLUSTER_TEMPLATES)]
