@@ -310,9 +310,10 @@ class World(object):
                 if index in dag.passed:
                     state, operator = 'SUCCEED', 'PASS'
                 elif dag.operator == 'ROLLBACK':
+                    # Rolled back downwards: above the stage undone, below it not yet, at it the rollback step.
                     state, operator = ('SUCCEED' if index < dag.stage else 'PENDING'), 'ROLLBACK'
-                    if index == dag.stage and dag.state == 'RUNNING':
-                        state = 'RUNNING'
+                    if index == dag.stage and dag.state in ('RUNNING', 'FAILED'):
+                        state = dag.state
                 elif index < dag.stage or (dag.state == 'SUCCEED'):
                     state = 'SUCCEED'
                 elif index == dag.stage:
