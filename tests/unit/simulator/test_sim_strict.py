@@ -64,7 +64,8 @@ def test_maintenance_types_per_template():
                 'upgrade': 'global', 'upgrade_obshell': 'global', 'upgrade_check': 'none',
                 'upgrade_check_obshell': 'none', 'create_tenant': 'tenant', 'start_obproxy': 'none',
                 'stop_obproxy': 'obproxy', 'upgrade_obproxy': 'obproxy', 'add_obproxy': 'obproxy',
-                'delete_obproxy': 'obproxy', 'local_scale_out': 'global'}
+                'delete_obproxy': 'obproxy', 'local_scale_out': 'global', 'join_self': 'global',
+                'init_cluster': 'global'}
     assert dict((key, templates.build(key)['maintenance']) for key in templates.TEMPLATES) == expected
 
 
@@ -482,7 +483,7 @@ def test_ob_info_fields(sim_cluster):
     data = resp.data
     assert list(data) == ['agent_info', 'obcluster_info']
     assert data['agent_info'][0] == {'ip': '127.0.0.1', 'port': sim.agents[0].port, 'zone': 'zone1',
-                                     'identity': 'CLUSTER AGENT', 'version': '4.5.0.0'}
+                                     'identity': 'CLUSTER AGENT', 'version': '4.5.0.0-0'}
     assert [entry['zone'] for entry in data['agent_info']] == ['zone1', 'zone2', 'zone3'] * 2
     info = data['obcluster_info']
     assert list(info) == ['id', 'name', 'version', 'topology', 'is_shared_storage']
@@ -505,8 +506,8 @@ def test_ob_info_auth_and_identities(sim_cluster):
         'Security.Authentication.IncorrectOceanbasePassword'
     sim.agents[0].identity = 'SINGLE'
     data = client.get('/api/v1/ob/info').data
-    assert data == {'agent_info': [{'ip': '127.0.0.1', 'port': sim.agents[0].port, 'zone': 'zone1',
-                                    'identity': 'SINGLE', 'version': '4.5.0.0'}],
+    assert data == {'agent_info': [{'ip': '127.0.0.1', 'port': sim.agents[0].port, 'zone': '',
+                                    'identity': 'SINGLE', 'version': '4.5.0.0-0'}],
                     'obcluster_info': {'id': 0, 'name': '', 'version': '', 'topology': None, 'is_shared_storage': False}}
     sim.agents[0].identity = 'UNIDENTIFIED'
     resp = client.get('/api/v1/ob/info')
