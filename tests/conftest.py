@@ -52,3 +52,25 @@ for _path in (COLLECTIONS_DIR, REPO_ROOT):
 os.environ['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS_DIR
 
 pytest_plugins = ['tests.simulator.pytest_plugin']
+
+
+# Tests marked ``real_agent`` talk to a real OBShell agent (tests/conformance, docs/conformance.md); they run only
+# when OBSHELL_REAL_AGENT=host:port names one. Otherwise they are deselected, and the run says why.
+REAL_AGENT_VARIABLE = 'OBSHELL_REAL_AGENT'
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get(REAL_AGENT_VARIABLE):
+        return
+    deselected = [item for item in items if item.get_closest_marker('real_agent') is not None]
+    if not deselected:
+        return
+    items[:] = [item for item in items if item.get_closest_marker('real_agent') is None]
+    config.hook.pytest_deselected(items=deselected)
+    reporter = config.pluginmanager.get_plugin('terminalreporter')
+    line = ('%d real_agent test(s) deselected: %s is not set (host:port of a real OBShell agent, see '
+            'docs/conformance.md)' % (len(deselected), REAL_AGENT_VARIABLE))
+    if reporter is not None:
+        reporter.write_line(line)
+    else:
+        sys.stderr.write(line + '\n')
