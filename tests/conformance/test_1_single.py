@@ -101,3 +101,14 @@ def test_ids_on_a_single_agent(target, rec):
                                        'version': topology['agent_info'][0]['version']}]
     assert topology['obcluster_info'] == {'id': 0, 'name': '', 'version': '', 'topology': None,
                                           'is_shared_storage': False}
+
+
+def test_what_a_single_agent_refuses(target, rec):
+    target.ensure('single', rec)
+    send = target.client.send
+    check_error(send('POST', '/api/v1/ob/init', {}), 400, 'Agent.Identify.NotSupportOperation',
+                "'%s' is 'SINGLE', instead of 'MASTER or FOLLOWER', does not support this operation" % target.address)
+    check_error(send('POST', '/api/v1/agent/password', {}), 400, 'Common.BindJsonFailed',
+                "Bind JSON failed: Key: 'SetAgentPasswordParam.Password' Error:Field validation for 'Password' "
+                "failed on the 'required' tag")
+    assert target.info()['security'] is False
