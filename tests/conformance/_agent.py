@@ -19,9 +19,13 @@ import os
 import time
 
 from tests.conformance._recorder import Labels, RecordingClient
+from tests.simulator.rawclient import tls_client_context
 
 REAL_AGENT_VARIABLE = 'OBSHELL_REAL_AGENT'
 PASSWORD_VARIABLE = 'OBSHELL_REAL_AGENT_PASSWORD'
+# The CA of the real agent's certificate (<agent home>/ca/*.crt and *.key): the agent then serves HTTPS only, and
+# every request of the suite (and of its playbooks) goes over HTTPS.
+CA_VARIABLE = 'OBSHELL_REAL_AGENT_CA'
 DEFAULT_PASSWORD = 'Conformance-Pw-1'
 # The source the recorded answers come from (docs/conformance.md).
 SOURCE_COMMIT = '61ee14767de8b661dbbb3fbbd4fa6ae2bfb1c45b'
@@ -41,17 +45,19 @@ def real_agent_address():
 class Target(object):
     """One agent under test: ``kind`` is ``real`` or ``simulator``."""
 
-    def __init__(self, kind, host, port, password, sim=None):
+    def __init__(self, kind, host, port, password, sim=None, ca=None):
         self.kind = kind
         self.host = host
         self.port = port
         self.password = password
         self.sim = sim
+        self.ca = ca
         self.client = self.new_client()
         self.labels = Labels('%s:%d' % (host, port), self.info().get('homePath'))
 
     def new_client(self):
-        client = RecordingClient(self.host, self.port, timeout=30.0)
+        context = tls_client_context(self.ca) if self.ca else None
+        client = RecordingClient(self.host, self.port, tls_context=context, timeout=30.0)
         client.agent_password = None
         return client
 

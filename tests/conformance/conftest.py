@@ -20,7 +20,7 @@ import os
 
 import pytest
 
-from tests.conformance._agent import (DEFAULT_PASSWORD, PASSWORD_VARIABLE, SOURCE_COMMIT, Target,
+from tests.conformance._agent import (CA_VARIABLE, DEFAULT_PASSWORD, PASSWORD_VARIABLE, SOURCE_COMMIT, Target,
                                       real_agent_address)
 from tests.conformance._recorder import RECORDED_DIR, Recording
 from tests.simulator import SimCluster
@@ -33,7 +33,7 @@ def target(request):
     password = os.environ.get(PASSWORD_VARIABLE) or DEFAULT_PASSWORD
     if request.param == 'real':
         host, port = real_agent_address()
-        yield Target('real', host, port, password)
+        yield Target('real', host, port, password, ca=os.environ.get(CA_VARIABLE) or None)
         return
     sim = SimCluster(agents=1, identities='SINGLE', base_port=0, step_seconds=0.3, scenario='idle',
                      ob_version='')

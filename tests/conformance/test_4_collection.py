@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellIdentityError
-from tests.conformance._agent import DEFAULT_PASSWORD, PASSWORD_VARIABLE, Target, real_agent_address
+from tests.conformance._agent import CA_VARIABLE, DEFAULT_PASSWORD, PASSWORD_VARIABLE, Target, real_agent_address
 from tests.integration._ansible import local_inventory, run_playbook
 
 
@@ -24,7 +24,8 @@ def test_seed_endpoint_500_is_reported_as_the_identity(target):
     """/dag/ob/unfinish on a MASTER answers 500 "cannot build response body"; a client whose identity read said
     CLUSTER AGENT (the agent changed since) must say what the agent is, not report a server error."""
     target.ensure('master')
-    client = ObshellClient(target.host, target.port, agent_password=target.client.agent_password, retries=0)
+    client = ObshellClient(target.host, target.port, agent_password=target.client.agent_password, retries=0,
+                           use_tls=bool(target.ca), ca_path=target.ca)
     try:
         client._info = dict(client.info(), identity='CLUSTER AGENT')  # pylint: disable=protected-access  # an earlier read
         with pytest.raises(ObshellIdentityError) as caught:
@@ -40,14 +41,16 @@ def test_seed_endpoint_500_is_reported_as_the_identity(target):
 @pytest.fixture(scope='module')
 def real():
     host, port = real_agent_address()
-    agent = Target('real', host, port, os.environ.get(PASSWORD_VARIABLE) or DEFAULT_PASSWORD)
+    agent = Target('real', host, port, os.environ.get(PASSWORD_VARIABLE) or DEFAULT_PASSWORD,
+                   ca=os.environ.get(CA_VARIABLE) or None)
     agent.ensure('agent_password')
     return agent
 
 
 def play(real, tasks, check=None):
+    tls = {'obshell_use_tls': True, 'obshell_ca_path': real.ca} if real.ca else {}
     inventory = local_inventory(['agent1'], obshell_host=real.host, obshell_port=real.port,
-                                obshell_agent_password=real.password)
+                                obshell_agent_password=real.password, **tls)
     text = '- hosts: agent1\n  gather_facts: false\n  tasks:\n' + '\n'.join('    ' + line for line in tasks.splitlines())
     result = run_playbook(text, inventory, timeout=300)
     if check is not None:
@@ -74,7 +77,7 @@ def test_reads_and_waits_on_the_failed_initialize_cluster(real):
 - oceanbase.obshell.facts: {}
 - debug: var=ansible_facts.obshell
 - set_fact:
-    looked_up: "{{ lookup('oceanbase.obshell.unfinished_dags', '%s', agent_password='%s', wantlist=True) }}"
+    looked_up: "{{ lookup('oceanbase.obshell.unfinished_dags', '%s', agent_password='%s', wantlist=True%s) }}"
 - debug: var=looked_up
 - oceanbase.obshell.dag_wait: {timeout: 60}
   register: waited
@@ -84,7 +87,7 @@ def test_reads_and_waits_on_the_failed_initialize_cluster(real):
   register: cluster
   ignore_errors: true
 - debug: var=cluster
-""" % (real.address, real.password), check=0)
+""" % (real.address, real.password, (", use_tls=true, ca_path='%s'" % real.ca) if real.ca else ''), check=0)
     info = registered(result, 'info')
     assert info['agent']['identity'] == 'MASTER' and info['idle'] is False
     [dag] = info['dags']
