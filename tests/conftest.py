@@ -55,22 +55,41 @@ pytest_plugins = ['tests.simulator.pytest_plugin']
 
 
 # Tests marked ``real_agent`` talk to a real OBShell agent (tests/conformance, docs/conformance.md); they run only
-# when OBSHELL_REAL_AGENT=host:port names one. Otherwise they are deselected, and the run says why.
+# when OBSHELL_REAL_AGENT=host:port names one, and those marked real_agent(https=True) only when
+# OBSHELL_REAL_AGENT_CA names the CA of its certificate. Otherwise they are deselected, and the run says why.
 REAL_AGENT_VARIABLE = 'OBSHELL_REAL_AGENT'
+REAL_AGENT_CA_VARIABLE = 'OBSHELL_REAL_AGENT_CA'
+
+
+def _why_deselected(item):
+    marker = item.get_closest_marker('real_agent')
+    if marker is None:
+        return None
+    if not os.environ.get(REAL_AGENT_VARIABLE):
+        return '%s is not set (host:port of a real OBShell agent, see docs/conformance.md)' % REAL_AGENT_VARIABLE
+    if marker.kwargs.get('https') and not os.environ.get(REAL_AGENT_CA_VARIABLE):
+        return '%s is not set (the real agent is checked over HTTPS only with the CA of its certificate)' % (
+            REAL_AGENT_CA_VARIABLE)
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get(REAL_AGENT_VARIABLE):
+    reasons = {}
+    kept = []
+    for item in items:
+        why = _why_deselected(item)
+        if why is None:
+            kept.append(item)
+        else:
+            reasons.setdefault(why, []).append(item)
+    if not reasons:
         return
-    deselected = [item for item in items if item.get_closest_marker('real_agent') is not None]
-    if not deselected:
-        return
-    items[:] = [item for item in items if item.get_closest_marker('real_agent') is None]
-    config.hook.pytest_deselected(items=deselected)
+    items[:] = kept
+    config.hook.pytest_deselected(items=[item for group in reasons.values() for item in group])
     reporter = config.pluginmanager.get_plugin('terminalreporter')
-    line = ('%d real_agent test(s) deselected: %s is not set (host:port of a real OBShell agent, see '
-            'docs/conformance.md)' % (len(deselected), REAL_AGENT_VARIABLE))
-    if reporter is not None:
-        reporter.write_line(line)
-    else:
-        sys.stderr.write(line + '\n')
+    for why, group in sorted(reasons.items()):
+        line = '%d real_agent test(s) deselected: %s' % (len(group), why)
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            sys.stderr.write(line + '\n')

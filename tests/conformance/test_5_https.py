@@ -10,22 +10,28 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import http.client
+import os
 
 import pytest
 
-from tests.conformance._agent import TASK
+from tests.conformance._agent import CA_VARIABLE, DEFAULT_PASSWORD, PASSWORD_VARIABLE, TASK, real_agent_address
 from tests.conformance.test_1_single import check_error, check_ok
 from tests.simulator import SimCluster
 from tests.simulator.rawclient import RawClient, tls_client_context
 
 
-@pytest.fixture
-def https_agent(target, sim_pki):
+@pytest.fixture(params=['simulator', pytest.param('real', marks=pytest.mark.real_agent(https=True))])
+def https_agent(request, sim_pki):
     """(host, port, CA, agent password or None) of an agent that serves HTTPS."""
-    if target.kind == 'real':
-        if not target.ca:
-            raise AssertionError('the real agent is checked over HTTPS only with OBSHELL_REAL_AGENT_CA set')
-        yield target.host, target.port, target.ca, target.client.agent_password
+    if request.param == 'real':
+        host, port = real_agent_address()
+        ca = os.environ[CA_VARIABLE]
+        probe = RawClient(host, port, tls_context=tls_client_context(ca))
+        try:
+            security = probe.request('GET', '/api/v1/info').data['security']
+        finally:
+            probe.close()
+        yield host, port, ca, (os.environ.get(PASSWORD_VARIABLE) or DEFAULT_PASSWORD) if security else None
         return
     sim = SimCluster(agents=1, identities='SINGLE', base_port=0, tls={'cert': sim_pki['server_cert'],
                                                                      'key': sim_pki['server_key']})
@@ -36,7 +42,7 @@ def https_agent(target, sim_pki):
         sim.stop()
 
 
-def test_https_with_the_agents_own_certificate(request, https_agent):
+def test_https_with_the_agents_own_certificate(https_agent):
     host, port, ca, agent_password = https_agent
     client = RawClient(host, port, tls_context=tls_client_context(ca))
     try:
