@@ -61,23 +61,44 @@ def _rulebook_installed():
     return shutil.which('ansible-rulebook', path=path) is not None
 
 
-_DESELECTED_EDA = []
+# Tests marked ``real_agent`` talk to a real OBShell agent (tests/conformance, docs/conformance.md); they run only
+# when OBSHELL_REAL_AGENT=host:port names one, and those marked real_agent(https=True) only when
+# OBSHELL_REAL_AGENT_CA names the CA of its certificate. Tests marked ``eda`` need ansible-rulebook (and Java): the
+# eda stage of scripts/test.sh runs them. Elsewhere both are deselected, never skipped, and the run says why.
+REAL_AGENT_VARIABLE = 'OBSHELL_REAL_AGENT'
+REAL_AGENT_CA_VARIABLE = 'OBSHELL_REAL_AGENT_CA'
+_DESELECTED = {}
+
+
+def _why_deselected(item, eda_wanted):
+    if item.get_closest_marker('eda') is not None and not eda_wanted:
+        return 'eda test(s) deselected: ansible-rulebook is not installed here (the eda stage of scripts/test.sh ' \
+            'runs them)'
+    marker = item.get_closest_marker('real_agent')
+    if marker is None:
+        return None
+    if not os.environ.get(REAL_AGENT_VARIABLE):
+        return 'real_agent test(s) deselected: %s is not set (host:port of a real OBShell agent, see ' \
+            'docs/conformance.md)' % REAL_AGENT_VARIABLE
+    if marker.kwargs.get('https') and not os.environ.get(REAL_AGENT_CA_VARIABLE):
+        return 'real_agent test(s) deselected: %s is not set (the real agent is checked over HTTPS only with the ' \
+            'CA of its certificate)' % REAL_AGENT_CA_VARIABLE
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
-    """The eda tests need ansible-rulebook (and Java): where it is not installed and the run did not ask for them
-    (-m eda), they are deselected, not skipped: the eda stage of scripts/test.sh runs them."""
-    if _rulebook_installed() or 'eda' in (config.getoption('markexpr') or ''):
-        return
-    deselected = [item for item in items if item.get_closest_marker('eda') is not None]
-    if deselected:
-        items[:] = [item for item in items if item.get_closest_marker('eda') is None]
-        config.hook.pytest_deselected(items=deselected)
-        _DESELECTED_EDA.extend(deselected)
+    eda_wanted = _rulebook_installed() or 'eda' in (config.getoption('markexpr') or '')
+    kept = []
+    for item in items:
+        why = _why_deselected(item, eda_wanted)
+        if why is None:
+            kept.append(item)
+        else:
+            _DESELECTED.setdefault(why, []).append(item)
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 def pytest_report_collectionfinish(config, start_path, items):
-    if _DESELECTED_EDA:
-        return ['deselected %d eda tests: ansible-rulebook is not installed here (the eda stage of scripts/test.sh '
-                'runs them)' % len(_DESELECTED_EDA)]
-    return []
+    return ['%d %s' % (len(group), why) for why, group in sorted(_DESELECTED.items())]

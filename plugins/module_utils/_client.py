@@ -286,7 +286,12 @@ class ObshellClient(object):
             raise ObshellIdentityError(
                 'is %s, not %s: it has no cluster DAGs to list (use scope agent or auto)'
                 % (self.identity, CLUSTER_AGENT), identity=self.identity, agent=self.address)
-        data = self.get(TASK_PREFIX + paths[scope], params={'show_details': 'true' if show_details else 'false'})
+        try:
+            data = self.get(TASK_PREFIX + paths[scope], params={'show_details': 'true' if show_details else 'false'})
+        except ObshellServerError as exc:
+            if scope == 'cluster' and 'cannot build response body' in str(exc):
+                raise self._not_cluster_agent(exc)
+            raise
         return self._contents(data, paths[scope])
 
     def dag_history(self, scope, show_details=False):
@@ -301,6 +306,18 @@ class ObshellClient(object):
                 identity=self.identity, agent=self.address)
         data = self.get(TASK_PREFIX + paths[scope], params={'show_details': 'true' if show_details else 'false'})
         return self._contents(data, paths[scope])
+
+    def _not_cluster_agent(self, exc):
+        """The 500 of /dag/ob/unfinish on an agent that stopped being a CLUSTER AGENT since its identity was read
+        (§2.4; seen on a real 4.5.0.0 agent): said as what it is, not as a server error, when /info confirms it."""
+        try:
+            identity = self.info(refresh=True).get('identity')
+        except ObshellError:
+            return exc
+        if identity == CLUSTER_AGENT:
+            return exc
+        return ObshellIdentityError('is %s, not %s: it has no cluster DAGs to list (it answered: %s)'
+                                    % (identity, CLUSTER_AGENT, exc), identity=identity, agent=self.address)
 
     def dag(self, generic_id, show_details=True):
         data = self.get('%s/dag/%s' % (TASK_PREFIX, generic_id),

@@ -95,6 +95,12 @@ TEMPLATES = (
         _CHECK_OBPROXY, ('Start obproxy', ALL4), (r'.*', 'C P R')], 'executor/obproxy/add.go:286-295'),
     _template(r'^Delete obproxy\Z', 'obproxy', [
         _CHECK_OBPROXY, ('Stop obproxy', ALL4), (r'.*', 'C P R')], 'executor/obproxy/delete.go:33-40'),
+    # The DAGs an agent runs before its cluster exists; both were run on a real 4.5.0.0 agent (docs/conformance.md).
+    _template(r'^Join self\Z', 'global', [(r'.*', '')], 'executor/agent/join_master.go:29-62'),
+    _template(r'^Initialize cluster\Z', 'global', [
+        ('Start observer', ALL4), ('Modify password', 'R Rb'), ('Convert (follower|master) to cluster agent', 'R Rb'),
+        ('Synchronize agent from cluster', 'C R'), ('Create user', 'C R'), ('Import script for tenant', 'C P R'),
+        (r'.*', 'C R Rb')], 'executor/ob/init.go:26-63'),
 )
 
 

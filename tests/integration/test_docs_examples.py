@@ -257,7 +257,7 @@ def test_inventory_example(block, sim_cluster, sim_pki, tmp_path, vault):
             assert host['ansible_host'] == 'ob-%s.mgmt.example.com' % host['obshell_zone']
         assert sorted(data['followers']['hosts']) == sorted(
             name for name, host in hostvars.items() if not host['ob_rootserver'])
-        assert 'cluster_obcluster' in data and 'obshell_4_5_0_0' in data
+        assert 'cluster_obcluster' in data and 'obshell_4_5_0_0_0' in data
     if config.get('cache'):       # a second run is listed from the cache while every agent is down
         for agent in sim.agents:
             agent.go_down()

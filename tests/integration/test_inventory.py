@@ -174,7 +174,7 @@ def test_three_zones_hosts_variables_and_groups(three_zones, tmp_path):
     first = hostvars[names[0]]
     assert first == {
         'ansible_host': '127.0.0.1', 'obshell_port': sim.agents[0].port, 'obshell_zone': 'zone1',
-        'obshell_identity': 'CLUSTER AGENT', 'obshell_version': '4.5.0.0', 'obshell_reachable': True,
+        'obshell_identity': 'CLUSTER AGENT', 'obshell_version': '4.5.0.0-0', 'obshell_reachable': True,
         'ob_cluster_name': 'obcluster', 'ob_cluster_id': 1, 'ob_cluster_version': '4.2.1.0', 'ob_shared_storage': False,
         'ob_svr_ip': '127.0.0.1', 'ob_svr_port': 2882, 'ob_sql_port': 2881, 'ob_rootserver': True, 'ob_status': 'ACTIVE',
         'ob_build_version': '4.2.1.0_100000102023092807',

@@ -225,7 +225,7 @@ def test_sdk_info_and_status(sim_cluster):
     sim = sim_cluster(agents=1, profile='4.5.0')
     client = sdk(sim)
     info = client.get_info()
-    assert (info.identity, info.version, info.port) == ('CLUSTER AGENT', '4.5.0.0', sim.agents[0].port)
+    assert (info.identity, info.version, info.port) == ('CLUSTER AGENT', '4.5.0.0-0', sim.agents[0].port)
     status = client.get_status()
     assert status.agent.identity == 'CLUSTER AGENT'
     assert status.ob_state == 3

@@ -119,7 +119,7 @@ def test_new_rsa_key_after_upgrading_into_4_4_2_is_fetched_once(sim_cluster):
     assert run.client.stats['key_refreshes'] == 1
     assert len(with_err_code(agent, DECRYPT_FAILED)) == 1
     assert len(requests_to(agent, '/api/v1/secret')) == 2       # the first key, and the new one once
-    assert run.client.public_key().bits == 1024 and run.client.version == '4.4.2.0'
+    assert run.client.public_key().bits == 1024 and run.client.version == '4.4.2.0-0'
     # The refresh happened inside the client: neither part saw an outage.
     assert not run.lines_with('retrying for up to'), run.lines
     assert not run.lines_with('answering again'), run.lines

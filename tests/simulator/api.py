@@ -32,6 +32,8 @@ _FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False')
 # identities that hold an OceanBase connection (cluster-id lookups, /dag/maintain/ob)
 _HOLDS_OB = frozenset([authmod.CLUSTER_AGENT, authmod.TAKE_OVER_MASTER, authmod.TAKE_OVER_FOLLOWER,
                        authmod.SCALING_IN])
+# identities of an agent that has no observer configured yet (no SQL port)
+_NO_OBSERVER_YET = frozenset([authmod.SINGLE, authmod.MASTER, authmod.FOLLOWER])
 # identities that are members of a cluster agent's agent table (fan-out of /dag/unfinish)
 _IN_AGENT_TABLE = frozenset([authmod.CLUSTER_AGENT, authmod.SCALING_IN, authmod.SCALING_OUT,
                              authmod.TAKE_OVER_MASTER, authmod.TAKE_OVER_FOLLOWER])
@@ -115,6 +117,9 @@ def parse_show_details(params):
 
 
 # --------------------------------------------------------------------------------------------------
+# the names of the DAGs that requests start here (templates.py)
+DAG_NAMES = {'join_self': 'Join self', 'init_cluster': 'Initialize cluster'}
+
 # routes: (method, pattern, handler name, protected, predicate on profile)
 
 _ROUTES = [
@@ -124,6 +129,10 @@ _ROUTES = [
     ('GET', '/api/v1/secret', 'secret', False, None),
     ('GET', '/api/v1/time', 'time', False, None),
     ('GET', '/api/v1/ob/info', 'ob_info', True, None),
+    # the requests that start the DAGs an agent runs without an observer (spec §12, docs/conformance.md)
+    ('POST', '/api/v1/agent/password', 'agent_password', False, None),
+    ('POST', '/api/v1/agent', 'join', True, None),
+    ('POST', '/api/v1/ob/init', 'ob_init', True, None),
     ('GET', '/api/v1/task/dag/unfinish', 'dag_unfinish', True, None),
     ('GET', '/api/v1/task/dag/ob/unfinish', 'dag_ob_unfinish', True, None),
     ('GET', '/api/v1/task/dag/agent/unfinish', 'dag_agent_unfinish', True, None),
@@ -246,7 +255,11 @@ class AgentApi(object):
         # HeaderDecrypt (global, every route)
         failure = self._decrypt_header(agent, req)
         if failure is not None:
-            return self.fail(agent, ctx, failure.err_code, *failure.args_)
+            # answered by HeaderDecrypt itself, before the trace id and the content type are set (gin's c.JSON; a
+            # real 4.5.0.0 agent, docs/conformance.md)
+            response = self.fail(agent, dict(ctx, trace_id=''), failure.err_code, *failure.args_)
+            response.content_type = 'application/json; charset=utf-8'
+            return response
         # BodyDecrypt (global, except /api/v1/package)
         if req.header is not None and req.body and req.path != '/api/v1/package' and not profile.auth_v1:
             try:
@@ -352,8 +365,10 @@ class AgentApi(object):
             data['obVersion'] = self.cluster.ob_version
         if profile.info_architecture:
             data['architecture'] = platform.machine() or 'x86_64'
-        data.update({'ip': agent.ip, 'port': agent.port, 'zone': agent.zone, 'identity': agent.identity,
-                     'version': profile.version})
+        # the agent's version is VERSION-RELEASE (service/agent/enter.go:178, since 4.2.3); a SINGLE agent has no
+        # zone until it joins (both seen on a real 4.5.0.0 agent, docs/conformance.md)
+        data.update({'ip': agent.ip, 'port': agent.port, 'zone': _zone_of(agent), 'identity': agent.identity,
+                     'version': '%s-%s' % (profile.version, profile.release)})
         if profile.info_obproxy:
             data['isObproxyAgent'] = agent.is_obproxy_agent
         if profile.info_security:
@@ -367,7 +382,8 @@ class AgentApi(object):
         data = {'agent': {'ip': agent.ip, 'port': agent.port, 'identity': agent.identity}, 'state': 2,
                 'version': '%s-%s' % (profile.version, profile.release), 'pid': agent.pid,
                 'startAt': agent.start_at_ns, 'port': agent.port, 'obState': agent.ob_state}
-        if profile.status_sql_port:
+        if profile.status_sql_port and agent.identity not in _NO_OBSERVER_YET:
+            # omitempty: the SQL port is 0 until the agent has an observer (a real SINGLE/MASTER agent omits it)
             data['sqlPort'] = agent.sql_port
         # !localTaskService.IsRunning(): the agent's own global maintenance (a local maintenance DAG), not the
         # cluster's (info_handler.go:89-97, status_maintainer.go:265-275)
@@ -381,6 +397,103 @@ class AgentApi(object):
 
     def h_time(self, agent, req, ctx):
         return self.ok(agent, ctx, go_time_ns(time.time_ns() + int(agent.clock_skew * 1e9)))
+
+    # the DAGs of an agent without an observer (spec §12; checked against a real agent, docs/conformance.md) ---
+    def _bind(self, agent, ctx, body, struct_name, required):
+        """gin's BindJSON of a struct whose ``required`` fields must be present (and not zero)."""
+        try:
+            data = json.loads(body.decode('utf-8'))
+        except ValueError as exc:
+            return None, self.fail(agent, ctx, 'Common.BindJsonFailed', 'invalid character in JSON: %s' % exc)
+        if not isinstance(data, dict):
+            return None, self.fail(agent, ctx, 'Common.BindJsonFailed',
+                                   'json: cannot unmarshal array into Go value of type param.%s' % struct_name)
+        for field, go_name in required:
+            if not data.get(field):
+                return None, self.fail(agent, ctx, 'Common.BindJsonFailed',
+                                       "Key: '%s.%s' Error:Field validation for '%s' failed on the 'required' tag"
+                                       % (struct_name, go_name, go_name))
+        return data, None
+
+    def h_agent_password(self, agent, req, ctx):
+        """``POST /api/v1/agent/password``: VerifyForSetAgentPassword (middleware.go:579-607), then the handler
+        (agent_handler.go:205-213). A SINGLE agent without a password takes any header; a set password is only
+        replaced with it; a CLUSTER AGENT wants the root@sys password; any other identity (a MASTER without a
+        password) dereferences a nil error: the answer is gin's 500, yet a real 4.5.0.0 agent has then set the
+        password (seen by hand twice, docs/conformance.md), so this one does too."""
+        header = req.header
+        if header is None:
+            return self.fail(agent, ctx, 'Request.Header.NotFound')
+        try:
+            if agent.agent_password_effective is not None:
+                if header.kind != authmod.HEADER_AGENT:
+                    raise authmod.AuthFailure('Security.Authentication.WithAgentPassword', 'agent password has been set')
+                authmod.verify_agent_route(header, agent.agent_password_effective, ctx['now_s'])
+            elif agent.identity == authmod.CLUSTER_AGENT:
+                if header.kind != authmod.HEADER_OB:
+                    raise authmod.AuthFailure('Security.Authentication.WithOceanBasePassword',
+                                              'oceanbase password has been set')
+                authmod.verify_password(header, agent.identity, self.cluster.root_password, None, ctx['now_s'])
+        except authmod.AuthFailure as exc:
+            return self.fail(agent, ctx, exc.err_code, *exc.args_)
+        data, error = self._bind(agent, ctx, req.body, 'SetAgentPasswordParam', [('password', 'Password')])
+        if error is not None:
+            return error
+        unset = agent.agent_password_effective is None
+        agent.agent_password = data['password']
+        if unset and agent.identity not in (authmod.SINGLE, authmod.CLUSTER_AGENT):
+            raise Panic('VerifyForSetAgentPassword: nil error')
+        return self.ok(agent, ctx)
+
+    def _start_local(self, agent, ctx, template):
+        """Create one of the agent's local DAGs from a template, like CreateDagInstanceByTemplate; the answer is
+        the new DAG without details (READY, ``nodes: null``)."""
+        from tests.simulator.scenarios import expand_dag
+        with self.cluster.lock:
+            self.cluster.advance()
+            if agent.local_store.under_global_maintenance():
+                # the error keeps the handler's typed-nil data: "data": null (spec §3.3)
+                return None, self.fail(agent, ctx, 'Agent.UnderMaintenance', has_data=True,
+                                       message="Create task '%s' failed: %s is under maintenance"
+                                       % (DAG_NAMES[template], agent.address))
+            spec = expand_dag({'template': template, 'scope': 'local', 'agent': agent.index}, [agent.zone])
+            generic_id = self.cluster.create_dag(spec)
+            dag = self.cluster.get_dag(generic_id)
+            return dag, None
+
+    def h_join(self, agent, req, ctx):
+        """``POST /api/v1/agent`` naming the agent itself: "Join self" (agent_handler.go:54-68,
+        executor/agent/join_master.go:29-62); on success the agent is MASTER in the given zone. Joining another
+        master is not simulated."""
+        data, error = self._bind(agent, ctx, req.body, 'JoinApiParam', [('agentInfo', 'AgentInfo'), ('zoneName', 'ZoneName')])
+        if error is not None:
+            return error
+        target = data['agentInfo'] if isinstance(data['agentInfo'], dict) else {}
+        if (target.get('ip'), target.get('port')) != (agent.ip, agent.port) or agent.identity != authmod.SINGLE:
+            return self.fail(agent, ctx, 'Common.Unexpected', 'the simulator only joins a SINGLE agent to itself')
+        dag, error = self._start_local(agent, ctx, 'join_self')
+        if error is not None:
+            return error
+        zone = data['zoneName']
+
+        def joined():
+            agent.zone = zone
+            agent.identity = authmod.MASTER
+        dag.on_succeed = joined
+        with self.cluster.lock:
+            return self.ok(agent, ctx, Renderer(agent.profile).dag(dag, False))
+
+    def h_ob_init(self, agent, req, ctx):
+        """``POST /api/v1/ob/init`` on a MASTER: "Initialize cluster" (executor/ob/init.go:26-63), which fails at
+        "Start observer" without an observer and, a maintenance DAG, stays unfinished."""
+        if agent.identity != authmod.MASTER:
+            return self.fail(agent, ctx, 'Agent.Identify.NotSupportOperation', agent.address, agent.identity,
+                             'MASTER or FOLLOWER')
+        dag, error = self._start_local(agent, ctx, 'init_cluster')
+        if error is not None:
+            return error
+        with self.cluster.lock:
+            return self.ok(agent, ctx, Renderer(agent.profile).dag(dag, False))
 
     # task lists --------------------------------------------------------------------------------------
     def _renderer(self, agent):
@@ -774,8 +887,8 @@ class AgentApi(object):
     # ob ----------------------------------------------------------------------------------------------
     def _agent_instance(self, peer):
         """meta.AgentInstance (meta/agent.go:144-149)."""
-        return {'ip': peer.ip, 'port': peer.port, 'zone': peer.zone, 'identity': peer.identity,
-                'version': peer.profile.version}
+        return {'ip': peer.ip, 'port': peer.port, 'zone': _zone_of(peer), 'identity': peer.identity,
+                'version': '%s-%s' % (peer.profile.version, peer.profile.release)}
 
     def _cluster_config(self, agent, topology, empty=False):
         """param.ClusterConfig (param/obcluster.go:37-43); ``topology`` None renders the nil map as null."""
@@ -837,6 +950,10 @@ class AgentApi(object):
                 return self.ok(agent, ctx, {'agent_info': [self._agent_instance(peer) for peer in peers],
                                             'obcluster_info': self._cluster_config(agent, None)})
             return self.fail(agent, ctx, 'Agent.Identify.Unknown', identity)
+
+
+def _zone_of(agent):
+    return '' if agent.identity == authmod.SINGLE else agent.zone
 
 
 def default_home_path():

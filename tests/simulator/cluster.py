@@ -760,6 +760,11 @@ class SimCluster(object):
 
     def _emit_dag(self, t, kind, dag, detail):
         self.emit_event(kind, dag.generic_id(), '%s: %s' % (dag.name, detail), at=t)
+        # what a DAG changes in its agent when it succeeds ("Join self": the agent becomes MASTER)
+        action = getattr(dag, 'on_succeed', None)
+        if kind == 'finished' and dag.state == 'SUCCEED' and dag.operator == 'RUN' and action is not None:
+            dag.on_succeed = None
+            action()
 
     def counters(self):
         """Per-agent counters keyed by address."""

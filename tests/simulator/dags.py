@@ -490,7 +490,9 @@ class Engine(object):
             if task.state == SUCCEED:
                 continue
             task.state = RUNNING
-            task.operator = node.operator
+            # a retried node runs its sub-tasks forward: their operator stays RUN (a real 4.5.0.0 agent;
+            # updateNodeOperator, service/task/dag.go:669-693, touches the node only)
+            task.operator = RUN if node.operator == RETRY else node.operator
             task.start = wall
             task.execute_times += 1
             for line in node.logs:
@@ -651,7 +653,6 @@ class Engine(object):
         for task in node.sub_tasks:
             if task.state != SUCCEED:
                 task.state = PENDING
-                task.operator = RETRY
                 task.start = task.end = ZERO_TIME
         dag.is_finished = False
         self._ready(dag, RUN, t)
@@ -771,9 +772,11 @@ class Renderer(object):
     def _time(self, item_store, wall):
         if wall == ZERO_TIME:
             return go_time_us(0.0)
-        # local rows are written with the owning agent's clock
-        skew = item_store.owner.clock_skew if item_store.kind == 'local' else 0.0
-        return go_time_us(wall + skew)
+        # local rows are written with the owning agent's clock, into sqlite, which keeps Go's nanoseconds (a real
+        # 4.5.0.0 agent, docs/conformance.md); OceanBase keeps microseconds
+        if item_store.kind == 'local':
+            return go_time_ns(int(round((wall + item_store.owner.clock_skew) * 1e9)))
+        return go_time_us(wall)
 
     @staticmethod
     def _merge(tasks, base_empty):

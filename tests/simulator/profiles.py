@@ -51,6 +51,7 @@ ERRORS = {
     'Agent.Identify.NotSupportOperation': (400, None, "'%s' is '%s', instead of '%s', does not support this operation"),
     'Agent.Identify.Unknown': (500, None, 'Agent identify is unknown: %s'),
     'Agent.NoMaster': (500, None, 'Master agent is not found'),
+    'Agent.UnderMaintenance': (500, None, '%s is under maintenance'),
     # no usable OB connection (repository/db/oceanbase/instance.go:32-43,111-141; en.json:25-28,161-162)
     'Agent.OceanBase.NotHold': (500, None, 'Agent is not holding OceanBase'),
     'Agent.OceanBase.Useless': (500, None, 'The current database is useless'),

@@ -121,11 +121,28 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
     def setup(self):
         BaseHTTPRequestHandler.setup(self)
         if isinstance(self.connection, ssl.SSLSocket):
+            self._refuse_plain_http()
             try:
                 self.connection.do_handshake()
             except (ssl.SSLError, OSError):
                 self.close_connection = True
                 raise
+
+    def _refuse_plain_http(self):
+        """Plain HTTP sent to the TLS port: Go's net/http answers it itself (a real 4.5.0.0 agent serving HTTPS,
+        docs/conformance.md). The first bytes are read from the socket under the TLS layer, without consuming them."""
+        try:
+            first = socket.socket.recv(self.connection, 5, socket.MSG_PEEK)
+        except (OSError, ValueError):
+            return
+        if first[:1].isalpha():
+            try:
+                socket.socket.sendall(self.connection, b'HTTP/1.0 400 Bad Request\r\n\r\n'
+                                                       b'Client sent an HTTP request to an HTTPS server.\n')
+            except OSError:
+                pass
+            self.close_connection = True
+            raise ConnectionAbortedError('plain HTTP on the TLS port')
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         return

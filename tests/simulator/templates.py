@@ -381,6 +381,36 @@ def delete_obproxy():
 # ------------------------------------------------------------------------------------------------ the table
 
 # template key (scenario "template": …) -> builder; keyword options come from the scenario's "options"
+# ------------------------------------------------------------------------------------------------ no observer
+# The DAGs an agent runs without an observer (spec §12), checked against a real 4.5.0.0 agent (docs/conformance.md).
+
+# executor/agent/join_master.go:29-62: one local task, global maintenance; the agent becomes MASTER
+def join_self():
+    nodes = [_node('Join self', 'Co', 'executor/agent/join_master.go:33 AgentJoinSelfTask', logs=['set agent identity to master'])]
+    return {'name': 'Join self', 'scope': 'local', 'maintenance': 'global', 'nodes': nodes,
+            'go': 'executor/agent/join_master.go:29-62 CreateJoinSelfDag'}
+
+
+# executor/ob/init.go:26-63 (no proxyro user, no import script): "Start observer" fails without an observer, and so
+# does every later node that needs one
+def init_cluster():
+    nodes = [
+        _node('Integrate config', 'C Co R Rb', 'executor/ob/config.go:192 newIntegrateObConfigTask'),
+        _node('Create observer workdir', 'C Co R Rb', 'executor/ob/deploy.go:37 newDeployTask', parallel=True),
+        _node('Start observer', ALL5, 'executor/ob/start_obsvr.go:53 newStartObServerTask', parallel=True),
+        _node('Cluster boostrap', 'C Co R Rb', 'executor/ob/bootstrap.go:37 newClusterBoostrapTask'),
+        _node('Migrate table', 'C Co R Rb', 'executor/ob/migrate_meta.go:31 newMigrateTableTask'),
+        _node('Modify password', 'Co R Rb', 'executor/ob/modify_pwd.go:34 newModifyPwdTask'),
+        _node('Migrate data', 'C Co R Rb', 'executor/ob/migrate_meta.go:59 newMigrateDataTask'),
+        _node('Convert follower to cluster agent', 'Co R Rb', 'executor/ob/convert.go:36 newConvertFollowerToClusterAgentTask'),
+        _node('Synchronize agent from cluster', 'C Co R', 'executor/ob/sync_agent.go:36 newAgentSyncTask', parallel=True),
+        _node('Convert master to cluster agent', 'Co R Rb', 'executor/ob/convert.go:44 newConvertMasterToClusterAgentTask'),
+        _node('Synchronize agent from cluster', 'C Co R', 'executor/ob/sync_agent.go:36 newAgentSyncTask', parallel=True),
+    ]
+    return {'name': 'Initialize cluster', 'scope': 'local', 'maintenance': 'global', 'nodes': nodes,
+            'go': 'executor/ob/init.go:26-63 CreateInitDag'}
+
+
 TEMPLATES = {
     'scale_out': cluster_scale_out,
     'local_scale_out': local_scale_out,
@@ -401,6 +431,8 @@ TEMPLATES = {
     'upgrade_obproxy': upgrade_obproxy,
     'add_obproxy': add_obproxy,
     'delete_obproxy': delete_obproxy,
+    'join_self': join_self,
+    'init_cluster': init_cluster,
 }
 
 _NEEDS_ZONES = frozenset(['upgrade'])

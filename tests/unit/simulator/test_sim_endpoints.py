@@ -80,7 +80,7 @@ def test_info_fields_per_profile(sim_cluster, profile, expected):
     data = raw(sim, 1).request('GET', '/api/v1/info').data
     assert list(data) == expected
     assert data['identity'] == 'CLUSTER AGENT'
-    assert data['version'] == profile + '.0'
+    assert data['version'] == profile + '.0-0'        # VERSION-RELEASE, as a real 4.5.0.0 agent answers
     assert data['port'] == sim.agents[1].port
     assert data['zone'] == 'zone2'
     assert data['state'] == 2

@@ -246,7 +246,7 @@ def test_cli_runs_and_exits_cleanly():
         assert all(line.startswith('agent 127.0.0.1:') and line.endswith(' ready\n') for line in lines)
         info = [requests.get('http://%s/api/v1/info' % address, timeout=10).json()['data'] for address in addresses]
         assert [item['identity'] for item in info] == ['CLUSTER AGENT', 'SINGLE']
-        assert info[0]['version'] == '4.3.1.0'
+        assert info[0]['version'] == '4.3.1.0-0'
         sdk = ClientSet('127.0.0.1', int(addresses[0].split(':')[1]), PasswordAuth('pw'))
         assert [dag.name for dag in sdk.v1.get_unfinished_dags()] == ['Cluster scale out']
     finally:

@@ -64,7 +64,8 @@ def test_maintenance_types_per_template():
                 'upgrade': 'global', 'upgrade_obshell': 'global', 'upgrade_check': 'none',
                 'upgrade_check_obshell': 'none', 'create_tenant': 'tenant', 'start_obproxy': 'none',
                 'stop_obproxy': 'obproxy', 'upgrade_obproxy': 'obproxy', 'add_obproxy': 'obproxy',
-                'delete_obproxy': 'obproxy', 'local_scale_out': 'global'}
+                'delete_obproxy': 'obproxy', 'local_scale_out': 'global', 'join_self': 'global',
+                'init_cluster': 'global'}
     assert dict((key, templates.build(key)['maintenance']) for key in templates.TEMPLATES) == expected
 
 
@@ -482,7 +483,7 @@ def test_ob_info_fields(sim_cluster):
     data = resp.data
     assert list(data) == ['agent_info', 'obcluster_info']
     assert data['agent_info'][0] == {'ip': '127.0.0.1', 'port': sim.agents[0].port, 'zone': 'zone1',
-                                     'identity': 'CLUSTER AGENT', 'version': '4.5.0.0'}
+                                     'identity': 'CLUSTER AGENT', 'version': '4.5.0.0-0'}
     assert [entry['zone'] for entry in data['agent_info']] == ['zone1', 'zone2', 'zone3'] * 2
     info = data['obcluster_info']
     assert list(info) == ['id', 'name', 'version', 'topology', 'is_shared_storage']
@@ -505,8 +506,8 @@ def test_ob_info_auth_and_identities(sim_cluster):
         'Security.Authentication.IncorrectOceanbasePassword'
     sim.agents[0].identity = 'SINGLE'
     data = client.get('/api/v1/ob/info').data
-    assert data == {'agent_info': [{'ip': '127.0.0.1', 'port': sim.agents[0].port, 'zone': 'zone1',
-                                    'identity': 'SINGLE', 'version': '4.5.0.0'}],
+    assert data == {'agent_info': [{'ip': '127.0.0.1', 'port': sim.agents[0].port, 'zone': '',
+                                    'identity': 'SINGLE', 'version': '4.5.0.0-0'}],
                     'obcluster_info': {'id': 0, 'name': '', 'version': '', 'topology': None, 'is_shared_storage': False}}
     sim.agents[0].identity = 'UNIDENTIFIED'
     resp = client.get('/api/v1/ob/info')
@@ -544,3 +545,26 @@ def test_three_zones_scenario_is_listed():
     assert {'cancellable', 'passable_fail', 'obproxy', 'observer_restart', 'local_fail_during_cluster',
             'three_zones'} <= set(builtin_scenarios)
     assert all(builtin_scenarios[name]['description'] for name in builtin_scenarios)
+
+
+def test_agent_password_and_the_dags_of_an_agent_without_observer(sim_cluster):
+    """POST /api/v1/agent/password, "Join self" and "Initialize cluster" as a real 4.5.0.0 agent answers them
+    (docs/conformance.md; the full checks are tests/conformance)."""
+    sim = sim_cluster(agents=1, identities='SINGLE', step_seconds=0.02, ob_version='')
+    agent = sim.agents[0]
+    client = raw(sim)
+    assert client.post('/api/v1/ob/init', {}).error['errCode'] == 'Agent.Identify.NotSupportOperation'
+    joined = client.post('/api/v1/agent', {'agentInfo': {'ip': agent.ip, 'port': agent.port}, 'zoneName': 'z1'})
+    assert joined.status == 200 and (joined.data['name'], joined.data['state'], joined.data['nodes']) == \
+        ('Join self', 'READY', None)
+    assert sim.wait_for(joined.data['id']) == ('SUCCEED', 'RUN')
+    assert (agent.identity, agent.zone) == ('MASTER', 'z1')
+    # a MASTER without a password: the agent's verification dereferences a nil error (500), the password is set
+    answer = client.post('/api/v1/agent/password', {'password': 'pw-on-master'})
+    assert answer.status == 500 and answer.json['traceId'] == '' and agent.agent_password == 'pw-on-master'
+    assert client.get(TASK + '/dag/unfinish', header='X-OCS-Agent-Header', password='pw-on-master').status == 200
+    started = client.post('/api/v1/ob/init', {}, header='X-OCS-Agent-Header', password='pw-on-master')
+    assert started.data['max_stage'] == 11
+    assert sim.wait_for(started.data['id']) == ('FAILED', 'RUN')
+    again = client.post('/api/v1/ob/init', {}, header='X-OCS-Agent-Header', password='pw-on-master')
+    assert (again.status, again.json['data'], again.error['errCode']) == (500, None, 'Agent.UnderMaintenance')
