@@ -53,7 +53,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _verdict, _watcher
 
 import wait_world
-from wait_world import CLUSTER_AGENT, IDENTITIES, ODD_KINDS, World, listed_unfinished, true_outcome
+from wait_world import BASE_EPOCH, CLUSTER_AGENT, IDENTITIES, ODD_KINDS, World, listed_unfinished, true_outcome
 
 VERSIONS = ('4.2.5.0', '4.3.0.0', '4.5.0.0')
 NAME_FILTERS = (None, None, ('Cluster scale out',), ('Local scale out', 'Stop local observer'))
@@ -64,6 +64,27 @@ STEPS = int(os.environ.get('OBSHELL_MODEL_STEPS', '40'))
 # To study one invariant at a time (never in CI): OBSHELL_MODEL_ONLY=LATEST_FAILURE,VANISHED
 ONLY = [name for name in os.environ.get('OBSHELL_MODEL_ONLY', '').split(',') if name]
 
+
+
+class WorldClock(object):
+    """The wait's one clock (_engine.Clock) on the world's time: seconds since the wait started, the monotonic time
+    request deadlines are set on, the wall time records are measured against, and a sleep that moves the world."""
+
+    def __init__(self, machine):
+        self.machine = machine
+
+    def __call__(self):
+        return self.machine.world.t - self.machine.t0
+
+    def monotonic(self):
+        return self.machine.world.t
+
+    def wall(self):
+        return BASE_EPOCH + self.machine.world.t
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.machine.world.t += seconds
 
 class Violation(AssertionError):
     pass
@@ -224,13 +245,13 @@ class WaitModel(RuleBasedStateMachine):
                       fail_on=list(_verdict.DEFAULT_FAIL_ON), id=dag_id, scope=self.scope, names=self.names,
                       details='summary', mode=self.mode, on_failure='fail', max_remediations=0,
                       request_timeout=10.0)
-        clock = self._clock
-        check_mode = self.mode == 'assert_idle'
-        parts = _watcher.build_parts(targets, self.scope, _watcher.wait_params(values), clock, check_mode,
+        clock = WorldClock(self)
+        read_once = self.mode == 'assert_idle'
+        parts = _watcher.build_parts(targets, self.scope, _watcher.wait_params(values), clock, read_once,
                                      dag_id=dag_id)
         watcher = _watcher.Watcher(parts, scope=self.scope, names=self.names, details='summary', mode=self.mode,
                                    fail_on=values['fail_on'], remediation=None, max_remediations=0,
-                                   sleep=self._sleep, request_timeout=10.0, warn=self.warnings.append)
+                                   clock=clock, request_timeout=10.0, warn=self.warnings.append)
         real_poll = watcher.poll
 
         def poll(due):
@@ -248,12 +269,6 @@ class WaitModel(RuleBasedStateMachine):
             return float('inf')
         return self.t0 + min(due) if due else self.world.t
 
-    def _clock(self):
-        return self.world.t - self.t0
-
-    def _sleep(self, seconds):
-        assert seconds >= 0
-        self.world.t += seconds
 
     @precondition(lambda self: self.watcher is not None and self._live())
     @rule(polls=st.integers(1, 3))
