@@ -94,7 +94,7 @@ def _dedupe(dags):
 def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
     """One result for a batch from the results of its parts.
 
-    ``parts`` are part results: dicts with at least ``part`` ('cluster', 'agent' or 'dag'), ``host`` (the inventory
+    ``parts`` are part results: dicts with at least ``part`` ('cluster', 'agent', 'all' or 'dag'), ``host`` (the inventory
     host it belongs to) and ``outcome``; usually also ``agent``, ``msg``, ``dags``, ``failures``, ``running``,
     ``remediations``. ``hosts`` are the hosts of the batch (those whose agent DAGs were watched), in order.
 

@@ -590,8 +590,7 @@ class Watcher(object):
         if outcome == 'running' and not part.engine.read_once:
             result['msg'] = 'still running when the wait ended: ' + (
                 '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet')
-        result.update(host=part.host, part='cluster' if part.kind in ('cluster',) else
-                      ('dag' if part.kind == 'dag' else 'agent'), agent=part.target.client.address,
+        result.update(host=part.host, part=part.kind, agent=part.target.client.address,
                       agent_info=part.target.described)
         if part.kind == 'cluster':
             result['switches'] = list(part.switches)

@@ -645,14 +645,15 @@ per_host:
           description: C(running), C(succeeded), C(failed), C(rolled_back), C(passed) or C(canceled).
           type: str
 parts:
-  description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent) or C(dag)), C(host), C(agent),
-    C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls) and C(events).
+  description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent), C(all) or C(dag)), C(host),
+    C(agent), C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls), C(events) and C(unseen_windows).
   returned: always
   type: list
   elements: dict
   contains:
     part:
-      description: C(cluster), C(agent) or C(dag).
+      description: C(cluster) (the cluster DAGs), C(agent) (a host's own DAGs), C(all) (a host's aggregated list, with
+        O(scope=all)) or C(dag) (one DAG by id).
       type: str
     host:
       description: The inventory host the part belongs to.
