@@ -231,6 +231,20 @@ class DagTracker(object):
             merged['failure'] = old['failure']
         return merged
 
+    def history(self, part, agent, records):
+        """Records from the agent's history for a window in which ``part`` could not be read: each DAG not known
+        joins as one that left the list, to be settled (and reported) by a read of it by id."""
+        for record in records:
+            dag_id = record['id']
+            if dag_id in self.entries:
+                continue
+            recent = self.recent.get(dag_id)
+            if recent is not None and recent[:2] == (record.get('name'), _key(record)):
+                continue        # already reported
+            self.entries[dag_id] = {'record': record, 'part': part, 'agent': agent, 'listed': False,
+                                    'pending': True, 'reported': None, 'failures': 0}
+            self._dag_event('dag_appeared', record, agent, part, previous=None, from_history=True)
+
     def settle_wanted(self):
         """(part, id) of the DAGs whose state only a read of /dag/{id} can tell."""
         return [(entry['part'], dag_id) for dag_id, entry in self.entries.items() if entry['pending']]

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellError,
@@ -28,6 +28,10 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._dag_events import CLUSTER_PART, DagTracker
 
 MAX_WORKERS = 64
+# The first agent version with the history routes /dags/ob and /dags/agent (§3.1).
+HISTORY_SINCE = (4, 3, 0)
+# Seconds of slack on a window's edges (the DAG times and the window are both on the agent's clock).
+WINDOW_SLACK = 1.0
 
 
 class Agent(object):
@@ -53,6 +57,8 @@ class EventPoller(object):
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers
         self.polls = 0
+        # part -> {'seen_until': agent time of its last good read, 'blind_from': start of an open blind window}
+        self.windows = {}
 
     def close(self):
         for agent in self.agents:
@@ -184,6 +190,7 @@ class EventPoller(object):
             elif cluster_source is None and cluster_failures:
                 tracker.cluster_unreadable(cluster_failures[-1][0].address, cluster_failures[-1][1])
         tracker.lists(listed)
+        self._read_back(listed, cluster_source, [part for part in self._parts() if part not in listed])
         for address, error in self._settle_all(listed, cluster_source):
             if errors.get(address) is None and not isinstance(error, ObshellClusterUnknownError):
                 errors[address] = error
@@ -191,6 +198,48 @@ class EventPoller(object):
             if own or errors[agent.address] is not None:
                 tracker.agent_read(agent.address, errors[agent.address], cluster_reads=self.scope in ('auto', 'cluster'))
         return tracker.end_poll()
+
+    def _parts(self):
+        parts = ['agent ' + agent.address for agent in self.agents] if self._own_endpoint() is not None else []
+        if self.scope in ('auto', 'cluster'):
+            parts.append(CLUSTER_PART)
+        return parts
+
+    def _read_back(self, listed, cluster_source, blind):
+        """A part that could not be read opens a blind window; when it is read again, the agent's history (4.3.0.0+)
+        for that window is read once, and every DAG that was unfinished in it joins, to be settled by a read of it
+        by id: a DAG that failed while its agent (or its observer) could not be read is an event, not silence."""
+        for part in blind:
+            window = self.windows.setdefault(part, {'seen_until': None, 'blind_from': None, 'blind': False})
+            if not window['blind']:
+                window.update(blind=True, blind_from=window['seen_until'])
+        by_address = dict((agent.address, agent) for agent in self.agents)
+        for part, (address, dummy) in listed.items():
+            agent = by_address[address]
+            client = cluster_source.cluster if part == CLUSTER_PART else agent.own
+            now = client.agent_time
+            window = self.windows.setdefault(part, {'seen_until': None, 'blind_from': None, 'blind': False})
+            start = window['blind_from']
+            reopened = window['blind']
+            window.update(seen_until=now, blind=False, blind_from=None)
+            if not reopened or now is None or start is None or parse_version(client.version) < HISTORY_SINCE:
+                continue
+            scope = 'cluster' if part == CLUSTER_PART else 'agent'
+            try:
+                self._prepare(agent, client)
+                listed_dtos = _query.check_entries(client, client.dag_history(scope, show_details=False))
+                records = [_query.normalize_record(client, dto, client.agent) for dto in listed_dtos
+                           if isinstance(dto, dict) and self.name_filter(dto.get('name'))]
+            except (ObshellError, ValueError):
+                window.update(blind=True, blind_from=start)       # read back at the next good read
+                continue
+            inside = []
+            for record in records:
+                began = _dag.parse_time(record.get('start_time'))
+                ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
+                if (began is None or began <= now + WINDOW_SLACK) and (ended is None or ended >= start - WINDOW_SLACK):
+                    inside.append(record)
+            self.tracker.history(part, address, inside)
 
     def _settle_all(self, listed, cluster_source):
         by_address = dict((agent.address, agent) for agent in self.agents)

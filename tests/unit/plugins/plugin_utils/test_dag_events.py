@@ -27,6 +27,7 @@ from tests.unit.plugins.module_utils.test_watcher import dto
 
 PLUGIN = os.path.join(COLLECTION_LINK, 'extensions', 'eda', 'plugins', 'event_source', 'dag_events.py')
 A0, A1 = '10.0.0.1:2886', '10.0.0.2:2886'
+AGENT_NOW = _dag.parse_time('2026-05-08T10:00:00+08:00')      # the START of test_watcher's DTOs
 
 
 def record(full=False, **fields):
@@ -213,6 +214,9 @@ class FakeClient(object):
         self.ob_state = 3
         self.timeout = self.deadline = None
         self.calls = []
+        self.version = '4.5.0.0'
+        self.agent_time = AGENT_NOW       # the agent's clock from its last answer (epoch seconds)
+        self.history = {'cluster': [], 'agent': []}
 
     def _check(self):
         if self.down is not None:
@@ -240,6 +244,11 @@ class FakeClient(object):
         if isinstance(answer, Exception):
             raise answer
         return copy.deepcopy(answer)
+
+    def dag_history(self, scope, show_details=False):
+        self._check()
+        self.calls.append(('history', scope))
+        return copy.deepcopy(self.history[scope])
 
     def dag(self, generic_id, show_details=True):
         self._check()
@@ -444,3 +453,58 @@ def test_scope_all_is_cluster_unknown_while_the_observer_is_down_then_recovers()
     client.ob_state = 3
     client.dags['11'] = dto(state='SUCCEED', stage=9)
     assert names(source.poll()) == ['agent_recovered', 'dag_succeeded']
+
+
+# ------------------------------------------------------------------------------------------------ blind windows
+
+
+def _failed_meanwhile(client, version='4.5.0.0'):
+    """The agent is down for a poll; meanwhile its local, non-maintenance DAG runs and fails (§4.7: it is then in
+    no unfinished list), and only the agent's history still shows it."""
+    client.version = version
+    local = '22130706433028861'
+    failed = dto(local, 'Stop observer', state='FAILED', stage=1, maintenance=1, nodes=['a', 'b'])
+    failed['start_time'] = '2026-05-08T10:00:12+08:00'
+    failed['end_time'] = '2026-05-08T10:00:15+08:00'
+    client.history['agent'] = [dict(failed, nodes=None)]
+    client.dags[local] = failed
+    return local
+
+
+def test_a_dag_that_failed_while_its_agent_was_down_is_an_event_on_recovery():
+    source, clients = poller(count=1, scope='agent')
+    source.poll()
+    local = _failed_meanwhile(clients[0])
+    clients[0].down = ObshellConnectionError('refused', agent=A0)
+    assert names(source.poll()) == ['agent_unreachable']
+    clients[0].down = None
+    clients[0].agent_time = AGENT_NOW + 20
+    events = source.poll()
+    assert names(events) == ['agent_recovered', 'dag_appeared', 'dag_failed']
+    failed = events[-1]['obshell']
+    assert failed['dag']['id'] == local and failed['failure']['summary']
+    assert clients[0].calls.count(('history', 'agent')) == 1
+    assert names(source.poll()) == []           # said once
+
+
+def test_an_agent_without_history_reads_none_back():
+    source, clients = poller(count=1, scope='agent')
+    source.poll()
+    _failed_meanwhile(clients[0], version='4.2.3.0-100')
+    clients[0].down = ObshellConnectionError('refused', agent=A0)
+    source.poll()
+    clients[0].down = None
+    assert names(source.poll()) == ['agent_recovered']
+    assert ('history', 'agent') not in clients[0].calls
+
+
+def test_a_dag_that_ended_before_the_window_is_not_read_back():
+    source, clients = poller(count=1, scope='agent')
+    clients[0].agent_time = AGENT_NOW + 60
+    source.poll()
+    _failed_meanwhile(clients[0])          # ended at +15 s, before the last good read at +60 s
+    clients[0].down = ObshellConnectionError('refused', agent=A0)
+    source.poll()
+    clients[0].down = None
+    clients[0].agent_time = AGENT_NOW + 80
+    assert names(source.poll()) == ['agent_recovered']
