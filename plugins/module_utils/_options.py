@@ -31,11 +31,11 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
-import os
 import re
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.oceanbase.obshell.plugins.module_utils._tls_files import file_problem
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, OUTCOMES
 
 AUTH_VERSIONS = ('auto', 'v1', 'v2')
@@ -213,25 +213,10 @@ def check_connection_options(values, check_files=True):
         errors.append('client_key is set without client_cert')
     if check_files:
         for name in ('ca_path', 'client_cert', 'client_key'):
-            problem = _unreadable(values.get(name), directory_ok=name == 'ca_path')
+            problem = file_problem(name, values.get(name), directory_ok=name == 'ca_path')
             if problem:
-                errors.append('%s %s' % (name, problem))
+                errors.append(problem)
     return errors
-
-
-def _unreadable(path, directory_ok=False):
-    if not path:
-        return None
-    if not os.path.exists(path):
-        return '%r does not exist' % path
-    if os.path.isdir(path):
-        return None if directory_ok else '%r is a directory, not a PEM file' % path
-    try:
-        with open(path, 'rb') as handle:
-            handle.read(1)
-    except (IOError, OSError) as exc:
-        return '%r cannot be read: %s' % (path, exc.strerror or exc)
-    return None
 
 
 def check_wait_options(values):
