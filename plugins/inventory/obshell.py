@@ -173,7 +173,6 @@ import hashlib
 import re
 import time
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
@@ -183,16 +182,14 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import (  # noqa: F401 pylint: disable=unused-import
     CLUSTER_AGENT,
     IDENTITIES,
-    NOT_INITIALISED,
     OB_INFO,
     ClusterAnswerError,
     not_a_cluster,
     read_cluster,
     shown,
 )
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_source import ClusterSource, ClusterSourceError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import safe_text
-from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellError
 
 try:
     # ansible-core 2.19+: what a plugin sets is data, never templated, unless marked trusted.
@@ -209,7 +206,6 @@ else:
         return value
 
 CACHE_FORMAT = 1
-MAX_TOPOLOGY_ATTEMPTS = 6
 _GROUP_PREFIX_RE = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_]*)?$')
 
 
@@ -269,15 +265,6 @@ def zone_group_suffixes(zones):
                 digest = hashlib.sha256(to_text(zone).encode('utf-8')).hexdigest()[:8]
                 suffixes[zone] = '%s_%s' % (safe, digest) if safe else digest
     return suffixes
-
-
-def printable(text):
-    """``text`` with control characters escaped: an agent's own words (its error messages) reach the terminal."""
-    return safe_text(to_text(text, errors='surrogate_or_replace'), limit=None)
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Seeds
 
 
 def parse_seed(text, default_port, option='agents'):
@@ -388,143 +375,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # -------------------------------------------------------------- asking the agents
 
     def _discover(self, values, seeds, labels):
-        """The cache entry: which agent answered, its answer, and which agents answer /api/v1/info."""
-        failures = {}
-        answered = None
-        pending = list(seeds)
-        for retries in (0, values['retries']):
-            again = []
-            for seed in pending:
-                label = format_address(*seed)
-                try:
-                    answered = (label,) + self._ask(values, seed, retries)
-                    break
-                except _SeedFailure as exc:
-                    failures[label] = printable(exc.cause)
-                    if exc.retryable:
-                        again.append(seed)
-            if answered is not None or not again or not values['retries']:
-                break
-            pending = again
-        if answered is None:
-            raise AnsibleParserError(self._failure_message(labels, failures))
-        label, data, identity = answered
-        cluster, agents, dummy = read_cluster(data)
-        if not cluster['topology_known'] and any(agent['identity'] == CLUSTER_AGENT for agent in agents):
-            better = self._topology_elsewhere(values, seeds, label, agents, failures)
-            if better is not None:
-                label, data = better
-                cluster, agents, dummy = read_cluster(data)
-        self.display.vvv('oceanbase.obshell.obshell: %s answered for the cluster %s (%d agents)'
-                         % (label, shown(cluster['name'] or '(no name)'), len(agents)))
-        probes = {}
-        if self.get_option('probe_agents'):
-            probes = self._probe(values, [(agent['ip'], agent['port']) for agent in agents])
-        return {'format': CACHE_FORMAT, 'seeds': labels, 'answered_by': label, 'seed_identity': identity,
-                'filled_at': time.time(), 'ob_info': data, 'probes': probes}
-
-    def _client(self, values, host, port, retries):
+        """The cache entry (module_utils/_cluster_source: which agent answered, its answer, the probes)."""
+        source = ClusterSource(values, probe=bool(self.get_option('probe_agents')),
+                               max_workers=self.get_option('max_workers'),
+                               log=lambda text: self.display.vvv('oceanbase.obshell.obshell: %s' % text))
         try:
-            return _options.client_from_options(values, host=host, port=port, retries=retries)
-        except ObshellError as exc:
-            # a missing library (cryptography, requests) or TLS settings that cannot work: the same for every agent
-            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc.message)
-
-    def _ask(self, values, seed, retries):
-        """(data, seed identity) of /api/v1/ob/info at one agent; _SeedFailure with the cause."""
-        client = self._client(values, seed[0], seed[1], retries)
-        try:
-            data = client.get(OB_INFO)
-            identity = client.identity
-        except ObshellAuthError as exc:
-            cause = exc.message
-            try:
-                seed_identity = client.info().get('identity')  # cached: the auth header needed it
-            except ObshellError:
-                seed_identity = None
-            if seed_identity in NOT_INITIALISED and values.get('password'):
-                # §1.8: before the cluster is initialised there is no root@sys password; the agent wants none
-                cause += ('; this agent is %s: its cluster is not initialised yet and has no root@sys password, so '
-                          'leave password unset' % seed_identity)
-            raise _SeedFailure(cause)
-        except ObshellError as exc:
-            raise _SeedFailure(exc.message, retryable=exc.retryable)
-        finally:
-            client.close()
-        try:
-            cluster, agents, dummy = read_cluster(data)
-        except ClusterAnswerError as exc:
-            raise _SeedFailure('answered GET %s with something that is not a cluster description: %s' % (OB_INFO, exc))
-        reason = not_a_cluster(cluster, agents, identity)
-        if reason:
-            raise _SeedFailure(reason)
-        return data, identity
-
-    def _topology_elsewhere(self, values, seeds, label, agents, failed):
-        """(label, data) from another agent that can read the topology (the seed's observer is down), or None.
-
-        The other seeds first, then the cluster's agents, those of other zones before those of the seed's zone
-        (in a zone-by-zone upgrade, the seed's whole zone may be down): at most MAX_TOPOLOGY_ATTEMPTS, no retries.
-        """
-        asked = set([label]) | set(failed)   # seeds that failed already are not asked again
-        seed_zones = set(agent['zone'] for agent in agents if format_address(agent['ip'], agent['port']) == label)
-        candidates = [format_address(*seed) for seed in seeds]
-        zones_done = set()
-        others = [agent for agent in agents if agent['identity'] == CLUSTER_AGENT]
-        others.sort(key=lambda agent: agent['zone'] in seed_zones)
-        for agent in others:
-            if agent['zone'] not in zones_done:
-                zones_done.add(agent['zone'])
-                candidates.append(format_address(agent['ip'], agent['port']))
-        candidates.extend(format_address(agent['ip'], agent['port']) for agent in others)
-        tried = 0
-        by_label = dict((format_address(*seed), seed) for seed in seeds)
-        by_label.update((format_address(agent['ip'], agent['port']), (agent['ip'], agent['port'])) for agent in agents)
-        for candidate in candidates:
-            if candidate in asked or tried >= MAX_TOPOLOGY_ATTEMPTS:
-                continue
-            asked.add(candidate)
-            tried += 1
-            try:
-                data, dummy = self._ask(values, by_label[candidate], 0)
-            except _SeedFailure as exc:
-                self.display.vvv('oceanbase.obshell.obshell: %s cannot give the topology: %s'
-                                 % (candidate, printable(exc.cause)))
-                continue
-            if not read_cluster(data)[0]['topology_known']:
-                self.display.vvv('oceanbase.obshell.obshell: %s answered without the topology too' % candidate)
-                continue
-            self.display.vvv('oceanbase.obshell.obshell: %s answered without the topology (its observer is not '
-                             'readable); %s gave it' % (label, candidate))
-            return candidate, data
-        return None
-
-    def _probe(self, values, addresses):
-        """{'ip:port': True or the reason}: GET /api/v1/info at every agent, max_workers at a time, no retries."""
-        clients = dict((address, self._client(values, address[0], address[1], 0)) for address in addresses)
-
-        def ask(address):
-            try:
-                clients[address].info()
-                return True
-            except ObshellError as exc:
-                return printable(exc.message)
-
-        try:
-            with ThreadPoolExecutor(max_workers=min(self.get_option('max_workers'), len(addresses) or 1)) as pool:
-                results = list(pool.map(ask, addresses))
-        finally:
-            for client in clients.values():
-                client.close()
-        return dict((format_address(*address), result) for address, result in zip(addresses, results))
-
-    @staticmethod
-    def _failure_message(labels, failures):
-        if len(labels) == 1:
-            return ('oceanbase.obshell.obshell: cannot list the OceanBase cluster: seed agent %s%s'
-                    % (labels[0], _as_clause(failures[labels[0]])))
-        return ('oceanbase.obshell.obshell: cannot list the OceanBase cluster: none of the %d seed agents answered: %s'
-                % (len(labels), '; '.join('%s%s' % (label, _as_clause(failures[label])) for label in labels)))
+            entry = source.discover(seeds, labels)
+        except ClusterSourceError as exc:
+            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc)
+        entry['format'] = CACHE_FORMAT
+        return entry
 
     @staticmethod
     def _usable_cache_entry(entry, labels):
@@ -607,15 +467,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError('oceanbase.obshell.obshell: hostname %r gave an empty name for the agent %s'
                                      % (template, address))
         return name
-
-
-class _SeedFailure(Exception):
-    def __init__(self, cause, retryable=False):
-        super(_SeedFailure, self).__init__(cause)
-        self.cause = cause
-        self.retryable = retryable
-
-
-def _as_clause(cause):
-    """'is a SINGLE agent...' reads after the address as it is; anything else after a colon."""
-    return (' ' if cause.startswith(('is ', 'reports ', 'answered ')) else ': ') + cause

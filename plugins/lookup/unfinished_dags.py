@@ -405,8 +405,8 @@ class LookupModule(LookupBase):
         for name in unknown:
             close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
             problems.append('unknown option %r%s' % (name, ' (did you mean %r?)' % close[0] if close else ''))
-        raise AnsibleLookupError('unfinished_dags: %s; the options are %s' % ('; '.join(problems),
-                                                                            ', '.join(sorted(known))))
+        raise AnsibleLookupError('unfinished_dags: %s; the options are %s'
+                                 % ('; '.join(problems), ', '.join(sorted(known))))
 
     def _settings(self, terms, kwargs, hostvars):
         """[((host, port), connection values)], one per agent to ask, in the order of the terms.

@@ -221,8 +221,8 @@ class Transport(object):
             prepared = requests.PreparedRequest()
             prepared.prepare_url(self.base_url + '/', None)
             if hasattr(self._adapter, 'get_connection_with_tls_context'):     # requests 2.32.2 and later
-                pool = self._adapter.get_connection_with_tls_context(prepared, self.route.verify,
-                                                                      proxies=self._proxies, cert=self.route.cert)
+                pool = self._adapter.get_connection_with_tls_context(
+                    prepared, self.route.verify, proxies=self._proxies, cert=self.route.cert)
             else:
                 pool = self._adapter.get_connection(prepared.url, self._proxies)
             self._adapter.cert_verify(pool, prepared.url, self.route.verify, self.route.cert)

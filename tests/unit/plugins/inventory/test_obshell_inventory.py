@@ -16,7 +16,7 @@ import pytest
 from ansible.errors import AnsibleParserError
 
 from ansible_collections.oceanbase.obshell.plugins.inventory import obshell as inventory
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _cluster_source, _options
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellAuthError,
     ObshellConnectionError,
@@ -95,9 +95,9 @@ def test_identity_groups(identity, expected):
 
 
 def test_printable_keeps_text_and_escapes_control_characters():
-    assert inventory.printable('refused \u533a') == 'refused \u533a'
+    assert _cluster_source.printable('refused \u533a') == 'refused \u533a'
     # the escapes of _report.safe_text, the one cleaning of agent text
-    assert inventory.printable('agent said: \x1b[2Jgone\r\n') == 'agent said: \\e[2Jgone\\r\\n'
+    assert _cluster_source.printable('agent said: \x1b[2Jgone\r\n') == 'agent said: \\e[2Jgone\\r\\n'
 
 
 def test_shown_escapes_control_characters():
