@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _http_route, _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _http_deadline, _http_route, _options, _transport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
@@ -336,6 +336,35 @@ def test_no_request_outlives_its_timeout(raw_server, clean_environment, behaviou
     assert caught.value.maybe_sent is True
     transport.close()
 
+
+
+def test_a_request_that_fails_otherwise_is_never_called_cut_whatever_its_text(clean_environment):
+    """Whether the overall deadline cut a request is a fact the request recorded, never read from an error's text:
+    a name that does not resolve is not a time-out, even given less than request_timeout, and even when the
+    agent's name holds the seconds it was given ("1s")."""
+    transport = _transport.Transport('agent-1s.invalid', 2886, address='agent-1s.invalid:2886')
+    with pytest.raises(ObshellConnectionError) as caught:
+        transport.request('GET', '/api/v1/info', timeout=1.0, request_timeout=5.0)
+    assert 'cannot connect to http://agent-1s.invalid:2886' in str(caught.value), str(caught.value)
+    assert caught.value.cut_by_deadline is False and 'what was left' not in str(caught.value), str(caught.value)
+    transport.close()
+
+
+def test_the_watch_of_a_request_records_whether_the_deadline_cut_it():
+    assert _http_deadline.Watch(0.0, 0.5, 1.5).cut is True
+    assert _http_deadline.Watch(0.0, 1.5, 1.5).cut is False
+    assert _http_deadline.Watch(0.0, 0.5, None).cut is False
+
+
+def test_the_option_checks_and_the_transport_say_a_missing_file_in_the_same_words(sim_cluster, tmp_path,
+                                                                                   clean_environment):
+    missing = str(tmp_path / 'gone.pem')
+    from_options = _options.check_connection_options({'ca_path': missing})
+    sim = sim_cluster(agents=1)
+    with pytest.raises(ObshellTLSError) as caught:
+        _transport.Transport('127.0.0.1', sim.agents[0].port, use_tls=True, ca_path=missing).request('GET', '/')
+    assert from_options == ["ca_path %r does not exist" % missing]
+    assert caught.value.message == from_options[0]
 
 def test_a_timeout_cut_by_the_callers_deadline_says_so(raw_server, clean_environment):
     """A wait whose deadline leaves 0.5 s of a 1.5 s request_timeout: the message names both numbers, and the error
