@@ -126,7 +126,8 @@ def without_fallbacks(spec):
 def plugin_values(plugin, names=None):
     """The connection options of a lookup or inventory plugin whose options were set with set_options(): Ansible's
     own config system has already applied the precedence (direct option, obshell_* variable, environment, ini,
-    default)."""
+    default). The lookup sets its options again with each inventory host's own variables for that host's values,
+    so that a host of its terms gets the order resolve() gives each host of dag_wait's ``hosts``."""
     return dict((name, plugin.get_option(name)) for name in (names or CONNECTION_OPTION_NAMES))
 
 
