@@ -115,9 +115,24 @@ def read_cluster(data):
     if topology is not None and not isinstance(topology, dict):
         raise ClusterAnswerError('obcluster_info.topology is %s, not an object' % _kind(topology))
     warnings = []
+    servers = _servers(topology or {}, warnings)
+    agents = _agents(agent_info, servers, warnings)
+    cluster_id = _int(info.get('id'))
+    shared = info.get('is_shared_storage')
+    cluster = {
+        'name': _text(info.get('name')) or '',
+        'id': cluster_id if cluster_id else None,
+        'version': _text(info.get('version')) or '',
+        'shared_storage': shared if isinstance(shared, bool) and topology is not None else None,
+        'topology_known': topology is not None,
+    }
+    return cluster, agents, warnings
 
+
+def _servers(topology, warnings):
+    """{(svr_ip, agent_port): observer} from the topology (agent_port None when the topology does not say)."""
     servers = {}
-    for zone, members in sorted((topology or {}).items(), key=lambda item: str(item[0])):
+    for zone, members in sorted(topology.items(), key=lambda item: str(item[0])):
         if members is None:  # a nil slice: a zone without observers
             continue
         if not isinstance(members, list):
@@ -139,7 +154,11 @@ def read_cluster(data):
                 'build_version': _text(member.get('build_version')),
             }
             servers.setdefault((ip, server['agent_port']), server)
+    return servers
 
+
+def _agents(agent_info, servers, warnings):
+    """The usable agents of agent_info, each with its observer (taken out of ``servers``), sorted."""
     agents = []
     seen = set()
     for entry in agent_info:
@@ -176,17 +195,7 @@ def read_cluster(data):
             raise ClusterAnswerError('none of the %d agents in agent_info has a usable ip and port' % len(agent_info))
         raise ClusterAnswerError('agent_info is empty')
     agents.sort(key=lambda agent: (agent['zone'], _sort_key(agent['ip']), agent['port']))
-
-    cluster_id = _int(info.get('id'))
-    shared = info.get('is_shared_storage')
-    cluster = {
-        'name': _text(info.get('name')) or '',
-        'id': cluster_id if cluster_id else None,
-        'version': _text(info.get('version')) or '',
-        'shared_storage': shared if isinstance(shared, bool) and topology is not None else None,
-        'topology_known': topology is not None,
-    }
-    return cluster, agents, warnings
+    return agents
 
 
 def not_a_cluster(cluster, agents, seed_identity):
