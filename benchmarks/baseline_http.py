@@ -162,8 +162,10 @@ class HttpTransport(object):
         self._conn = conn
         return conn
 
-    def request(self, method, uri, body=None, headers=None, timeout=10.0):
-        """Send one request; ``uri`` is the request-target (path and query) that the agent will see."""
+    def request(self, method, uri, body=None, headers=None, timeout=10.0, request_timeout=None):
+        """Send one request; ``uri`` is the request-target (path and query) that the agent will see.
+        ``request_timeout`` (the configured time when a deadline cut ``timeout``) is accepted as the client passes
+        it, and not used: the baseline's messages do not say it."""
         kept = self._conn is not None
         try:
             return self._exchange(method, uri, body, headers, timeout)

@@ -170,19 +170,26 @@ password: !vault |
 '''
 
 import hashlib
-import ipaddress
 import re
 import time
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import (  # noqa: F401 pylint: disable=unused-import
+    CLUSTER_AGENT,
+    IDENTITIES,
+    OB_INFO,
+    ClusterAnswerError,
+    not_a_cluster,
+    read_cluster,
+    shown,
+)
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_source import ClusterSource, ClusterSourceError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
-from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellError
 
 try:
     # ansible-core 2.19+: what a plugin sets is data, never templated, unless marked trusted.
@@ -198,16 +205,7 @@ else:
     def _unsafe(value):
         return value
 
-OB_INFO = '/api/v1/ob/info'
-CLUSTER_AGENT = 'CLUSTER AGENT'
-# §2.1: every identity an agent reports
-IDENTITIES = ('SINGLE', 'MASTER', 'FOLLOWER', CLUSTER_AGENT, 'TAKE OVER MASTER', 'TAKE OVER FOLLOWER', 'SCALING OUT',
-              'SCALING IN', 'UNIDENTIFIED')
-_NOT_INITIALISED = ('MASTER', 'FOLLOWER')
 CACHE_FORMAT = 1
-MAX_TOPOLOGY_ATTEMPTS = 6
-_SCHEME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
-_NAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$')
 _GROUP_PREFIX_RE = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_]*)?$')
 
 
@@ -269,215 +267,9 @@ def zone_group_suffixes(zones):
     return suffixes
 
 
-def printable(text):
-    """``text`` with control characters escaped: an agent's own words (its error messages) reach the terminal."""
-    text = to_text(text, errors='surrogate_or_replace')
-    return ''.join(char if char.isprintable() else repr(char)[1:-1] for char in text)
-
-
-def shown(value, limit=80):
-    """Text from an agent, fit for a message: control characters escaped (no ANSI reaches the terminal)."""
-    text = to_text(value, errors='surrogate_or_replace')
-    if len(text) > limit:
-        text = text[:limit] + '...'
-    return repr(text)[1:-1] if any(not char.isprintable() for char in text) else text
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Seeds
-
-
 def parse_seed(text, default_port, option='agents'):
-    """(host, port) of one seed agent; ValueError naming the option and what to give instead."""
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError('%s: an agent must be given as host or host:port (e.g. 10.0.0.1:2886), got %r' % (option, text))
-    if text != text.strip() or any(char.isspace() for char in text):
-        raise ValueError('%s: %r has spaces in it: give host or host:port' % (option, text))
-    if _SCHEME_RE.match(text):
-        raise ValueError('%s: %r has a scheme: give host or host:port (e.g. 10.0.0.1:2886), and use_tls: true for '
-                         'HTTPS' % (option, text))
-    if any(char in text for char in '/?#@'):
-        raise ValueError('%s: %r is not host or host:port (no path, query or user part)' % (option, text))
-    from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_address
-    try:
-        host, port = parse_address(text, default_port=default_port)
-    except ValueError as exc:
-        raise ValueError('%s: %s' % (option, exc))
-    if ':' in host:
-        try:
-            host = str(ipaddress.IPv6Address(host))
-        except ValueError:
-            raise ValueError('%s: %r is neither host, host:port, [IPv6]:port nor an IPv6 address' % (option, text))
-    elif not _NAME_RE.match(host):
-        raise ValueError('%s: %r: %r is not a host name or IP address' % (option, text, host))
-    return host, port
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Reading the cluster (param.ObInfoResp, spec §11.5)
-
-
-class ClusterAnswerError(ValueError):
-    """The answer of /api/v1/ob/info is not a cluster description."""
-
-
-def _kind(value):
-    """What a JSON value is, for messages: 'missing' (null), 'str', 'list'..."""
-    return 'missing' if value is None else value.__class__.__name__
-
-
-def _int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _port(value):
-    number = _int(value)
-    return number if number is not None and 0 < number < 65536 else None
-
-
-def _text(value):
-    return value if isinstance(value, str) else None
-
-
-def _address(value):
-    """A usable agent or server address (an IP literal, or a DNS name), normalised; None otherwise. An address
-    from the agent becomes ansible_host, which ssh is given: nothing else may get through."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip('[]')))
-    except ValueError:
-        pass
-    return value if _NAME_RE.match(value) and not value.startswith('-') else None
-
-
-def _sort_key(address):
-    try:
-        ip = ipaddress.ip_address(address)
-        return (0, ip.version, int(ip), '')
-    except ValueError:
-        return (1, 0, 0, address)
-
-
-def _rootserver(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.upper() in ('YES', 'NO', 'TRUE', 'FALSE'):
-        return value.upper() in ('YES', 'TRUE')
-    return None
-
-
-def read_cluster(data):
-    """The cluster of an /api/v1/ob/info answer: (cluster, agents, warnings).
-
-    ``cluster``: name, id, version, shared_storage, topology_known. ``agents``: one dict per usable agent (ip,
-    port, zone, identity, version, server), sorted by zone, address and port; ``server`` is its observer from the
-    topology (None when unknown). Entries that cannot be used are left out with a warning. Raises
-    ClusterAnswerError when the answer as a whole is not a cluster description.
-    """
-    if not isinstance(data, dict):
-        raise ClusterAnswerError('the data is %s, not an object' % _kind(data))
-    agent_info = data.get('agent_info')
-    if not isinstance(agent_info, list):
-        raise ClusterAnswerError('agent_info is %s, not a list' % _kind(agent_info))
-    info = data.get('obcluster_info')
-    if info is None:
-        info = {}
-    if not isinstance(info, dict):
-        raise ClusterAnswerError('obcluster_info is %s, not an object' % _kind(info))
-    topology = info.get('topology')
-    if topology is not None and not isinstance(topology, dict):
-        raise ClusterAnswerError('obcluster_info.topology is %s, not an object' % _kind(topology))
-    warnings = []
-
-    servers = {}
-    for zone, members in sorted((topology or {}).items(), key=lambda item: to_text(item[0])):
-        if members is None:  # a nil slice: a zone without observers
-            continue
-        if not isinstance(members, list):
-            raise ClusterAnswerError('the topology of zone %s is %s, not a list' % (shown(zone), _kind(members)))
-        for member in members:
-            ip = _address(member.get('svr_ip')) if isinstance(member, dict) else None
-            if ip is None:
-                warnings.append('an observer of zone %s has no usable svr_ip (%s): left out of the topology'
-                                % (shown(zone), shown(member.get('svr_ip') if isinstance(member, dict) else member)))
-                continue
-            server = {
-                'zone': to_text(zone),
-                'svr_ip': ip,
-                'svr_port': _port(member.get('svr_port')),
-                'sql_port': _port(member.get('sql_port')),
-                'agent_port': _port(member.get('agent_port')),
-                'rootserver': _rootserver(member.get('with_rootserver')),
-                'status': _text(member.get('status')),
-                'build_version': _text(member.get('build_version')),
-            }
-            servers.setdefault((ip, server['agent_port']), server)
-
-    agents = []
-    seen = set()
-    for entry in agent_info:
-        ip = _address(entry.get('ip')) if isinstance(entry, dict) else None
-        port = _port(entry.get('port')) if isinstance(entry, dict) else None
-        if ip is None or port is None:
-            warnings.append('an agent with no usable ip and port (%s) is left out'
-                            % shown(entry if not isinstance(entry, dict) else
-                                    '%s:%s' % (entry.get('ip'), entry.get('port'))))
-            continue
-        if (ip, port) in seen:
-            warnings.append('agent %s is listed twice; the first entry is used' % format_address(ip, port))
-            continue
-        seen.add((ip, port))
-        server = servers.pop((ip, port), None)
-        if server is None:
-            # a topology that does not say which agent port its observers have: match by IP when that is unique
-            candidates = [key for key in servers if key[0] == ip and key[1] is None]
-            if len(candidates) == 1:
-                server = servers.pop(candidates[0])
-        zone = _text(entry.get('zone'))
-        if zone is None and server is not None:
-            zone = server['zone']
-        agents.append({
-            'ip': ip, 'port': port, 'zone': zone or '',
-            'identity': _text(entry.get('identity')), 'version': _text(entry.get('version')),
-            'server': server,
-        })
-    for server in servers.values():
-        warnings.append('observer %s of zone %s has no OBShell agent in agent_info: not listed'
-                        % (format_address(server['svr_ip'], server['svr_port']), shown(server['zone'])))
-    if not agents:
-        if agent_info:
-            raise ClusterAnswerError('none of the %d agents in agent_info has a usable ip and port' % len(agent_info))
-        raise ClusterAnswerError('agent_info is empty')
-    agents.sort(key=lambda agent: (agent['zone'], _sort_key(agent['ip']), agent['port']))
-
-    cluster_id = _int(info.get('id'))
-    shared = info.get('is_shared_storage')
-    cluster = {
-        'name': _text(info.get('name')) or '',
-        'id': cluster_id if cluster_id else None,
-        'version': _text(info.get('version')) or '',
-        'shared_storage': shared if isinstance(shared, bool) and topology is not None else None,
-        'topology_known': topology is not None,
-    }
-    return cluster, agents, warnings
-
-
-def not_a_cluster(cluster, agents, seed_identity):
-    """Why an answer does not describe a cluster to list (a SINGLE agent, one being scaled in), or None."""
-    if seed_identity == 'SINGLE' or all(agent['identity'] == 'SINGLE' for agent in agents):
-        return ('is a SINGLE agent, not part of an OceanBase cluster: it has no cluster to list (name an agent '
-                'of the cluster, or initialise the cluster first)')
-    if cluster['id'] is None and not cluster['name'] and not cluster['topology_known'] and len(agents) == 1:
-        return ('reports no OceanBase cluster (it is %s): name an agent of the cluster'
-                % shown(seed_identity or agents[0]['identity'] or 'of unknown identity'))
-    return None
+    """(host, port) of one seed agent, by the host check every plugin uses (_options.parse_agent)."""
+    return _options.parse_agent(text, default_port=default_port, option=option)
 
 
 def host_variables(cluster, agent, probe):
@@ -583,143 +375,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # -------------------------------------------------------------- asking the agents
 
     def _discover(self, values, seeds, labels):
-        """The cache entry: which agent answered, its answer, and which agents answer /api/v1/info."""
-        failures = {}
-        answered = None
-        pending = list(seeds)
-        for retries in (0, values['retries']):
-            again = []
-            for seed in pending:
-                label = format_address(*seed)
-                try:
-                    answered = (label,) + self._ask(values, seed, retries)
-                    break
-                except _SeedFailure as exc:
-                    failures[label] = printable(exc.cause)
-                    if exc.retryable:
-                        again.append(seed)
-            if answered is not None or not again or not values['retries']:
-                break
-            pending = again
-        if answered is None:
-            raise AnsibleParserError(self._failure_message(labels, failures))
-        label, data, identity = answered
-        cluster, agents, dummy = read_cluster(data)
-        if not cluster['topology_known'] and any(agent['identity'] == CLUSTER_AGENT for agent in agents):
-            better = self._topology_elsewhere(values, seeds, label, agents, failures)
-            if better is not None:
-                label, data = better
-                cluster, agents, dummy = read_cluster(data)
-        self.display.vvv('oceanbase.obshell.obshell: %s answered for the cluster %s (%d agents)'
-                         % (label, shown(cluster['name'] or '(no name)'), len(agents)))
-        probes = {}
-        if self.get_option('probe_agents'):
-            probes = self._probe(values, [(agent['ip'], agent['port']) for agent in agents])
-        return {'format': CACHE_FORMAT, 'seeds': labels, 'answered_by': label, 'seed_identity': identity,
-                'filled_at': time.time(), 'ob_info': data, 'probes': probes}
-
-    def _client(self, values, host, port, retries):
+        """The cache entry (module_utils/_cluster_source: which agent answered, its answer, the probes)."""
+        source = ClusterSource(values, probe=bool(self.get_option('probe_agents')),
+                               max_workers=self.get_option('max_workers'),
+                               log=lambda text: self.display.vvv('oceanbase.obshell.obshell: %s' % text))
         try:
-            return _options.client_from_options(values, host=host, port=port, retries=retries)
-        except ObshellError as exc:
-            # a missing library (cryptography, requests) or TLS settings that cannot work: the same for every agent
-            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc.message)
-
-    def _ask(self, values, seed, retries):
-        """(data, seed identity) of /api/v1/ob/info at one agent; _SeedFailure with the cause."""
-        client = self._client(values, seed[0], seed[1], retries)
-        try:
-            data = client.get(OB_INFO)
-            identity = client.identity
-        except ObshellAuthError as exc:
-            cause = exc.message
-            try:
-                seed_identity = client.info().get('identity')  # cached: the auth header needed it
-            except ObshellError:
-                seed_identity = None
-            if seed_identity in _NOT_INITIALISED and values.get('password'):
-                # §1.8: before the cluster is initialised there is no root@sys password; the agent wants none
-                cause += ('; this agent is %s: its cluster is not initialised yet and has no root@sys password, so '
-                          'leave password unset' % seed_identity)
-            raise _SeedFailure(cause)
-        except ObshellError as exc:
-            raise _SeedFailure(exc.message, retryable=exc.retryable)
-        finally:
-            client.close()
-        try:
-            cluster, agents, dummy = read_cluster(data)
-        except ClusterAnswerError as exc:
-            raise _SeedFailure('answered GET %s with something that is not a cluster description: %s' % (OB_INFO, exc))
-        reason = not_a_cluster(cluster, agents, identity)
-        if reason:
-            raise _SeedFailure(reason)
-        return data, identity
-
-    def _topology_elsewhere(self, values, seeds, label, agents, failed):
-        """(label, data) from another agent that can read the topology (the seed's observer is down), or None.
-
-        The other seeds first, then the cluster's agents, those of other zones before those of the seed's zone
-        (in a zone-by-zone upgrade, the seed's whole zone may be down): at most MAX_TOPOLOGY_ATTEMPTS, no retries.
-        """
-        asked = set([label]) | set(failed)   # seeds that failed already are not asked again
-        seed_zones = set(agent['zone'] for agent in agents if format_address(agent['ip'], agent['port']) == label)
-        candidates = [format_address(*seed) for seed in seeds]
-        zones_done = set()
-        others = [agent for agent in agents if agent['identity'] == CLUSTER_AGENT]
-        others.sort(key=lambda agent: agent['zone'] in seed_zones)
-        for agent in others:
-            if agent['zone'] not in zones_done:
-                zones_done.add(agent['zone'])
-                candidates.append(format_address(agent['ip'], agent['port']))
-        candidates.extend(format_address(agent['ip'], agent['port']) for agent in others)
-        tried = 0
-        by_label = dict((format_address(*seed), seed) for seed in seeds)
-        by_label.update((format_address(agent['ip'], agent['port']), (agent['ip'], agent['port'])) for agent in agents)
-        for candidate in candidates:
-            if candidate in asked or tried >= MAX_TOPOLOGY_ATTEMPTS:
-                continue
-            asked.add(candidate)
-            tried += 1
-            try:
-                data, dummy = self._ask(values, by_label[candidate], 0)
-            except _SeedFailure as exc:
-                self.display.vvv('oceanbase.obshell.obshell: %s cannot give the topology: %s'
-                                 % (candidate, printable(exc.cause)))
-                continue
-            if not read_cluster(data)[0]['topology_known']:
-                self.display.vvv('oceanbase.obshell.obshell: %s answered without the topology too' % candidate)
-                continue
-            self.display.vvv('oceanbase.obshell.obshell: %s answered without the topology (its observer is not '
-                             'readable); %s gave it' % (label, candidate))
-            return candidate, data
-        return None
-
-    def _probe(self, values, addresses):
-        """{'ip:port': True or the reason}: GET /api/v1/info at every agent, max_workers at a time, no retries."""
-        clients = dict((address, self._client(values, address[0], address[1], 0)) for address in addresses)
-
-        def ask(address):
-            try:
-                clients[address].info()
-                return True
-            except ObshellError as exc:
-                return printable(exc.message)
-
-        try:
-            with ThreadPoolExecutor(max_workers=min(self.get_option('max_workers'), len(addresses) or 1)) as pool:
-                results = list(pool.map(ask, addresses))
-        finally:
-            for client in clients.values():
-                client.close()
-        return dict((format_address(*address), result) for address, result in zip(addresses, results))
-
-    @staticmethod
-    def _failure_message(labels, failures):
-        if len(labels) == 1:
-            return ('oceanbase.obshell.obshell: cannot list the OceanBase cluster: seed agent %s%s'
-                    % (labels[0], _as_clause(failures[labels[0]])))
-        return ('oceanbase.obshell.obshell: cannot list the OceanBase cluster: none of the %d seed agents answered: %s'
-                % (len(labels), '; '.join('%s%s' % (label, _as_clause(failures[label])) for label in labels)))
+            entry = source.discover(seeds, labels)
+        except ClusterSourceError as exc:
+            raise AnsibleParserError('oceanbase.obshell.obshell: %s' % exc)
+        entry['format'] = CACHE_FORMAT
+        return entry
 
     @staticmethod
     def _usable_cache_entry(entry, labels):
@@ -802,15 +467,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError('oceanbase.obshell.obshell: hostname %r gave an empty name for the agent %s'
                                      % (template, address))
         return name
-
-
-class _SeedFailure(Exception):
-    def __init__(self, cause, retryable=False):
-        super(_SeedFailure, self).__init__(cause)
-        self.cause = cause
-        self.retryable = retryable
-
-
-def _as_clause(cause):
-    """'is a SINGLE agent...' reads after the address as it is; anything else after a colon."""
-    return (' ' if cause.startswith(('is ', 'reports ', 'answered ')) else ': ') + cause

@@ -25,9 +25,15 @@ options:
     description:
       - Agents to ask. Each term is an inventory host name, or an agent address C(host) or C(host:port) (IPv6
         literals in brackets, e.g. C([::1]:2886)).
-      - An inventory host is asked at its C(obshell_host) variable, else its C(ansible_host), else its name, and at
-        its C(obshell_port), else O(port). So C(query('oceanbase.obshell.unfinished_dags', *groups['observers']))
-        asks every observer's agent where the inventory says it is.
+      - An inventory host is asked with its own settings, by the precedence M(oceanbase.obshell.dag_wait) applies
+        to each host of O(oceanbase.obshell.dag_wait#module:hosts) - each connection option given to the lookup,
+        else the host's C(obshell_<option>) variable (C(obshell_password), C(obshell_port), C(obshell_use_tls)...),
+        else E(OBSHELL_<OPTION>), else C(ansible.cfg), else the default. Its address is its C(obshell_host),
+        else E(OBSHELL_HOST), else its C(ansible_host), else its name (O(host) is not used for it). So
+        C(query('oceanbase.obshell.unfinished_dags', *groups['observers'])) asks every observer's agent where, and
+        as, the inventory says.
+      - An address term is asked with the lookup's own settings. A term with a scheme (C(http://...)), a path or
+        spaces is refused, saying what to give instead.
       - Without terms, the agent in O(host)/O(port) is asked.
     type: list
     elements: str
@@ -38,7 +44,9 @@ options:
       - V(error) fails the lookup, naming every agent that failed and why; V(warn) prints a warning per agent and
         returns the others' DAGs; V(skip) returns the others' DAGs silently.
       - Wrong passwords, answers that are not from an OBShell agent, and cluster DAGs that no agent can read
-        always fail the lookup.
+        always fail the lookup. So does an empty answer without evidence - when no agent answered at all, or, with
+        O(scope=auto) or O(scope=cluster), when no C(CLUSTER AGENT) answered while some agent could not be
+        reached (it may be the one that holds the cluster DAGs).
     type: str
     default: error
     choices: [error, warn, skip]
@@ -49,8 +57,9 @@ options:
       - name: obshell_on_unreachable
   max_workers:
     description:
-      - How many agents are asked at the same time. 64 keeps a fan-out over 100 agents within about 3 times the
-        time of one when round trips dominate; each worker is one thread holding one connection on the controller.
+      - How many agents are asked at the same time, from 1 to 1024. 64 keeps a fan-out over 100 agents within
+        about 3 times the time of one when round trips dominate; each worker is one thread holding one connection
+        on the controller.
     type: int
     default: 64
 extends_documentation_fragment:
@@ -62,6 +71,7 @@ notes:
     there, and the task's C(environment:) does not apply.
   - Lookups are evaluated per host and per use; for a cluster-wide question use C(run_once) or C(set_fact).
   - Use C(query()) or C(lookup(..., wantlist=True)) to always get a list.
+  - A keyword the lookup does not know (a typo such as C(nmes=)) fails it, naming the closest option.
 seealso:
   - module: oceanbase.obshell.dag_info
   - module: oceanbase.obshell.dag_wait
@@ -306,8 +316,10 @@ _list:
       type: list
       elements: str'''
 
+import difflib
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
@@ -322,21 +334,20 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 
 display = Display()
 
+MAX_WORKERS = 1024
+
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         if '_terms' in kwargs:
             raise AnsibleLookupError('give the agents as positional terms, not as _terms=')
+        self._refuse_unknown(kwargs)
         self.set_options(var_options=variables, direct=kwargs)
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
         if not _transport.HAS_REQUESTS:
             raise AnsibleLookupError('the Python library requests must be installed on the controller')
-        params = _options.plugin_values(self)
-        problems = _options.check_connection_options(params)
-        if problems:
-            raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(problems))
         scope = self.get_option('scope')
         details = self.get_option('details')
         try:
@@ -345,11 +356,14 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError('unfinished_dags: %s' % to_native(exc))
         on_unreachable = self.get_option('on_unreachable')
         max_workers = self.get_option('max_workers')
-        if max_workers < 1:
-            raise AnsibleLookupError('max_workers must be at least 1, got %s' % max_workers)
-        agents = self._agents(terms, params, (variables or {}).get('hostvars') or {})
+        if not 1 <= max_workers <= MAX_WORKERS:
+            raise AnsibleLookupError('unfinished_dags: max_workers must be between 1 and %d, got %s'
+                                     % (MAX_WORKERS, max_workers))
+        settings = self._settings(terms, kwargs, (variables or {}).get('hostvars') or {})
+        agents = [agent for agent, dummy in settings]
 
-        clients = dict((agent, _options.client_from_options(params, host=agent[0], port=agent[1])) for agent in agents)
+        clients = dict((agent, _options.client_from_options(values, host=agent[0], port=agent[1]))
+                       for agent, values in settings)
         unreachable, failures, listed = [], [], []
         own = 'all' if scope == 'all' else 'agent'
         try:
@@ -361,10 +375,15 @@ class LookupModule(LookupBase):
                     if answer is not None:
                         listed.append((agent, answer))
             if scope in ('auto', 'cluster') and not failures:
-                listed.extend(self._cluster(agents, clients, listed, scope, name_filter, details, failures))
+                listed.extend(self._cluster(agents, clients, listed, scope, name_filter, details, failures,
+                                            unreachable))
         finally:
             for client in clients.values():
                 client.close()
+        if unreachable and not listed and not failures:
+            # Nothing was read: an empty list here would say "nothing unfinished" without any evidence.
+            failures.append('none of the %d OBShell agents asked could be reached, so nothing could be read'
+                            % len(agents))
         if failures:
             raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(failures + unreachable))
         if unreachable:
@@ -375,25 +394,59 @@ class LookupModule(LookupBase):
                 display.warning('unfinished_dags: ' + text)
         return _dag.dedupe([record for dummy_agent, records in listed for record in records])
 
-    @staticmethod
-    def _agents(terms, params, hostvars):
-        """(host, port) for each term: an inventory host where its variables say, else an address."""
-        agents = []
-        for term in terms or [None]:
+    def _refuse_unknown(self, kwargs):
+        """A keyword that is not an option of this lookup (a typo: ``nmes=``) would be dropped by Ansible's config
+        system, and the lookup would answer a question that was not asked: refuse it, naming the closest."""
+        known = set(C.config.get_configuration_definitions(self.plugin_type, self._load_name) or ()) - set(['_terms'])
+        unknown = sorted(name for name in kwargs if name not in known)
+        if not unknown:
+            return
+        problems = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            problems.append('unknown option %r%s' % (name, ' (did you mean %r?)' % close[0] if close else ''))
+        raise AnsibleLookupError('unfinished_dags: %s; the options are %s'
+                                 % ('; '.join(problems), ', '.join(sorted(known))))
+
+    def _settings(self, terms, kwargs, hostvars):
+        """[((host, port), connection values)], one per agent to ask, in the order of the terms.
+
+        An inventory host's values go through the precedence that dag_wait applies to each of its ``hosts``: an
+        option given to the lookup, else the host's own obshell_* variable, else OBSHELL_*, else ansible.cfg,
+        else the default (Ansible's config system applies that order, given the host's variables); its address
+        is obshell_host, else OBSHELL_HOST, else ansible_host, else its name, never the lookup's ``host``."""
+        own = _options.plugin_values(self)
+        problems = _options.check_connection_options(own)
+        if problems:
+            raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(problems))
+        settings, seen = [], set()
+        not_for_hosts = dict((name, value) for name, value in kwargs.items() if name != 'host')
+        for index, term in enumerate(terms or [None]):
             if term is None:
-                agents.append((params['host'] or _options.LOCAL_AGENT, params['port']))
-                continue
-            term = to_native(term)
-            if term in hostvars:
+                values = own
+                agent = (own['host'] or _options.LOCAL_AGENT, own['port'])
+            elif to_native(term) in hostvars:
+                term = to_native(term)
                 host_vars = hostvars[term]
-                agents.append((host_vars.get('obshell_host') or host_vars.get('ansible_host') or term,
-                               int(host_vars.get('obshell_port') or params['port'])))
-                continue
-            try:
-                agents.append(_client.parse_address(term, default_port=params['port']))
-            except ValueError as exc:
-                raise AnsibleLookupError('unfinished_dags: bad agent term: %s' % to_native(exc))
-        return agents
+                self.set_options(var_options=host_vars, direct=not_for_hosts)
+                values = _options.plugin_values(self)
+                values['host'] = values.get('host') or host_vars.get('ansible_host') or term
+                problems = _options.check_connection_options(values)
+                if problems:
+                    raise AnsibleLookupError('unfinished_dags: the settings of the inventory host %s: %s'
+                                             % (term, '; '.join(problems)))
+                agent = (str(values['host']).strip('[]'), values['port'])
+            else:
+                values = own
+                try:
+                    agent = _options.parse_agent(to_native(term), default_port=own['port'],
+                                                 option='term %d' % (index + 1))
+                except ValueError as exc:
+                    raise AnsibleLookupError('unfinished_dags: %s (or name an inventory host)' % to_native(exc))
+            if agent not in seen:
+                seen.add(agent)
+                settings.append((agent, values))
+        return settings
 
     @staticmethod
     def _ask(client, endpoint, name_filter, details):
@@ -417,7 +470,7 @@ class LookupModule(LookupBase):
         return None
 
     @staticmethod
-    def _cluster(agents, clients, listed, scope, name_filter, details, failures):
+    def _cluster(agents, clients, listed, scope, name_filter, details, failures, unreachable):
         """The cluster DAGs, once: from the first CLUSTER AGENT that can read them, else the next."""
         answered = [agent for agent, dummy in listed]
         candidates = [agent for agent in answered if clients[agent].identity == _client.CLUSTER_AGENT]
@@ -431,6 +484,10 @@ class LookupModule(LookupBase):
                 problems.append(str(exc))
         if problems:
             failures.append('cluster DAGs unknown: no CLUSTER AGENT could read them: %s' % '; '.join(problems))
+        elif unreachable:
+            # An agent that did not answer may be the CLUSTER AGENT that holds them: unknown, never "none".
+            failures.append('cluster DAGs unknown: no %s answered (%d of %d agents could not be reached)'
+                            % (_client.CLUSTER_AGENT, len(unreachable), len(agents)))
         elif scope == 'cluster':
             failures.append('none of the agents asked is a %s, so none can list the cluster DAGs'
                             % _client.CLUSTER_AGENT)

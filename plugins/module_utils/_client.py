@@ -33,7 +33,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellServerError,
 )
 
-CLUSTER_AGENT = 'CLUSTER AGENT'
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 SINGLE = 'SINGLE'
 AUTH_VERSIONS = ('auto', 'v1', 'v2')
 TASK_PREFIX = '/api/v1/task'

@@ -31,11 +31,13 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
-import os
+import ipaddress
+import math
 import re
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.oceanbase.obshell.plugins.module_utils._tls_files import file_problem
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, OUTCOMES
 
 AUTH_VERSIONS = ('auto', 'v1', 'v2')
@@ -124,7 +126,8 @@ def without_fallbacks(spec):
 def plugin_values(plugin, names=None):
     """The connection options of a lookup or inventory plugin whose options were set with set_options(): Ansible's
     own config system has already applied the precedence (direct option, obshell_* variable, environment, ini,
-    default)."""
+    default). The lookup sets its options again with each inventory host's own variables for that host's values,
+    so that a host of its terms gets the order resolve() gives each host of dag_wait's ``hosts``."""
     return dict((name, plugin.get_option(name)) for name in (names or CONNECTION_OPTION_NAMES))
 
 
@@ -168,6 +171,22 @@ def _plain(value):
 
 
 _SCHEME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
+_NAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?'
+                      r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$')
+
+
+def _shape(text):
+    """What an address given by a person is not: 'empty', 'spaces', 'scheme', 'path' (a path, query, fragment or
+    user part), or None. The one set of rules for every option and term that names an agent."""
+    if not text.strip():
+        return 'empty'
+    if text != text.strip() or any(char.isspace() for char in text):
+        return 'spaces'
+    if _SCHEME_RE.match(text):
+        return 'scheme'
+    if any(char in text for char in '/?#@'):
+        return 'path'
+    return None
 
 
 def check_host(host, option='host'):
@@ -176,13 +195,14 @@ def check_host(host, option='host'):
     if host is None:
         return None
     text = str(host)
-    if not text.strip():
+    shape = _shape(text)
+    if shape == 'empty':
         return '%s must not be empty' % option
-    if text != text.strip() or any(char.isspace() for char in text):
+    if shape == 'spaces':
         return '%s %r has spaces in it: give the bare agent address' % (option, text)
-    if _SCHEME_RE.match(text):
+    if shape == 'scheme':
         return ('%s %r has a scheme: give the bare address (e.g. 10.0.0.1), and use_tls for HTTPS' % (option, text))
-    if '/' in text or '?' in text or '#' in text:
+    if shape == 'path':
         return '%s %r has a path in it: give the bare agent address (e.g. 10.0.0.1)' % (option, text)
     if text.startswith('['):
         if not text.endswith(']'):
@@ -191,6 +211,52 @@ def check_host(host, option='host'):
     if text.count(':') == 1:
         return '%s %r has a port in it: put the port in the port option (or obshell_port)' % (option, text)
     return None
+
+
+def parse_agent(text, default_port=2886, option='agent'):
+    """(host, port) of an agent given as ``host``, ``host:port``, ``[IPv6]:port`` or a bare IPv6 literal (the
+    inventory's seeds, the lookup's terms): the same rules as check_host, and the port where one may be given.
+    ValueError naming ``option`` and what to give instead."""
+    if not isinstance(text, str) or _shape(text) == 'empty':
+        raise ValueError('%s: an agent must be given as host or host:port (e.g. 10.0.0.1:2886), got %r'
+                         % (option, text))
+    shape = _shape(text)
+    if shape == 'spaces':
+        raise ValueError('%s: %r has spaces in it: give host or host:port' % (option, text))
+    if shape == 'scheme':
+        raise ValueError('%s: %r has a scheme: give host or host:port (e.g. 10.0.0.1:2886), and use_tls: true for '
+                         'HTTPS' % (option, text))
+    if shape == 'path':
+        raise ValueError('%s: %r is not host or host:port (no path, query or user part)' % (option, text))
+    port = default_port
+    if text.startswith('['):
+        host, closed, rest = text[1:].partition(']')
+        if not closed or not host:
+            raise ValueError('%s: %r: an IPv6 address in brackets needs the closing bracket, e.g. [::1]:2886'
+                             % (option, text))
+        if rest and not rest.startswith(':'):
+            raise ValueError('%s: %r: expected [IPv6]:port' % (option, text))
+        if rest:
+            port = rest[1:]
+    elif text.count(':') == 1:
+        host, port = text.split(':')
+    else:
+        host = text  # a name, an IPv4 address, or a bare IPv6 literal (more than one colon)
+    if not host:
+        raise ValueError('%s: %r: the host part is empty' % (option, text))
+    if not re.match(r'^[0-9]{1,5}$', str(port)):
+        raise ValueError('%s: %r: the port must be a number, got %r' % (option, text, port))
+    port = int(port)
+    if not 0 < port < 65536:
+        raise ValueError('%s: %r: the port must be between 1 and 65535' % (option, text))
+    if ':' in host:
+        try:
+            host = str(ipaddress.IPv6Address(host))
+        except ValueError:
+            raise ValueError('%s: %r is neither host, host:port, [IPv6]:port nor an IPv6 address' % (option, text))
+    elif not _NAME_RE.match(host) or host.startswith('-'):
+        raise ValueError('%s: %r: %r is not a host name or IP address' % (option, text, host))
+    return host, port
 
 
 def check_connection_options(values, check_files=True):
@@ -204,7 +270,7 @@ def check_connection_options(values, check_files=True):
     if port is not None and not 0 < int(port) < 65536:
         errors.append('port must be between 1 and 65535, got %s' % port)
     timeout = values.get('request_timeout')
-    if timeout is not None and float(timeout) <= 0:
+    if timeout is not None and not (_finite(timeout) and float(timeout) > 0):
         errors.append('request_timeout must be a positive number of seconds, got %s' % timeout)
     retries = values.get('retries')
     if retries is not None and int(retries) < 0:
@@ -213,36 +279,30 @@ def check_connection_options(values, check_files=True):
         errors.append('client_key is set without client_cert')
     if check_files:
         for name in ('ca_path', 'client_cert', 'client_key'):
-            problem = _unreadable(values.get(name), directory_ok=name == 'ca_path')
+            problem = file_problem(name, values.get(name), directory_ok=name == 'ca_path')
             if problem:
-                errors.append('%s %s' % (name, problem))
+                errors.append(problem)
     return errors
 
 
-def _unreadable(path, directory_ok=False):
-    if not path:
-        return None
-    if not os.path.exists(path):
-        return '%r does not exist' % path
-    if os.path.isdir(path):
-        return None if directory_ok else '%r is a directory, not a PEM file' % path
+def _finite(value):
+    """Whether a number option is a finite number (nan and inf pass every comparison they should fail)."""
     try:
-        with open(path, 'rb') as handle:
-            handle.read(1)
-    except (IOError, OSError) as exc:
-        return '%r cannot be read: %s' % (path, exc.strerror or exc)
-    return None
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def check_wait_options(values):
     """Messages for wait values the argspec cannot check, each naming its option."""
     errors = []
-    if values.get('timeout') is not None and float(values['timeout']) <= 0:
+    if values.get('timeout') is not None and not (_finite(values['timeout']) and float(values['timeout']) > 0):
         errors.append('timeout must be a positive number of seconds (the overall deadline), got %s' % values['timeout'])
-    if values.get('poll_interval') is not None and float(values['poll_interval']) < MIN_POLL_INTERVAL:
+    if values.get('poll_interval') is not None and not (_finite(values['poll_interval']) and
+                                                        float(values['poll_interval']) >= MIN_POLL_INTERVAL):
         errors.append('poll_interval must be at least %s seconds, got %s' % (MIN_POLL_INTERVAL, values['poll_interval']))
     for name in ('appear_timeout', 'unreachable_timeout'):
-        if values.get(name) is not None and float(values[name]) < 0:
+        if values.get(name) is not None and not (_finite(values[name]) and float(values[name]) >= 0):
             errors.append('%s must be 0 or more seconds, got %s' % (name, values[name]))
     return errors
 

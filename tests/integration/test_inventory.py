@@ -364,7 +364,7 @@ def test_an_agent_error_message_cannot_drive_the_terminal(three_zones, tmp_path)
                                                      message='\x1b[2J\x1b[31mclean screen\x1b[0m')
     run = run_inventory(tmp_path, config_for(sim.agents[0], password=PASSWORD, retries=0), fail_on_unparsed=True)
     assert run.rc != 0, run.output
-    assert '\x1b' not in run.stderr and '\\x1b[2J\\x1b[31mclean screen' in run.text, run.output
+    assert '\x1b' not in run.stderr and '\\e[2J\\e[31mclean screen' in run.text, run.output
 
 
 def test_an_answer_that_is_not_a_cluster_moves_on_to_the_next_seed(three_zones, tmp_path):

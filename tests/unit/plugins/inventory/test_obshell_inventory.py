@@ -16,7 +16,7 @@ import pytest
 from ansible.errors import AnsibleParserError
 
 from ansible_collections.oceanbase.obshell.plugins.inventory import obshell as inventory
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _cluster_source, _options
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellAuthError,
     ObshellConnectionError,
@@ -95,14 +95,15 @@ def test_identity_groups(identity, expected):
 
 
 def test_printable_keeps_text_and_escapes_control_characters():
-    assert inventory.printable('refused \u533a') == 'refused \u533a'
-    assert inventory.printable('agent said: \x1b[2Jgone\r\n') == 'agent said: \\x1b[2Jgone\\r\\n'
+    assert _cluster_source.printable('refused \u533a') == 'refused \u533a'
+    # the escapes of _report.safe_text, the one cleaning of agent text
+    assert _cluster_source.printable('agent said: \x1b[2Jgone\r\n') == 'agent said: \\e[2Jgone\\r\\n'
 
 
 def test_shown_escapes_control_characters():
     assert inventory.shown('zone1') == 'zone1'
-    assert inventory.shown('\x1b[31mred') == '\\x1b[31mred'
-    assert len(inventory.shown('x' * 500)) == 83
+    assert inventory.shown('\x1b[31mred') == '\\e[31mred'
+    assert inventory.shown('x' * 500) == 'x' * 80 + ' [... 420 more characters cut]'
 
 
 # ------------------------------------------------------------------------------------------------ seeds
@@ -244,7 +245,7 @@ def test_numeric_strings_and_ipv6_forms_are_normalised():
     ({'agent_info': [agent('10.0.0.1', 2886, 'z')], 'obcluster_info': {'topology': []}},
      'obcluster_info.topology is list, not an object'),
     ({'agent_info': [agent('10.0.0.1', 2886, 'z')], 'obcluster_info': {'topology': {'\x1b[2Jz': 'x'}}},
-     'the topology of zone \\x1b[2Jz is str, not a list'),
+     'the topology of zone \\e[2Jz is str, not a list'),
 ])
 def test_answers_that_are_not_a_cluster(data, message):
     with pytest.raises(inventory.ClusterAnswerError) as caught:

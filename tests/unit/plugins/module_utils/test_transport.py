@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _http_deadline, _http_route, _options, _transport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
@@ -337,6 +337,35 @@ def test_no_request_outlives_its_timeout(raw_server, clean_environment, behaviou
     transport.close()
 
 
+
+def test_a_request_that_fails_otherwise_is_never_called_cut_whatever_its_text(clean_environment):
+    """Whether the overall deadline cut a request is a fact the request recorded, never read from an error's text:
+    a name that does not resolve is not a time-out, even given less than request_timeout, and even when the
+    agent's name holds the seconds it was given ("1s")."""
+    transport = _transport.Transport('agent-1s.invalid', 2886, address='agent-1s.invalid:2886')
+    with pytest.raises(ObshellConnectionError) as caught:
+        transport.request('GET', '/api/v1/info', timeout=1.0, request_timeout=5.0)
+    assert 'cannot connect to http://agent-1s.invalid:2886' in str(caught.value), str(caught.value)
+    assert caught.value.cut_by_deadline is False and 'what was left' not in str(caught.value), str(caught.value)
+    transport.close()
+
+
+def test_the_watch_of_a_request_records_whether_the_deadline_cut_it():
+    assert _http_deadline.Watch(0.0, 0.5, 1.5).cut is True
+    assert _http_deadline.Watch(0.0, 1.5, 1.5).cut is False
+    assert _http_deadline.Watch(0.0, 0.5, None).cut is False
+
+
+def test_the_option_checks_and_the_transport_say_a_missing_file_in_the_same_words(sim_cluster, tmp_path,
+                                                                                   clean_environment):
+    missing = str(tmp_path / 'gone.pem')
+    from_options = _options.check_connection_options({'ca_path': missing})
+    sim = sim_cluster(agents=1)
+    with pytest.raises(ObshellTLSError) as caught:
+        _transport.Transport('127.0.0.1', sim.agents[0].port, use_tls=True, ca_path=missing).request('GET', '/')
+    assert from_options == ["ca_path %r does not exist" % missing]
+    assert caught.value.message == from_options[0]
+
 def test_a_timeout_cut_by_the_callers_deadline_says_so(raw_server, clean_environment):
     """A wait whose deadline leaves 0.5 s of a 1.5 s request_timeout: the message names both numbers, and the error
     says it was cut (the wait then keeps the reason it already had), rather than quoting a "0.5s request timeout"
@@ -583,7 +612,7 @@ def test_a_ca_bundle_variable_naming_a_missing_file_is_reported_by_name(sim_clus
     missing = str(tmp_path / 'nowhere.pem')
     with pytest.raises(ObshellTLSError) as caught:
         client_for(sim.agents[0], use_tls=True, environ={'REQUESTS_CA_BUNDLE': missing}).info()
-    assert str(caught.value).endswith('REQUESTS_CA_BUNDLE %s does not exist' % missing)
+    assert str(caught.value).endswith('REQUESTS_CA_BUNDLE %r does not exist' % missing)
 
 
 def test_a_ca_directory_is_accepted_as_ca_path(sim_cluster, sim_pki, clean_environment, tmp_path):
@@ -605,19 +634,19 @@ def _bad_files(tmp_path, pki):
     encrypted.write_text('-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n')
     missing = str(tmp_path / 'missing.pem')
     return [
-        (dict(ca_path=missing), 'ca_path %s does not exist' % missing),
-        (dict(ca_path=str(text)), 'ca_path %s holds no usable PEM certificate' % text),
-        (dict(ca_path=str(empty_dir)), 'ca_path %s is a directory without hashed certificate names' % empty_dir),
+        (dict(ca_path=missing), 'ca_path %r does not exist' % missing),
+        (dict(ca_path=str(text)), 'ca_path %r holds no usable PEM certificate' % str(text)),
+        (dict(ca_path=str(empty_dir)), 'ca_path %r is a directory without hashed certificate names' % str(empty_dir)),
         (dict(ca_path=pki['ca'], client_cert=missing, client_key=pki['client_key']),
-         'client_cert %s does not exist' % missing),
+         'client_cert %r does not exist' % missing),
         (dict(ca_path=pki['ca'], client_cert=str(text), client_key=pki['client_key']),
-         'client_cert %s is not a PEM certificate' % text),
+         'client_cert %r is not a PEM certificate' % str(text)),
         (dict(ca_path=pki['ca'], client_cert=pki['client_cert'], client_key=missing),
-         'client_key %s does not exist' % missing),
+         'client_key %r does not exist' % missing),
         (dict(ca_path=pki['ca'], client_cert=pki['client_cert'], client_key=str(text)),
-         'client_key %s is not a PEM private key' % text),
+         'client_key %r is not a PEM private key' % str(text)),
         (dict(ca_path=pki['ca'], client_cert=pki['client_cert'], client_key=str(encrypted)),
-         'client_key %s is encrypted with a passphrase' % encrypted),
+         'client_key %r is encrypted with a passphrase' % str(encrypted)),
         (dict(ca_path=pki['ca'], client_cert=pki['client_cert'], client_key=pki['server_key']),
          'cannot be used together'),
         (dict(ca_path=pki['ca'], client_cert=pki['client_cert']), 'holds no private key: give the key file as client_key'),
@@ -829,18 +858,18 @@ def test_a_socks_proxy_without_pysocks_fails_at_once_naming_it(sim_cluster, clea
 
 
 def test_environment_proxies_read_as_the_standard_library_reads_them():
-    proxies, names = _transport.environment_proxies({
+    proxies, names = _http_route.environment_proxies({
         'HTTP_PROXY': 'http://upper:1', 'http_proxy': 'http://lower:1', 'HTTPS_PROXY': 'http://upper:2',
         'https_proxy': '', 'ALL_PROXY': 'socks5://all:3', 'NO_PROXY': 'a,b', 'PATH': '/bin'})
     assert proxies == {'http': 'http://lower:1', 'all': 'socks5://all:3', 'no': 'a,b'}
     assert names['http'] == 'http_proxy' and names['all'] == 'ALL_PROXY'
-    assert _transport.environment_proxies({'HTTP_PROXY': 'http://p:1', 'REQUEST_METHOD': 'GET'})[0] == {}
-    assert _transport.no_proxy_matches('10.1.2.3', 2886, '10.0.0.0/8')
-    assert _transport.no_proxy_matches('obs1.example.com', 2886, 'example.com')
-    assert _transport.no_proxy_matches('obs1.example.com', 2886, '.example.com')
-    assert _transport.no_proxy_matches('obs1', 2886, 'obs1:2886')
-    assert not _transport.no_proxy_matches('obs1', 2886, 'obs2,10.0.0.0/8')
-    assert not _transport.no_proxy_matches('obs1', 2886, '')
+    assert _http_route.environment_proxies({'HTTP_PROXY': 'http://p:1', 'REQUEST_METHOD': 'GET'})[0] == {}
+    assert _http_route.no_proxy_matches('10.1.2.3', 2886, '10.0.0.0/8')
+    assert _http_route.no_proxy_matches('obs1.example.com', 2886, 'example.com')
+    assert _http_route.no_proxy_matches('obs1.example.com', 2886, '.example.com')
+    assert _http_route.no_proxy_matches('obs1', 2886, 'obs1:2886')
+    assert not _http_route.no_proxy_matches('obs1', 2886, 'obs2,10.0.0.0/8')
+    assert not _http_route.no_proxy_matches('obs1', 2886, '')
 
 
 def test_without_requests_the_transport_imports_and_the_client_says_what_is_missing():
