@@ -5,7 +5,9 @@
 #
 # The one test command: sets everything up on a machine that has CPython 3.11, 3.12 and 3.13 (3.6 and 3.8 for the
 # target stages; pyenv's are found) and PyPI, runs the stages two at a time (one per core), and prints a summary.
-# Exits non-zero if set-up or any stage fails.
+# Exits non-zero if set-up or any stage fails (a drift finding does not: see the stage drift).
+# Every virtualenv is installed from its lock, tests/requirements/locks/<requirements file> (scripts/lock.sh makes
+# them; `bash scripts/test.sh --locks` lists them), pinned and hash-checked: the same packages on any day.
 #
 #   bash scripts/test.sh
 #   OBSHELL_TEST_STAGES="pytest lint" bash scripts/test.sh
@@ -20,6 +22,9 @@
 #   changelog   antsibull-changelog lint, and a trial release 1.0.0 in a scratch copy
 #   docs        antsibull-docs lint-collection-docs --plugin-docs
 #   build       ansible-galaxy collection build and install, and checks of the installed tree
+#   bench       every benchmark once with tiny sizes (python -m benchmarks --smoke): none breaks unseen
+#   drift       the newest releases of ansible-core 2.21's requirements (not the lock) in their own venv, and the smoke
+#               set there; names every package that moved; a failure there is a finding (DRIFT), not a failure
 #   setup       alone: only prepare the main virtualenv and the collection link (scripts/demo.sh uses it)
 #
 # Environment:
@@ -29,6 +34,7 @@
 #   OBSHELL_WORK_DIR     logs, sanity copies and builds (default: ${TMPDIR:-/tmp}/obshell-test-<hash of the checkout>)
 #   OBSHELL_PYTHON       the Python 3.11 of the main virtualenv (default: python3.11, pyenv's, python3)
 #   OBSHELL_PYTHON_3_12 ... the Python X.Y for the other virtualenvs (default: pythonX.Y, then pyenv's)
+#   OBSHELL_DRIFT_FAILS  1: a drift finding fails the run too (default: it is reported, the exit code stays 0)
 #   PYTEST_ADDOPTS       extra pytest arguments (read by pytest itself)
 set -uo pipefail
 
@@ -92,11 +98,13 @@ COLLECTIONS_LOCK="collections.txt 3.11 --no-deps"
 # The newest-releases stage: the requirements of this ansible-core, at their newest releases, in their own venv.
 DRIFT_CORE=2.21
 # The order stages start in: highest first. Roughly the seconds each takes on the 2-core CI machine, except that the
-# sanity stages, which run one at a time, come first: together they are the longest chain.
+# sanity stages, which run one at a time, come first: together they are the longest chain. bench comes just before
+# pytest-2.21, so that it runs in the sanity chain's slot when that ends, while the other slot is still in
+# pytest-2.16; the two slots then end at about the same time.
 declare -A PRIORITY=(
     [sanity-2.16]=990 [sanity-2.17]=980 [sanity-2.18]=970 [sanity-2.19]=960 [sanity-2.20]=950 [sanity-2.21]=940
     [pytest-2.16]=600 [pytest-2.21]=590 [smoke-2.17]=150 [smoke-2.18]=150 [smoke-2.19]=150 [smoke-2.20]=150
-    [target-3.6]=80 [target-3.8]=80 [lint]=40 [docs]=40 [changelog]=30 [build]=20 [drift]=200 [bench]=100
+    [target-3.6]=80 [target-3.8]=80 [lint]=40 [docs]=40 [changelog]=30 [build]=20 [drift]=200 [bench]=595
 )
 
 all_stages() {
