@@ -441,6 +441,25 @@ def test_awx_display_over_a_json_callback_adds_nothing_of_the_collection_to_stdo
     assert job.progress('Wait for the scale-out') == []
 
 
+@pytest.mark.smoke
+def test_awx_json_job_with_the_documented_environment_is_one_json_document(sim_cluster, tmp_path, monkeypatch):
+    # docs/awx.md: PYTHONWARNINGS and ANSIBLE_DEPRECATION_WARNINGS in the job template's environment silence what
+    # others print on stderr (cryptography 51's DSA warning under ansible-core 2.21, ansible.posix's deprecation),
+    # so that the whole stdout parses as one JSON document.
+    sim = sim_cluster(agents=1, scenario=held_scale_out(hold_at=3))
+    assert wait_until(lambda: sim.dag_dto(sim.find_dag('Cluster scale out'), False)['stage'] == 3)
+    playbook = WAIT_PLAYBOOK + '        timeout: 1.5\n        fail_on: []\n'
+    job = run_job(tmp_path, monkeypatch, playbook, observers(sim, 1),
+                  extravars={'agent_port': sim.agents[0].port, 'agent_password': ''},
+                  envvars={'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
+                           'PYTHONWARNINGS': 'ignore:DSA is deprecated:UserWarning',
+                           'ANSIBLE_DEPRECATION_WARNINGS': 'False'})
+    assert job.runner.status == 'successful', job.output
+    with open(os.path.join(job.runner.config.artifact_dir, 'stdout')) as handle:
+        document = json.loads(handle.read())
+    assert document['plays'][0]['tasks'][0]['hosts']['obs1']['outcome'] == 'timeout'
+
+
 # ------------------------------------------------------------------------------------------------- degrading
 
 
