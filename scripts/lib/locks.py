@@ -97,6 +97,8 @@ def check(requirements, lock):
         requirement = Requirement(line)
         pinned = locked.get(canonical(requirement.name))
         if pinned is None:
+            if requirement.marker is not None:
+                continue        # for other Pythons or platforms, maybe: the lock was resolved for its own
             problems.append('%s (%s) is not in the lock' % (line, os.path.basename(path)))
         elif not requirement.specifier.contains(pinned[1], prereleases=True):
             problems.append('%s (%s), but the lock has %s' % (line, os.path.basename(path), pinned[1]))
