@@ -90,7 +90,10 @@ def digest(paths):
 
 def check(requirements, lock):
     """Every requirement (with its -r includes) names a package the lock pins, at a version it allows."""
-    from pip._vendor.packaging.requirements import Requirement  # pylint: disable=import-outside-toplevel
+    try:
+        from pip._vendor.packaging.requirements import Requirement  # pylint: disable=import-outside-toplevel
+    except ImportError:         # a Python without pip: packaging itself, if it is there
+        from packaging.requirements import Requirement  # pylint: disable=import-outside-toplevel
     locked = pins(lock)
     problems = []
     for path, line in _requirement_lines(requirements):
