@@ -323,13 +323,14 @@ def test_an_agent_that_stops_answering_is_an_unreachable_outcome(sim_cluster, tm
 @pytest.mark.smoke
 @pytest.mark.parametrize('connect_from', ['controller', pytest.param('target', marks=pytest.mark.target)])
 def test_the_role_over_three_hosts(sim_cluster, tmp_path, monkeypatch, connect_from):
-    sim = sim_cluster(agents=3, password=PASSWORD, scenario='idle', step_seconds=0.5)
+    sim = sim_cluster(agents=3, password=PASSWORD, scenario='idle', step_seconds=1.5)
     if connect_from == 'controller':
         task = 'Wait for the cluster DAGs and every host\'s agent DAGs, at once (from the controller)'
     else:
         task = 'Wait on each host for its agent DAGs (the first host also for the cluster DAGs), from the hosts'
-    # The scale-out starts once every host's wait has asked its agent (each waits up to 10 s for a DAG to appear),
-    # however long the job took to get there.
+    # The scale-out starts once every agent has been asked for its unfinished DAGs, however long the job took to get
+    # there. The role's own tasks before the wait read those lists too, and on a busy machine they take seconds: the
+    # scale-out (9 nodes of 1.5 s) outlasts them, so the wait (which waits up to 10 s for a DAG to appear) sees it run.
     when_every_agent_was_asked(sim, sim.run_scenario, 'scale_out')
     job = run_job(tmp_path, monkeypatch, ROLE_PLAYBOOK, observers(sim, obshell_password=PASSWORD),
                   extravars={'connect_from': connect_from})
@@ -338,7 +339,8 @@ def test_the_role_over_three_hosts(sim_cluster, tmp_path, monkeypatch, connect_f
     hosts = ('obs1', 'obs2', 'obs3')
     # The role's own tasks are its business: its progress is every line of a dag_wait task inside it.
     events = assert_progress_events(job, lambda data: data.get('role') == 'wait_for_tasks', hosts)
-    assert any('Cluster scale out | 9/9' in event['stdout'] and 'SUCCEED' in event['stdout'] for event in events)
+    assert any('Cluster scale out | 9/9' in event['stdout'] and 'SUCCEED' in event['stdout'] for event in events), \
+        [event['stdout'] for event in events]
     if connect_from == 'controller':
         # One watcher for the batch, run once (on obs1): one task, one host; its lines name the host whose agent
         # answered.
