@@ -154,9 +154,9 @@ def main(argv=None):
         json.dump(report, handle, indent=2, sort_keys=True, default=str)
 
     info = report['machine']
+    mode = ' (--smoke: tiny sizes, the figures mean nothing)' if args.smoke else ' (--quick)' if args.quick else ''
     sys.stdout.write('\noceanbase.obshell benchmarks%s: %s CPUs (%s), Python %s, ansible-core %s; %.0f s\n\n' % (
-        ' (--smoke: tiny sizes, the figures mean nothing)' if args.smoke else ' (--quick)' if args.quick else '', info['cpus'], info['cpu_model'], info['python'], info['ansible_core'],
-        report['seconds']))
+        mode, info['cpus'], info['cpu_model'], info['python'], info['ansible_core'], report['seconds']))
     harness.print_table(rows, sys.stdout)
     busy = ['%s (%.2f)' % (name, info['foreign_cores']) for name, info in load.items() if info['foreign_cores'] > 0.1]
     if busy:
