@@ -22,6 +22,7 @@
 #   changelog   antsibull-changelog lint, and a trial release 1.0.0 in a scratch copy
 #   docs        antsibull-docs lint-collection-docs --plugin-docs
 #   build       ansible-galaxy collection build and install, and checks of the installed tree
+#   eda         the real ansible-rulebook (needs Java 17) against the simulator: pytest -m eda, own virtualenv
 #   bench       every benchmark once with tiny sizes (python -m benchmarks --smoke): none breaks unseen
 #   drift       the newest releases of ansible-core 2.21's requirements (not the lock) in their own venv, and the smoke
 #               set there; names every package that moved; a failure there is a finding (DRIFT), not a failure
@@ -92,6 +93,7 @@ declare -A TARGET_VENV=(
 )
 TARGETS="3.6 3.8"
 TOOLS_VENV="tools 3.11 tools.txt"
+EDA_VENV="eda 3.11 eda.txt"
 # The community `ansible` package, for the real collections it carries (ansible.posix: its json and jsonl stdout
 # callbacks); "requirements python uv-options" as in all_locks.
 COLLECTIONS_LOCK="collections.txt 3.11 --no-deps"
@@ -104,7 +106,7 @@ DRIFT_CORE=2.21
 declare -A PRIORITY=(
     [sanity-2.16]=990 [sanity-2.17]=980 [sanity-2.18]=970 [sanity-2.19]=960 [sanity-2.20]=950 [sanity-2.21]=940
     [pytest-2.16]=600 [pytest-2.21]=590 [smoke-2.17]=150 [smoke-2.18]=150 [smoke-2.19]=150 [smoke-2.20]=150
-    [target-3.6]=80 [target-3.8]=80 [lint]=40 [docs]=40 [changelog]=30 [build]=20 [drift]=200 [bench]=595
+    [target-3.6]=80 [target-3.8]=80 [eda]=120 [lint]=40 [docs]=40 [changelog]=30 [build]=20 [drift]=200 [bench]=595
 )
 
 all_stages() {
@@ -113,7 +115,7 @@ all_stages() {
     for core in $SMOKE_CORES; do printf 'smoke-%s ' "$core"; done
     for target in $TARGETS; do printf 'target-%s ' "$target"; done
     for core in $CORES; do printf 'sanity-%s ' "$core"; done
-    printf 'lint changelog docs build bench drift'
+    printf 'lint changelog docs build eda bench drift'
 }
 
 # expand_stages WORDS: group names replaced by their members, in the given order, without repeats.
@@ -135,7 +137,7 @@ expand_stages() {
 
 known_stage() {
     case "$1" in
-        setup | lint | changelog | docs | build | drift | bench) return 0 ;;
+        setup | lint | changelog | docs | build | eda | drift | bench) return 0 ;;
         pytest-* | smoke-* | sanity-*) [[ -n "${CORE_VENV[${1#*-}]:-}" ]] ;;
         target-*) [[ -n "${TARGET_VENV[${1#*-}]:-}" ]] ;;
         *) return 1 ;;
@@ -417,6 +419,13 @@ stage_build() {
     return "$problems"
 }
 
+# Event-Driven Ansible: tests/integration/test_eda.py (marker eda) runs the real ansible-rulebook of its own
+# virtualenv; elsewhere tests/conftest.py deselects these tests when ansible-rulebook is not installed.
+stage_eda() {
+    command -v java >/dev/null 2>&1 || { log "eda: ansible-rulebook needs Java 17, and java is not on PATH"; return 1; }
+    run_pytest "$VENV_DIR/$(field 0 "$EDA_VENV")" -m eda
+}
+
 # The newest-releases stage: the requirements of ansible-core $DRIFT_CORE at their newest releases (the ranges of
 # tests/requirements/, not the lock) in their own virtualenv, and the smoke set there. It names every package whose
 # newest release differs from the lock. When the newest releases do not install or the smoke set fails there, that is a
@@ -490,6 +499,7 @@ run_stage() {
         changelog) stage_changelog ;;
         docs) stage_docs ;;
         build) stage_build ;;
+        eda) stage_eda ;;
         *) log "unknown stage '$1'"; return 1 ;;
     esac
 }
@@ -505,6 +515,7 @@ stage_venvs() {
             ;;
         lint | build | bench) printf '%s\n' "${CORE_VENV[2.19]}" ;;
         changelog | docs) printf '%s\n' "$TOOLS_VENV" ;;
+        eda) printf '%s\n' "$EDA_VENV" ;;
     esac
 }
 
@@ -516,6 +527,7 @@ all_locks() {
     for core in $CORES; do printf '%s %s\n' "$(field 2 "${CORE_VENV[$core]}")" "$(field 1 "${CORE_VENV[$core]}")"; done
     for target in $TARGETS; do printf '%s %s\n' "$(field 1 "${TARGET_VENV[$target]}")" "$target"; done
     printf '%s %s\n' "$(field 2 "$TOOLS_VENV")" "$(field 1 "$TOOLS_VENV")"
+    printf '%s %s\n' "$(field 2 "$EDA_VENV")" "$(field 1 "$EDA_VENV")"
     printf '%s\n' "$COLLECTIONS_LOCK"
 }
 
