@@ -41,19 +41,20 @@ def _lines(path):
 
 
 def _requirement_lines(path, seen=None):
-    """The requirement lines of a requirements file and of the files it includes with -r, as (file, line)."""
+    """The requirement lines of a requirements file and of the files it includes with -r, as [(file, line)]."""
     seen = set() if seen is None else seen
     path = os.path.realpath(path)
+    found = []
     if path in seen:
-        return
+        return found
     seen.add(path)
     for line in _lines(path):
         words = line.split()
         if words[0] in ('-r', '--requirement'):
-            for item in _requirement_lines(os.path.join(os.path.dirname(path), words[1]), seen):
-                yield item
+            found.extend(_requirement_lines(os.path.join(os.path.dirname(path), words[1]), seen))
         elif not line.startswith('-'):
-            yield path, line
+            found.append((path, line))
+    return found
 
 
 def pins(path):
