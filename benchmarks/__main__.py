@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""``python -m benchmarks [--quick] [--only NAME,...] [--name NAME | --output FILE]``, from the repository root.
+"""``python -m benchmarks [--quick | --smoke] [--only NAME,...] [--name NAME | --output FILE]``, from the repository
+root.
 
 Runs the measurements one after the other (never two at once: the machine's cores are part of what is
 measured), prints one table (metric | ours | comparison | target | met?) and writes every raw figure, with the
@@ -95,6 +96,9 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m benchmarks', description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--quick', action='store_true', help='fewer repetitions (about a third of the time)')
+    parser.add_argument('--smoke', action='store_true',
+                        help='every benchmark once with tiny sizes, to see that each still runs (CI); the figures '
+                        'mean nothing')
     parser.add_argument('--only', default='', help='comma-separated subset of: %s'
                         % ', '.join(name for name, dummy, dummy2 in MEASUREMENTS))
     parser.add_argument('--output', default=DEFAULT_OUTPUT, help='raw figures as JSON (default %(default)s)')
@@ -109,7 +113,7 @@ def main(argv=None):
     if unknown:
         parser.error('unknown measurement(s): %s' % ', '.join(unknown))
     _setup_paths()
-    ctx = harness.Context(quick=args.quick, python=sys.executable)
+    ctx = harness.Context(quick=args.quick, python=sys.executable, smoke=args.smoke)
     rows, raw, failures, load = [], {}, [], {}
     started = time.time()
     selected = [m for m in MEASUREMENTS if not wanted or m[0] in wanted]
@@ -137,6 +141,7 @@ def main(argv=None):
         'started': time.strftime('%Y-%m-%dT%H:%M:%S%z', time.localtime(started)),
         'seconds': round(time.time() - started, 1),
         'quick': args.quick,
+        'smoke': args.smoke,
         'only': wanted,
         'machine': machine(),
         'rows': [row.as_dict() for row in rows],
@@ -149,9 +154,9 @@ def main(argv=None):
         json.dump(report, handle, indent=2, sort_keys=True, default=str)
 
     info = report['machine']
+    mode = ' (--smoke: tiny sizes, the figures mean nothing)' if args.smoke else ' (--quick)' if args.quick else ''
     sys.stdout.write('\noceanbase.obshell benchmarks%s: %s CPUs (%s), Python %s, ansible-core %s; %.0f s\n\n' % (
-        ' (--quick)' if args.quick else '', info['cpus'], info['cpu_model'], info['python'], info['ansible_core'],
-        report['seconds']))
+        mode, info['cpus'], info['cpu_model'], info['python'], info['ansible_core'], report['seconds']))
     harness.print_table(rows, sys.stdout)
     busy = ['%s (%.2f)' % (name, info['foreign_cores']) for name, info in load.items() if info['foreign_cores'] > 0.1]
     if busy:

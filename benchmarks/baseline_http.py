@@ -163,9 +163,10 @@ class HttpTransport(object):
         return conn
 
     def request(self, method, uri, body=None, headers=None, timeout=10.0, request_timeout=None):
-        """Send one request; ``uri`` is the request-target (path and query) that the agent will see.
-        ``request_timeout`` (the configured time when a deadline cut ``timeout``) is accepted as the client passes
-        it, and not used: the baseline's messages do not say it."""
+        """Send one request; ``uri`` is the request-target (path and query) that the agent will see. The signature
+        is the collection's transport's (``_transport.Transport.request``), so the client can call either;
+        ``request_timeout`` (the configured time when a deadline cut ``timeout`` shorter) only words the collection's
+        messages and changes nothing in what is sent or measured."""
         kept = self._conn is not None
         try:
             return self._exchange(method, uri, body, headers, timeout)

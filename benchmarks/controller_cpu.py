@@ -47,7 +47,7 @@ TODAY = '2.2-2.5 ms (2.21 ms: workers 0.89 + ansible main 1.32, in the reference
 TARGET = 2.5e-3
 
 ROLE_PLAY = """
-- name: The role waits on 100 hosts
+- name: The role waits on {agents} hosts
   hosts: observers
   gather_facts: false
   roles:
@@ -60,7 +60,7 @@ ROLE_PLAY = """
 """
 
 DAG_WAIT_PLAY = """
-- name: One dag_wait over 100 hosts
+- name: One dag_wait over {agents} hosts
   hosts: observers
   gather_facts: false
   tasks:
@@ -76,7 +76,7 @@ DAG_WAIT_PLAY = """
 
 # The previous design's shape: one dag_wait per host, each against its own agent, --forks 100.
 PER_HOST_PLAY = """
-- name: 100 hosts wait on their agents
+- name: {agents} hosts wait on their agents
   hosts: observers
   gather_facts: false
   tasks:
@@ -97,21 +97,21 @@ def _tree_cpu(pid):
     return harness.process_cpu_seconds(pid, reaped_children=True)
 
 
-def measure(sim, playbook, window, forks=5, extra_env=None, per_host=False):
-    addresses = sim.start(agents=AGENTS, password=harness.PASSWORD, scenario=held_scale_out())
-    thread, play = harness.run_play_in_thread(playbook.format(poll=POLL_INTERVAL, timeout=TIMEOUT),
+def measure(sim, playbook, window, agents, forks=5, extra_env=None, per_host=False):
+    addresses = sim.start(agents=agents, password=harness.PASSWORD, scenario=held_scale_out())
+    thread, play = harness.run_play_in_thread(playbook.format(poll=POLL_INTERVAL, timeout=TIMEOUT, agents=agents),
                                               harness.agent_inventory(addresses),
                                               extra_args=('--forks', str(forks)), extra_env=extra_env,
                                               timeout=TIMEOUT + 120)
     started = time.monotonic()
     ready = wait_until(
-        lambda: not thread.is_alive() or sim.call('agents_polled', paths=[AGENT_LIST], min=2)['count'] >= AGENTS,
+        lambda: not thread.is_alive() or sim.call('agents_polled', paths=[AGENT_LIST], min=2)['count'] >= agents,
         TIMEOUT / 2, interval=0.2)
     if not ready or not thread.is_alive():
         sim.call('finish', name='Cluster scale out')
         thread.join()
         raise RuntimeError('the wait did not poll all %d agents within %d s: %s' % (
-            AGENTS, TIMEOUT / 2, play.result.output[-2000:] if play.result else play.error))
+            agents, TIMEOUT / 2, play.result.output[-2000:] if play.result else play.error))
     all_polling = time.monotonic() - started
     main, workers = harness.ansible_processes()
     sim_0 = harness.process_cpu_seconds(sim.pid)
@@ -146,8 +146,8 @@ def measure(sim, playbook, window, forks=5, extra_env=None, per_host=False):
     # polls x agents: the agents' own list reads in the window (one per agent per poll).
     agent_polls = agent_reads
     return {
-        'agents': AGENTS, 'poll_interval': POLL_INTERVAL, 'forks': forks, 'window_seconds': seconds,
-        'batch_polls': agent_reads / float(AGENTS), 'agent_polls': agent_polls, 'cluster_reads': cluster_reads,
+        'agents': agents, 'poll_interval': POLL_INTERVAL, 'forks': forks, 'window_seconds': seconds,
+        'batch_polls': agent_reads / float(agents), 'agent_polls': agent_polls, 'cluster_reads': cluster_reads,
         'requests': requests, 'workers': len(workers), 'worker_cpu_seconds': worker_cpu,
         'main_cpu_seconds': main_cpu, 'cpu_per_agent_per_poll': (worker_cpu + main_cpu) / agent_polls,
         'worker_cpu_per_poll': worker_cpu / agent_polls, 'main_cpu_per_poll': main_cpu / agent_polls,
@@ -183,20 +183,21 @@ def _window(result):
 def run(ctx):
     from benchmarks.simproc import SimProcess  # pylint: disable=import-outside-toplevel
 
-    window = 5.0 if ctx.quick else 10.0
+    window = 2.0 if ctx.smoke else 5.0 if ctx.quick else 10.0
+    agents = ctx.size(AGENTS)
     directory = tempfile.mkdtemp(prefix='obshell-bench-cfg-')
     try:
         with SimProcess(python=ctx.python) as sim:
-            role = measure(sim, ROLE_PLAY, window)
-            dag_wait = measure(sim, DAG_WAIT_PLAY, window)
-            relaxed = measure(sim, ROLE_PLAY, window, extra_env={
+            role = measure(sim, ROLE_PLAY, window, agents)
+            dag_wait = measure(sim, DAG_WAIT_PLAY, window, agents)
+            relaxed = measure(sim, ROLE_PLAY, window, agents, extra_env={
                 'ANSIBLE_CONFIG': config_with_poll_interval(directory, RELAXED_POLL)})
-            former = measure(sim, PER_HOST_PLAY, window, forks=AGENTS, per_host=True)
+            former = measure(sim, PER_HOST_PLAY, window, agents, forks=agents, per_host=True)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     rows = [
         harness.Row(
-            '6. Controller CPU per agent per poll, %d-agent wait: the role (one watcher)' % AGENTS,
+            '6. Controller CPU per agent per poll, %d-agent wait: the role (one watcher)' % agents,
             _figure(role),
             'today: %s; %s' % (TODAY, _window(role)),
             '<= today (%s)' % harness.ms(TARGET, 1), role['cpu_per_agent_per_poll'] <= TARGET),
@@ -211,7 +212,7 @@ def run(ctx):
             'default internal_poll_interval is 0.001 s; %s' % _window(relaxed),
             'report (no target)', None),
         harness.Row(
-            '6. The previous shape in this run: %d per-host dag_wait tasks, --forks %d' % (AGENTS, AGENTS),
+            '6. The previous shape in this run: %d per-host dag_wait tasks, --forks %d' % (agents, agents),
             _figure(former),
             '%s; %d workers, each reading its agent\'s cluster and own lists' % (
                 _window(former), former['workers']),

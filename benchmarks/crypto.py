@@ -99,8 +99,8 @@ def import_seconds(statements, python, runs):
 
 
 def run(ctx):
-    headers = header_costs(300 if ctx.quick else 2000)
-    runs = 3 if ctx.quick else 9
+    headers = header_costs(20 if ctx.smoke else 300 if ctx.quick else 2000)
+    runs = ctx.reps(9, 3)
     python = ctx.python or sys.executable
     imports = {}
     for dummy in range(runs):        # interleaved: one interpreter of each in turn

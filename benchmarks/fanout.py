@@ -177,7 +177,7 @@ def _sizes(figures, digits=1):
 
 
 def run(ctx):
-    reps = 3 if ctx.quick else 7
+    reps = ctx.reps(7, 3)
     with SimProcess(python=ctx.python) as sim:
         addresses = sim.start(agents=max(SIZES), password=harness.PASSWORD, scenario='idle')
         lookup = load_lookup()
@@ -186,15 +186,15 @@ def run(ctx):
         # Every request answered LATENCY later (the simulator's delay injection, slept in the request's own
         # thread): what a real network and a real agent add, and what asking agents one by one pays in full.
         sim.call('delay', seconds=LATENCY, count=1000)
-        slow = measure_calls(sim, addresses, 2 if ctx.quick else 3, variants(lookup))
+        slow = measure_calls(sim, addresses, ctx.reps(3, 2), variants(lookup))
         # 50 ms: the network is the limit. The SDK one by one would take 20 s a call here; it runs from threads only.
         sim.call('delay', seconds=SLOW_LATENCY, count=1000)
-        slower = measure_calls(sim, addresses, 2 if ctx.quick else 3,
+        slower = measure_calls(sim, addresses, ctx.reps(3, 2),
                                variants(lookup, workers=(DEFAULT_WORKERS, WIDER_WORKERS, 100), sdk=False))
         sim.call('delay', seconds=0)
         # A fleet that is busy: a scale-out in flight, which every agent of the cluster lists.
         busy_addresses = sim.start(agents=max(SIZES), password=harness.PASSWORD, scenario=held_scale_out(hold_at=4))
-        busy = measure_busy(sim, busy_addresses, 2 if ctx.quick else 3)
+        busy = measure_busy(sim, busy_addresses, ctx.reps(3, 2))
     ours, old, sdk, sdk_threads, task = (calls['ours'], calls['ours_http_client'], calls['sdk'], calls['sdk_threads'],
                                          tasks['median'])
     growth = harness.ratio(ours[100], ours[1])

@@ -40,9 +40,23 @@ class Row(object):
 
 
 class Context(object):
-    def __init__(self, quick=False, python=None):
-        self.quick = quick
+    """What a run asks for: ``quick`` (fewer repetitions) or ``smoke`` (every benchmark once, with tiny sizes, so
+    that CI sees each one still runs: scripts/test.sh stage bench; its figures mean nothing)."""
+
+    SMOKE_SIZES = {10: 4, 100: 8}
+
+    def __init__(self, quick=False, python=None, smoke=False):
+        self.quick = quick or smoke
+        self.smoke = smoke
         self.python = python
+
+    def reps(self, full, quick):
+        """Repetitions: ``full``, ``quick`` with --quick, 1 with --smoke."""
+        return 1 if self.smoke else quick if self.quick else full
+
+    def size(self, hosts):
+        """A number of hosts or agents; a smaller one with --smoke (3 and fewer stay)."""
+        return self.SMOKE_SIZES.get(hosts, min(hosts, 3)) if self.smoke else hosts
 
 
 def met_text(met):

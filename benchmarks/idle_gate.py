@@ -130,7 +130,7 @@ def run(ctx):
     try:
         env = {'ANSIBLE_ROLES_PATH': role_floor.make(workdir)}
         playbooks = (('ping', PING_PLAY), ('floor', role_floor.PLAY), ('role', ROLE_PLAY))
-        reps = 3 if ctx.quick else 7
+        reps = ctx.reps(7, 3)
         small = dict((name, []) for name, dummy in playbooks)
         with SimCluster(agents=3, scenario='idle', password=harness.PASSWORD) as sim:
             inventory = harness.agent_inventory([agent.address for agent in sim.agents])
@@ -152,18 +152,20 @@ def run(ctx):
         'today: %s; ping play %.2f s (play alone %.2f s); floor %.2f s (play alone %.2f s)' % (
             TODAY_3, three['ping']['wall'], three['ping']['play'], three['floor']['wall'], three['floor']['play']),
         '<= 1.5x a ping play', factor <= 1.5)]
-    for hosts in SCALING_HOSTS:
+    for full in SCALING_HOSTS:
+        hosts = ctx.size(full)
         role, ping, floor = scaling[hosts]['role'], scaling[hosts]['ping'], scaling[hosts]['floor']
         rows.append(harness.Row(
             '4. Idle gate at %d hosts (forks %d, whole run)' % (hosts, FORKS),
             _text(role),
             'today: %s; ping play %.2f s (play alone %.2f s); floor %.2f s (play alone %.2f s)' % (
-                TODAY[hosts], ping['wall'], ping['play'], floor['wall'], floor['play']),
-            '<= %g s' % TARGET_100 if hosts == 100 else 'report (no target)',
-            role['wall'] <= TARGET_100 if hosts == 100 else None))
-    role, floor = scaling[100]['role'], scaling[100]['floor']
+                TODAY[full], ping['wall'], ping['play'], floor['wall'], floor['play']),
+            '<= %g s' % TARGET_100 if full == 100 else 'report (no target)',
+            role['wall'] <= TARGET_100 if full == 100 else None))
+    largest = ctx.size(SCALING_HOSTS[-1])
+    role, floor = scaling[largest]['role'], scaling[largest]['floor']
     rows.append(harness.Row(
-        '4. Idle gate at 100 hosts: the role above its floor (whole run)',
+        '4. Idle gate at %d hosts: the role above its floor (whole run)' % largest,
         '%.2f s (role %.2f s - floor %.2f s)' % (role['wall'] - floor['wall'], role['wall'], floor['wall']),
         'floor: %s. Seconds per task, role / floor: %s' % (role_floor.shape_text(), '; '.join(
             '%s %.2f / %.2f' % (label, _task(role, name), _task(floor, name)) for label, name in TASK_LABELS)),
@@ -181,14 +183,15 @@ def measure_scaling(ctx, env, playbooks):
 
     reps = 1 if ctx.quick else 3
     out = {}
+    sizes = [ctx.size(hosts) for hosts in SCALING_HOSTS]
     with SimProcess(python=ctx.python) as sim:
-        addresses = sim.start(agents=max(SCALING_HOSTS), password=harness.PASSWORD, scenario='idle')
-        for hosts in SCALING_HOSTS:
+        addresses = sim.start(agents=max(sizes), password=harness.PASSWORD, scenario='idle')
+        for hosts in sizes:
             inventory = harness.agent_inventory(addresses[:hosts])
             runs = dict((name, []) for name, dummy in playbooks)
             for index in range(reps):
                 for name, playbook in playbooks:
-                    if name == 'ping' and hosts == 100 and index > 0:
+                    if name == 'ping' and hosts == sizes[-1] and index > 0:
                         continue
                     runs[name].append(one('%s on %d hosts' % (name, hosts), playbook, inventory, env))
             out[hosts] = dict((name, summary(values)) for name, values in runs.items())

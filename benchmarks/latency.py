@@ -140,7 +140,8 @@ def _range(values, fmt='%.2f'):
 def run(ctx):
     from tests.simulator import SimCluster  # pylint: disable=import-outside-toplevel
 
-    runs = 5 if ctx.quick else 20
+    runs = ctx.reps(20, 5)
+    small, large = ctx.size(10), ctx.size(100)
     rng = random.Random(SEED)
     results = []
     with SimCluster(agents=3, scenario='idle', password=harness.PASSWORD) as sim:
@@ -152,15 +153,15 @@ def run(ctx):
     workdir = tempfile.mkdtemp(prefix='obshell-bench-floor-')
     try:
         roles_path = role_floor.make(workdir)
-        for hosts, count in sorted(RUNS_AT.items()):
-            count = 1 if ctx.quick else count
+        for full, count in sorted(RUNS_AT.items()):
+            hosts, count = ctx.size(full), 1 if ctx.quick else count
             with SimCluster(agents=hosts, scenario='idle', password=harness.PASSWORD) as sim:
                 inventory = harness.agent_inventory([agent.address for agent in sim.agents])
                 done = []
                 for dummy in range(count):
                     done.append(one_run(sim, inventory, rng.uniform(0, POLL_INTERVAL), poll_every=0.05))
                     time.sleep(0.2)
-                floor = floor_tail(inventory, roles_path) if hosts == 100 else None
+                floor = floor_tail(inventory, roles_path) if full == 100 else None
             scaling[hosts] = {'runs': done, 'floor': floor,
                               'latency': harness.median([r['latency'] for r in done]),
                               'latency_max': max(r['latency'] for r in done),
@@ -189,17 +190,17 @@ def run(ctx):
             TODAY_3, wait_p95, to_wait, harness.median([r['latency'] - r['to_wait_done'] for r in results
                                                         if r['to_wait_done'] is not None])),
         'stays at today\'s (p95 <= poll_interval + 0.5 = %.1f s)' % target_3, p95 <= target_3)]
-    at10 = scaling[10]
+    at10 = scaling[small]
     rows.append(harness.Row(
-        '5. Detection latency at 10 hosts (forks %d, %d run%s)' % (
-            FORKS, len(at10['runs']), '' if len(at10['runs']) == 1 else 's'),
+        '5. Detection latency at %d hosts (forks %d, %d run%s)' % (
+            small, FORKS, len(at10['runs']), '' if len(at10['runs']) == 1 else 's'),
         '%s s' % _range([r['latency'] for r in at10['runs']]),
         'today: %s; dag_wait task alone %s s' % (TODAY[10], _range([r['to_wait_done'] for r in at10['runs']])),
         'report (no target)', None))
-    at100 = scaling[100]
+    at100 = scaling[large]
     count = len(at100['runs'])
     rows.append(harness.Row(
-        '5. Detection latency at 100 hosts (forks %d, %d run%s)' % (FORKS, count, '' if count == 1 else 's'),
+        '5. Detection latency at %d hosts (forks %d, %d run%s)' % (large, FORKS, count, '' if count == 1 else 's'),
         '%.2f s%s' % (at100['latency'], ' (median; %s s)' % _range([r['latency'] for r in at100['runs']])
                       if count > 1 else ''),
         'today: %s; dag_wait task alone %s s; the tail after it %s s (its floor, no-op tasks: %.2f s)' % (

@@ -139,7 +139,7 @@ def measure(sim, playbook, polls, inventory, extra_env=None):
 def run(ctx):
     from tests.simulator import SimCluster  # pylint: disable=import-outside-toplevel
 
-    polls = 10 if ctx.quick else 20
+    polls = 2 if ctx.smoke else 10 if ctx.quick else 20
     with SimCluster(agents=1, scenario=held_scale_out(), password=harness.PASSWORD) as sim:
         gid = sim.find_dag('Cluster scale out')
         wait_until(lambda: sim.dag_dto(gid, False)['stage'] == 3, 30)

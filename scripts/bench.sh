@@ -11,6 +11,7 @@
 #   bash scripts/bench.sh                    # everything, about 7 minutes on 2 cores
 #   bash scripts/bench.sh --quick            # fewer repetitions, about 4 minutes
 #   bash scripts/bench.sh --only fanout,crypto
+#   bash scripts/bench.sh --smoke            # every benchmark once, tiny sizes: does each still run? (CI: stage bench)
 #
 # Run it on an otherwise idle machine: the figures are times and CPU, and the table notes any benchmark during
 # which other processes used the CPU.

@@ -5,7 +5,9 @@
 #
 # The one test command: sets everything up on a machine that has CPython 3.11, 3.12 and 3.13 (3.6 and 3.8 for the
 # target stages; pyenv's are found) and PyPI, runs the stages two at a time (one per core), and prints a summary.
-# Exits non-zero if set-up or any stage fails.
+# Exits non-zero if set-up or any stage fails (a drift finding does not: see the stage drift).
+# Every virtualenv is installed from its lock, tests/requirements/locks/<requirements file> (scripts/lock.sh makes
+# them; `bash scripts/test.sh --locks` lists them), pinned and hash-checked: the same packages on any day.
 #
 #   bash scripts/test.sh
 #   OBSHELL_TEST_STAGES="pytest lint" bash scripts/test.sh
@@ -21,6 +23,9 @@
 #   docs        antsibull-docs lint-collection-docs --plugin-docs
 #   build       ansible-galaxy collection build and install, and checks of the installed tree
 #   eda         the real ansible-rulebook (needs Java 17) against the simulator: pytest -m eda, own virtualenv
+#   bench       every benchmark once with tiny sizes (python -m benchmarks --smoke): none breaks unseen
+#   drift       the newest releases of ansible-core 2.21's requirements (not the lock) in their own venv, and the smoke
+#               set there; names every package that moved; a failure there is a finding (DRIFT), not a failure
 #   setup       alone: only prepare the main virtualenv and the collection link (scripts/demo.sh uses it)
 #
 # Environment:
@@ -30,12 +35,14 @@
 #   OBSHELL_WORK_DIR     logs, sanity copies and builds (default: ${TMPDIR:-/tmp}/obshell-test-<hash of the checkout>)
 #   OBSHELL_PYTHON       the Python 3.11 of the main virtualenv (default: python3.11, pyenv's, python3)
 #   OBSHELL_PYTHON_3_12 ... the Python X.Y for the other virtualenvs (default: pythonX.Y, then pyenv's)
+#   OBSHELL_DRIFT_FAILS  1: a drift finding fails the run too (default: it is reported, the exit code stays 0)
 #   PYTEST_ADDOPTS       extra pytest arguments (read by pytest itself)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 VENV_DIR="${OBSHELL_VENV_DIR:-$HOME/.cache/obshell-venvs}"
 REQUIREMENTS="$ROOT/tests/requirements"
+LOCKS="$REQUIREMENTS/locks"
 LINKED_COLLECTIONS="$ROOT/collections"
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -87,12 +94,19 @@ declare -A TARGET_VENV=(
 TARGETS="3.6 3.8"
 TOOLS_VENV="tools 3.11 tools.txt"
 EDA_VENV="eda 3.11 eda.txt"
+# The community `ansible` package, for the real collections it carries (ansible.posix: its json and jsonl stdout
+# callbacks); "requirements python uv-options" as in all_locks.
+COLLECTIONS_LOCK="collections.txt 3.11 --no-deps"
+# The newest-releases stage: the requirements of this ansible-core, at their newest releases, in their own venv.
+DRIFT_CORE=2.21
 # The order stages start in: highest first. Roughly the seconds each takes on the 2-core CI machine, except that the
-# sanity stages, which run one at a time, come first: together they are the longest chain.
+# sanity stages, which run one at a time, come first: together they are the longest chain. bench comes just before
+# pytest-2.21, so that it runs in the sanity chain's slot when that ends, while the other slot is still in
+# pytest-2.16; the two slots then end at about the same time.
 declare -A PRIORITY=(
     [sanity-2.16]=990 [sanity-2.17]=980 [sanity-2.18]=970 [sanity-2.19]=960 [sanity-2.20]=950 [sanity-2.21]=940
     [pytest-2.16]=600 [pytest-2.21]=590 [smoke-2.17]=150 [smoke-2.18]=150 [smoke-2.19]=150 [smoke-2.20]=150
-    [target-3.6]=80 [target-3.8]=80 [eda]=120 [lint]=40 [docs]=40 [changelog]=30 [build]=20
+    [target-3.6]=80 [target-3.8]=80 [eda]=120 [lint]=40 [docs]=40 [changelog]=30 [build]=20 [drift]=200 [bench]=595
 )
 
 all_stages() {
@@ -101,7 +115,7 @@ all_stages() {
     for core in $SMOKE_CORES; do printf 'smoke-%s ' "$core"; done
     for target in $TARGETS; do printf 'target-%s ' "$target"; done
     for core in $CORES; do printf 'sanity-%s ' "$core"; done
-    printf 'lint changelog docs build eda'
+    printf 'lint changelog docs build eda bench drift'
 }
 
 # expand_stages WORDS: group names replaced by their members, in the given order, without repeats.
@@ -123,7 +137,7 @@ expand_stages() {
 
 known_stage() {
     case "$1" in
-        setup | lint | changelog | docs | build | eda) return 0 ;;
+        setup | lint | changelog | docs | build | eda | drift | bench) return 0 ;;
         pytest-* | smoke-* | sanity-*) [[ -n "${CORE_VENV[${1#*-}]:-}" ]] ;;
         target-*) [[ -n "${TARGET_VENV[${1#*-}]:-}" ]] ;;
         *) return 1 ;;
@@ -155,52 +169,41 @@ find_python() {
     return 1
 }
 
-# requirements_digest FILE: sha256 over the file and every file it includes with -r (recursively).
-requirements_digest() {
-    "$BASE_PYTHON" - "$1" <<'PY'
-import hashlib, os, sys
-digest = hashlib.sha256()
-def add(path, seen):
-    path = os.path.realpath(path)
-    if path in seen:
-        return
-    seen.add(path)
-    with open(path, 'rb') as handle:
-        data = handle.read()
-    digest.update(path.encode() + b'\0' + data + b'\0')
-    for line in data.decode('utf-8').splitlines():
-        words = line.split('#', 1)[0].split()
-        if len(words) == 2 and words[0] in ('-r', '--requirement'):
-            add(os.path.join(os.path.dirname(path), words[1]), seen)
-add(sys.argv[1], set())
-print(digest.hexdigest())
-PY
-}
+# requirements_digest FILE...: sha256 over the files and every file they include with -r (recursively).
+requirements_digest() { "$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" digest "$@"; }
 
-# ensure_venv NAME PYTHON_VERSION REQUIREMENTS: create the venv if it is missing or broken, and (re)install the
-# requirements unless the stamp says these exact requirements (with their -r includes) and Python are installed.
+# ensure_venv NAME PYTHON_VERSION REQUIREMENTS: create the venv if it is missing or broken, and (re)install it from the
+# lock of REQUIREMENTS (tests/requirements/locks/, made by scripts/lock.sh) unless the stamp says this lock, these
+# requirements (with their -r includes) and this Python are what it has. Every package comes from the lock, pinned
+# and hash-checked: a run installs the same files on any day.
 ensure_venv() {
-    local venv="$VENV_DIR/$1" version="$2" requirements="$REQUIREMENTS/$3" python wanted
+    local venv="$VENV_DIR/$1" version="$2" requirements="$REQUIREMENTS/$3" lock="$LOCKS/$3" python wanted
     local stamp="$venv/.obshell-requirements.sha256"
     python="$(find_python "$version")" || { log "no CPython $version with venv (set OBSHELL_PYTHON_${version/./_})"; return 1; }
-    wanted="$(requirements_digest "$requirements") $("$python" -c 'import sys; print(sys.version.split()[0])')"
+    if [[ ! -f "$lock" ]]; then
+        log "no lock file ${lock#"$ROOT"/} for ${requirements#"$ROOT"/}: make it with: bash scripts/lock.sh $3"
+        return 1
+    fi
+    "$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" check "$requirements" "$lock" || {
+        log "the lock is older than the requirements: run bash scripts/lock.sh $3 and commit both"
+        return 1
+    }
+    wanted="$(requirements_digest "$requirements" "$lock") $("$python" -c 'import sys; print(sys.version.split()[0])')"
     if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
         log "creating virtualenv $venv (Python $version)"
         "$python" -m venv --clear "$venv" || return 1
         rm -f "$stamp"
     fi
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
-        log "virtualenv $venv is up to date with ${requirements#"$ROOT"/}"
+        log "virtualenv $venv is up to date with ${lock#"$ROOT"/}"
         return 0
     fi
-    log "installing ${requirements#"$ROOT"/} into $venv"
-    if [[ "$version" == 3.6 ]]; then
-        # Python 3.6 comes with pip 18, which knows no manylinux2014 wheels; 21.3 is the last pip for 3.6.
-        "$venv/bin/python" -m pip install --quiet --upgrade 'pip<22' || return 1
-    else
-        "$venv/bin/python" -m pip install --quiet --upgrade pip || return 1
-    fi
-    "$venv/bin/python" -m pip install --quiet -r "$requirements" || return 1
+    log "installing ${lock#"$ROOT"/} into $venv"
+    # pip first, from the lock (Python 3.6 comes with pip 18, which knows no manylinux2014 wheels), then the rest.
+    "$venv/bin/python" -m pip install --quiet --require-hashes --no-deps \
+        -r <("$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" pip "$lock") || return 1
+    "$venv/bin/python" -m pip install --quiet --require-hashes -r "$lock" || return 1
+    "$venv/bin/python" -m pip check || return 1
     printf '%s\n' "$wanted" >"$stamp"
 }
 
@@ -215,6 +218,31 @@ ensure_collection_link() {
         ln -s ../../.. "$link" || return 1
     fi
     [[ -f "$link/galaxy.yml" ]] || { log "collection link $link does not reach galaxy.yml"; return 1; }
+}
+
+# The real collections the tests combine with this one (ansible.posix: the json and jsonl stdout callbacks), unpacked
+# from the community `ansible` wheel that locks/collections.txt pins with its hashes into the in-repo collections path
+# (collections/ansible_collections/, gitignored), which the tests and the playbooks they start search. Nothing is
+# installed into a virtualenv.
+COLLECTIONS_WANTED="ansible/posix"
+ensure_collections() {
+    local requirements lock dest="$LINKED_COLLECTIONS/ansible_collections" wheels="$VENV_DIR/collection-wheels"
+    local stamp wanted wheel
+    requirements="$REQUIREMENTS/$(field 0 "$COLLECTIONS_LOCK")"
+    lock="$LOCKS/$(field 0 "$COLLECTIONS_LOCK")"
+    stamp="$dest/.obshell-collections.sha256"
+    "$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" check "$requirements" "$lock" || return 1
+    wanted="$(requirements_digest "$requirements" "$lock") $COLLECTIONS_WANTED"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+        log "collections $COLLECTIONS_WANTED are up to date with ${lock#"$ROOT"/}"
+        return 0
+    fi
+    "$BASE_PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --require-hashes -r "$lock" -d "$wheels" \
+        || return 1
+    wheel="$("$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" wheel "$lock" "$wheels")" || return 1
+    # shellcheck disable=SC2086  # one word per collection
+    "$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" unpack "$wheel" "$dest" $COLLECTIONS_WANTED || return 1
+    printf '%s\n' "$wanted" >"$stamp"
 }
 
 # ansible-test sanity would download get-pip.py from ci-files.testing.ansible.com (unreachable here) to
@@ -398,8 +426,71 @@ stage_eda() {
     run_pytest "$VENV_DIR/$(field 0 "$EDA_VENV")" -m eda
 }
 
+# The newest-releases stage: the requirements of ansible-core $DRIFT_CORE at their newest releases (the ranges of
+# tests/requirements/, not the lock) in their own virtualenv, and the smoke set there. It names every package whose
+# newest release differs from the lock. When the newest releases do not install or the smoke set fails there, that is a
+# drift finding: exit code 3, which the summary shows as DRIFT with the packages that moved, without failing the run
+# (a third party's release is news to act on, not a fault of the checkout). OBSHELL_DRIFT_FAILS=1 makes it a failure.
+DRIFT_FOUND=3
+stage_drift() {
+    local python version requirements lock venv="$VENV_DIR/drift" moved rc finding="$LOG_DIR/drift-finding.txt"
+    version="$(field 1 "${CORE_VENV[$DRIFT_CORE]}")"
+    requirements="$REQUIREMENTS/$(field 2 "${CORE_VENV[$DRIFT_CORE]}")"
+    lock="$LOCKS/$(field 2 "${CORE_VENV[$DRIFT_CORE]}")"
+    python="$(find_python "$version")" || { log "no CPython $version with venv"; return 1; }
+    if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        "$python" -m venv --clear "$venv" || return 1
+    fi
+    log "installing the newest releases of ${requirements#"$ROOT"/} (ansible-core $DRIFT_CORE, Python $version) into $venv"
+    if ! { "$venv/bin/python" -m pip install --quiet --upgrade pip &&
+        "$venv/bin/python" -m pip install --quiet --upgrade --upgrade-strategy eager -r "$requirements"; }; then
+        moved="the newest releases of ${requirements#"$ROOT"/} do not install (pip's output above)"
+        printf 'drift: %s\n' "$moved" | tee "$finding"
+        return "$DRIFT_FOUND"
+    fi
+    "$venv/bin/python" -m pip list --format=freeze >"$WORK_DIR/drift-installed.txt" || return 1
+    moved="$("$BASE_PYTHON" "$ROOT/scripts/lib/locks.py" moved "$lock" "$WORK_DIR/drift-installed.txt" |
+        grep -v -e '^pip ' -e '^setuptools ' -e '^wheel ')"
+    if [[ -n "$moved" ]]; then
+        log "packages whose newest release is not the locked one (locked -> newest):"
+        printf '%s\n' "$moved" | sed 's/^/  /'
+    else
+        log "every package is at its locked version: nothing moved"
+    fi
+    run_pytest "$venv" -m smoke
+    rc=$?
+    case "$rc" in
+        0) return 0 ;;
+        1)
+            {
+                printf 'drift: the smoke set fails with the newest releases of %s (ansible-core %s, Python %s).\n' \
+                    "${requirements#"$ROOT"/}" "$DRIFT_CORE" "$version"
+                printf 'drift: packages that moved since the lock (locked -> newest):\n'
+                printf '%s\n' "${moved:-(none: the failure is not drift)}" | sed 's/^/drift:   /'
+                printf 'drift: to test against one of them: bash scripts/lock.sh --upgrade-package NAME, then the stages\n'
+            } | tee "$finding"
+            return "$DRIFT_FOUND"
+            ;;
+        *) return "$rc" ;;
+    esac
+}
+
+# Every benchmark once with tiny sizes (python -m benchmarks --smoke): none can break unseen. The figures are printed
+# and kept in $WORK_DIR/bench.json; none is judged here (scripts/bench.sh measures on an idle machine).
+stage_bench() {
+    local venv
+    venv="$(core_venv 2.19)"
+    (
+        cd "$ROOT" || exit 1
+        PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$LINKED_COLLECTIONS" \
+            exec "$venv/bin/python" -m benchmarks --smoke --output "$WORK_DIR/bench.json"
+    )
+}
+
 run_stage() {
     case "$1" in
+        drift) stage_drift ;;
+        bench) stage_bench ;;
         pytest-*) stage_pytest "${1#*-}" ;;
         smoke-*) stage_smoke "${1#*-}" ;;
         target-*) stage_target "${1#*-}" ;;
@@ -422,15 +513,32 @@ stage_venvs() {
             printf '%s %s %s\n' "$(field 0 "${TARGET_VENV[$target]}")" "$target" "$(field 1 "${TARGET_VENV[$target]}")"
             printf '%s\n' "${CORE_VENV[$(field 2 "${TARGET_VENV[$target]}")]}"
             ;;
-        lint | build) printf '%s\n' "${CORE_VENV[2.19]}" ;;
+        lint | build | bench) printf '%s\n' "${CORE_VENV[2.19]}" ;;
         changelog | docs) printf '%s\n' "$TOOLS_VENV" ;;
         eda) printf '%s\n' "$EDA_VENV" ;;
     esac
 }
 
+# Every lock file, as "requirements python [uv options]" lines (scripts/lock.sh reads them with --locks): one per
+# virtualenv (its requirements file, resolved for its Python), and the real collections the tests combine with this
+# one (only the pinned package itself: its files are unpacked, not installed).
+all_locks() {
+    local core target
+    for core in $CORES; do printf '%s %s\n' "$(field 2 "${CORE_VENV[$core]}")" "$(field 1 "${CORE_VENV[$core]}")"; done
+    for target in $TARGETS; do printf '%s %s\n' "$(field 1 "${TARGET_VENV[$target]}")" "$target"; done
+    printf '%s %s\n' "$(field 2 "$TOOLS_VENV")" "$(field 1 "$TOOLS_VENV")"
+    printf '%s %s\n' "$(field 2 "$EDA_VENV")" "$(field 1 "$EDA_VENV")"
+    printf '%s\n' "$COLLECTIONS_LOCK"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------------------
+
+if [[ "${1:-}" == --locks ]]; then
+    all_locks
+    exit 0
+fi
 
 declare -a SUMMARY_NAMES=() SUMMARY_RESULTS=() SUMMARY_TIMES=()
 OVERALL=0
@@ -439,7 +547,7 @@ record() {
     SUMMARY_NAMES+=("$1")
     SUMMARY_RESULTS+=("$2")
     SUMMARY_TIMES+=("$3")
-    [[ "$2" == pass ]] || OVERALL=1
+    [[ "$2" == pass || "$2" == DRIFT ]] || OVERALL=1
 }
 
 print_summary() {
@@ -451,6 +559,11 @@ print_summary() {
         printf '%-12s %-6s %9s\n' "${SUMMARY_NAMES[$i]}" "${SUMMARY_RESULTS[$i]}" "${SUMMARY_TIMES[$i]}"
     done
     printf '%-12s %-6s %9s\n' "wall time" "" "$(elapsed "$RUN_START" "$(now)")"
+    if [[ -s "$LOG_DIR/drift-finding.txt" ]]; then
+        log ""
+        log "== drift finding (not a failure of this checkout; the stage drift's log has the details)"
+        cat "$LOG_DIR/drift-finding.txt"
+    fi
 }
 
 # The virtualenvs are installed, and the stages run, $JOBS at a time in the background. A stage's output goes to its
@@ -492,6 +605,14 @@ done
 
 setup_ok=pass
 ensure_collection_link || setup_ok=FAIL
+needs_collections=0
+for stage in "${STAGES[@]}"; do
+    case "$stage" in setup | pytest-* | smoke-* | target-* | drift | bench) needs_collections=1 ;; esac
+done
+if [[ $needs_collections -eq 1 ]]; then
+    ensure_collections >"$LOG_DIR/collections.log" 2>&1 || { setup_ok=FAIL; log "collections: FAILED"; }
+    sed 's/^/  /' "$LOG_DIR/collections.log"
+fi
 declare -A VENV_PID=()
 for line in "${VENV_LINES[@]}"; do
     read -r -a venv_words <<<"$line"
@@ -525,7 +646,13 @@ done | sort -s -k1,1nr)
 declare -A RUNNING_PID=() RUNNING_START=()
 finish() {
     local stage="$1" rc="$2" result
-    if [[ "$rc" -eq 0 ]]; then result=pass; else result=FAIL; fi
+    if [[ "$rc" -eq 0 ]]; then
+        result=pass
+    elif [[ "$stage" == drift && "$rc" -eq $DRIFT_FOUND && "${OBSHELL_DRIFT_FAILS:-0}" != 1 ]]; then
+        result=DRIFT
+    else
+        result=FAIL
+    fi
     header "stage $stage: $result ($(elapsed "${RUNNING_START[$stage]}" "$(now)") s; log $LOG_DIR/$stage.log)"
     cat "$LOG_DIR/$stage.log"
     record "$stage" "$result" "$(elapsed "${RUNNING_START[$stage]}" "$(now)")"

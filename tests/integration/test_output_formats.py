@@ -6,9 +6,10 @@
 live.
 
 Real ansible-playbook runs against a simulated scale-out held at node 3/9, waited on from the controller and from the
-host (run_on=target) with a short timeout, so every run has progress to print. ansible.posix (json, jsonl) cannot be
-installed here (no Galaxy); tests/integration/callback_plugins/ holds stand-ins with the same names and the same output
-contract: one JSON document at the end (json), one JSON object per line (jsonl).
+host (run_on=target) with a short timeout, so every run has progress to print. The machine-readable callbacks are the
+real ``ansible.posix.json`` and ``ansible.posix.jsonl``: scripts/test.sh unpacks ansible.posix from the community
+``ansible`` package (pinned with its hashes in tests/requirements/locks/collections.txt) into the collections path the
+tests use, as a user combines this collection with ansible.posix.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -24,7 +25,8 @@ from tests.integration._ansible import local_inventory, run_playbook
 from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
 
-CALLBACK_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
+ANSIBLE_POSIX = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             'collections', 'ansible_collections', 'ansible', 'posix')
 PROGRESS_RE = re.compile(r'^obs1( \[cluster\])? \| ')
 STAGE_LINE_RE = re.compile(r'Cluster scale out \| 3/9 Wait scale out ready \| RUNNING')
 WAIT_TASKS = ('Wait from the controller', 'Wait on the host')
@@ -67,8 +69,7 @@ def held(sim_cluster):
 
 def run(sim, tmp_path, extra_env=None, progress=None):
     option = '' if progress is None else '        progress: %s' % json.dumps(progress)
-    env = {'ANSIBLE_CALLBACK_PLUGINS': CALLBACK_PLUGINS}
-    env.update(extra_env or {})
+    env = dict(extra_env or {})
     return run_playbook(PLAYBOOK.format(port=sim.agents[0].port, progress=option), local_inventory(['obs1']),
                         extra_env=env, workdir=tmp_path)
 
@@ -86,9 +87,22 @@ def assert_result_keeps_the_progress(wait_result):
 # ------------------------------------------------------------------------------------------------- machines
 
 
+@pytest.fixture(scope='module', autouse=True)
+def real_ansible_posix():
+    """ansible.posix is there, and it is the real collection (its galaxy manifest), not something written here."""
+    manifest = os.path.join(ANSIBLE_POSIX, 'MANIFEST.json')
+    assert os.path.isfile(manifest), (
+        'ansible.posix is missing from %s: run OBSHELL_TEST_STAGES=setup bash scripts/test.sh, which unpacks it from '
+        'the pinned community ansible package' % ANSIBLE_POSIX)
+    with open(manifest) as handle:
+        info = json.load(handle)['collection_info']
+    assert (info['namespace'], info['name']) == ('ansible', 'posix'), info
+    return info['version']
+
+
 @pytest.mark.smoke
 def test_json_stdout_is_one_json_document(held, tmp_path):
-    result = run(held, tmp_path, extra_env={'ANSIBLE_STDOUT_CALLBACK': 'json'})
+    result = run(held, tmp_path, extra_env={'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json'})
     assert result.rc == 0, result.output
     document = json.loads(result.stdout)
     tasks = dict((task['task']['name'], task['hosts']['obs1']) for task in document['plays'][0]['tasks'])
@@ -100,14 +114,16 @@ def test_json_stdout_is_one_json_document(held, tmp_path):
 
 @pytest.mark.smoke
 def test_jsonl_stdout_is_json_on_every_line(held, tmp_path):
-    # The fully qualified name as users write it for ansible.posix.jsonl: the short name is what decides.
-    result = run(held, tmp_path, extra_env={'ANSIBLE_STDOUT_CALLBACK': 'jsonl'})
+    result = run(held, tmp_path, extra_env={'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.jsonl'})
     assert result.rc == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    results = dict((record['task'], record['result']) for record in records if record['event'] == 'ok')
+    results = dict((record['task']['name'], record['hosts']['obs1']) for record in records
+                   if record['_event'] == 'v2_runner_on_ok')
     for name in WAIT_TASKS:
         assert_result_keeps_the_progress(results[name])
-    assert records[-1]['event'] == 'stats'
+    assert records[-1]['_event'] == 'v2_playbook_on_stats'
+    assert records[-1]['stats']['obs1']['ok'] == 2
+    assert progress_lines(result.stderr) == []
 
 
 # ------------------------------------------------------------------------------------------------- people

@@ -58,6 +58,30 @@ def test_simulator_process_counts_requests():
         assert harness.process_cpu_seconds(sim.pid) is not None
 
 
+def test_the_http_client_baseline_serves_the_client_as_it_calls_its_transport_today():
+    # The client calls its transport with the collection's signature (request_timeout included); the baseline that
+    # poll_cost and fanout swap in must take every call the client makes, or those benchmarks cannot run.
+    from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _query
+    from benchmarks.baseline import http_client_transport
+    from benchmarks.baseline_http import HttpTransport
+
+    with SimProcess() as sim:
+        host, port = sim.start(agents=1, password=harness.PASSWORD, scenario='idle')[0].rsplit(':', 1)
+        with http_client_transport():
+            with _client.ObshellClient(host, int(port), password=harness.PASSWORD) as client:
+                assert isinstance(client._transport, HttpTransport)
+                assert _query.list_unfinished(client)[1] == []
+        assert sim.count(paths=list(harness.LIST_PATHS), query=harness.SUMMARY_QUERY) == 2
+
+
+def test_smoke_sizes_are_small_and_keep_their_order():
+    ctx = harness.Context(smoke=True)
+    assert ctx.quick and ctx.reps(7, 3) == 1
+    assert [ctx.size(n) for n in (1, 3, 10, 100)] == [1, 3, 4, 8]
+    full = harness.Context()
+    assert [full.size(n) for n in (1, 3, 10, 100)] == [1, 3, 10, 100] and full.reps(7, 3) == 7
+
+
 def test_playbook_runs_are_timed_by_the_callback():
     run = harness.run_play("""
 - name: Smoke
