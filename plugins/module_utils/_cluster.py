@@ -27,6 +27,10 @@ IDENTITIES = ('SINGLE', 'MASTER', 'FOLLOWER', CLUSTER_AGENT, 'TAKE OVER MASTER',
               'SCALING IN', 'UNIDENTIFIED')
 # Agents of a cluster that is not initialised yet: no root@sys password (§1.8)
 NOT_INITIALISED = ('MASTER', 'FOLLOWER')
+# Identities whose agent is in no initialised OceanBase cluster: a batch of only these has no cluster DAGs. Any other
+# (SCALING IN/OUT, TAKE OVER, UNIDENTIFIED) belongs to, or is moving into or out of, a cluster whose DAGs it cannot
+# list: those DAGs are unknown, not absent.
+NO_CLUSTER = ('SINGLE',) + NOT_INITIALISED
 # A DNS name as ssh and the agents accept it: labels of letters, digits, '_' and '-', not starting with '-'
 _NAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?'
                       r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$')

@@ -572,6 +572,11 @@ def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=_report
         raise ValueError('OBShell DAG without a usable id (%s)' % exc) from exc
     where = 'DAG %s' % generic_id
     now_seconds = _now_seconds(now)
+    row = _as_int(dto.get('dag_id'))
+    if row is not None and row != _decode_id(generic_id)[4]:
+        # The generic id embeds the DAG's table id (§4.4): a record whose two ids disagree is not one DAG's.
+        raise _field_error(where, 'dag_id', dto.get('dag_id'), 'the table id %d that the generic id embeds'
+                           % _decode_id(generic_id)[4])
 
     state = _strict_enum(where, 'state', dto.get('state'), STATES)
     operator = _strict_enum(where, 'operator', dto.get('operator'), OPERATORS)

@@ -24,7 +24,8 @@ __metaclass__ = type
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
@@ -66,6 +67,7 @@ class Part(object):
         self.sources = sources      # Targets; the first is asked, the others when it fails (cluster only)
         self.source = 0
         self.dropped = False        # scope auto and no CLUSTER AGENT at all: there are no cluster DAGs
+        self.saw_cluster_agent = False  # a source was a CLUSTER AGENT at some poll: the cluster exists
         self.switches = []          # [{'from', 'to', 'reason', 'at'}]
         self.remediations = []
 
@@ -131,6 +133,7 @@ class Watcher(object):
     def to_state(self):
         return {'version': STATE_VERSION, 'lines': list(self.lines), 'parts': [{
             'engine': part.engine.to_state(), 'source': part.source, 'dropped': part.dropped,
+            'saw_cluster_agent': part.saw_cluster_agent,
             'switches': list(part.switches), 'remediations': list(part.remediations)} for part in self.parts]}
 
     def load_state(self, state):
@@ -142,6 +145,7 @@ class Watcher(object):
             part.engine.load_state(saved['engine'])
             part.source = int(saved['source'])
             part.dropped = bool(saved['dropped'])
+            part.saw_cluster_agent = bool(saved.get('saw_cluster_agent'))
             part.switches = list(saved['switches'])
             part.remediations = list(saved['remediations'])
         return self
@@ -309,6 +313,7 @@ class Watcher(object):
                 identities.append(client.identity)
                 if client.identity != CLUSTER_AGENT:
                     continue
+                part.saw_cluster_agent = True
                 if (engine.last_error or {}).get('kind') == 'cluster_unknown' and engine.down_since is not None:
                     # Only the observer was missing: its state is asked first (no auth, no list), every poll.
                     ob_state = _query.read_ob_state(client)
@@ -341,17 +346,23 @@ class Watcher(object):
             return
         if last_error is None and CLUSTER_AGENT not in identities:
             they_are = ', '.join(sorted(set(str(i) for i in identities)))
-            if engine.good_reads or engine.tracked:
+            if part.saw_cluster_agent or engine.good_reads or engine.tracked:
                 # The part had a CLUSTER AGENT, and none is left (one being scaled in, or UNIDENTIFIED): the cluster
                 # DAGs are unknown now, never "none". Waited out like an outage, then unreachable.
                 last_error = ObshellClusterUnknownError(
                     'cluster DAGs unknown: no agent of the batch is a %s any more (they are %s)'
                     % (CLUSTER_AGENT, they_are), agent=part.target.client.address)
-            elif self.scope == 'auto':
-                # No CLUSTER AGENT at all, read in this poll (SINGLE agents, a cluster not yet made): there are no
-                # cluster DAGs.
+            elif self.scope == 'auto' and all(identity in NO_CLUSTER for identity in identities):
+                # Every agent, read in this poll, is in no initialised cluster (SINGLE, or a cluster not yet made):
+                # there are no cluster DAGs.
                 part.dropped = True
                 return
+            elif self.scope == 'auto':
+                # Agents moving into or out of a cluster (SCALING IN/OUT, TAKE OVER, UNIDENTIFIED) cannot list its
+                # DAGs, which exist: unknown, not none.
+                last_error = ObshellClusterUnknownError(
+                    'cluster DAGs unknown: no agent of the batch is a %s (they are %s); the cluster they belong to '
+                    'cannot be read through them' % (CLUSTER_AGENT, they_are), agent=part.target.client.address)
             else:
                 last_error = ObshellIdentityError(
                     'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (

@@ -114,6 +114,11 @@ def simple_dto(**fields):
            'operator': 'RUN', 'start_time': '2024-01-10T11:34:22.556477+08:00',
            'end_time': '2024-01-10T11:34:22.47652+08:00', 'additional_data': None, 'nodes': None}
     dto.update(fields)
+    if 'dag_id' not in fields:
+        try:
+            dto['dag_id'] = _dag.id_number(dto['id'])      # the table id its generic id embeds (§4.4)
+        except (TypeError, ValueError):
+            pass
     return dto
 
 
@@ -1331,6 +1336,8 @@ def valid_dtos(draw):
         'dag_id': JSON, 'maintenance_key': JSON, 'start_time': TIMES, 'end_time': TIMES, 'additional_data': JSON,
         'surprise': JSON,
     })))
+    if _dag._as_int(dto.get('dag_id')) is not None:
+        dto['dag_id'] = _dag.id_number(dto['id'])      # a number given must be the one the generic id embeds
     return dto
 
 

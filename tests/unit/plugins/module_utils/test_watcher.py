@@ -91,7 +91,7 @@ def dto(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN', 
                            'additional_data': None, 'execute_times': 1 if node_state != 'PENDING' else 0,
                            'execute_agent': {'ip': '10.0.0.1', 'port': 2886}, 'task_logs': logs}],
         })
-    return {'id': dag_id, 'dag_id': int(dag_id[1:]) if dag_id.startswith('1') else 1, 'name': name,
+    return {'id': dag_id, 'dag_id': _dag.id_number(dag_id), 'name': name,
             'stage': stage, 'max_stage': max_stage, 'maintenance_type': maintenance, 'maintenance_key': '',
             'state': state, 'operator': operator, 'start_time': START,
             'end_time': END if state in ('SUCCEED', 'FAILED') else START, 'additional_data': {},
