@@ -345,16 +345,18 @@ def _summaries(dags):
 def _lean_part(part):
     part = dict(part)
     part['dags'] = _summaries(part.get('dags'))
-    # Its lines are in the result's events, its agent's facts in the result's agent (one host).
-    part.pop('events', None)
-    part.pop('agent_info', None)
+    # Its lines are in the result's events, its agent's facts in the result's agent (one host), its failure reports
+    # and running DAGs in the result's failures and running (each with its host and part).
+    for key in ('events', 'agent_info', 'failures', 'running'):
+        part.pop(key, None)
     return part
 
 
 def lean_result(result):
     """A combined wait result without the copies that made it long (two dumps of 8.5 KB at -v for one wait of three
     hosts): each DAG record once, in ``dags``, where the parts, ``cluster`` and ``per_host`` keep the main keys of
-    theirs (DAG_SUMMARY_KEYS); each progress line once, in ``events``; agent text capped and escaped as in lines."""
+    theirs (DAG_SUMMARY_KEYS); each progress line once, in ``events``; each failure report and running DAG once, in
+    ``failures`` and ``running``; agent text capped and escaped as in lines."""
     result = dict(result)
     result['dags'] = [_safe_record(dag) for dag in result.get('dags') or [] if isinstance(dag, dict)]
     names = dict((dag.get('id'), dag.get('name')) for dag in result['dags'])

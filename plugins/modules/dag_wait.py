@@ -646,8 +646,8 @@ per_host:
           type: str
 parts:
   description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent) or C(dag)), C(host), C(agent),
-    C(outcome), C(msg), C(dags) (the main keys of each; the full records are in RV(dags)), C(failures), C(running),
-    C(elapsed) and C(polls). Its progress lines are in RV(events).
+    C(outcome), C(msg), C(dags) (the main keys of each; the full records are in RV(dags)), C(elapsed) and C(polls).
+    Its progress lines are in RV(events), its failure reports in RV(failures) and its running DAGs in RV(running).
   returned: always
   type: list
   elements: dict
