@@ -61,7 +61,7 @@ class ActionModule(ObshellAction):
         result['ansible_stats'] = {'data': _verdict.stats(result), 'per_host': False, 'aggregate': True}
         if len(result.get('hosts') or ()) > 1:
             for line in _report.summary_table(result):
-                progress.line(None, line)
+                progress.table_line(label, line)
         polls = result.get('polls') or 0
         progress.line(label, 'done: %s in %s after %s poll%s%s' % (
             result['outcome'], _report.format_elapsed(result.get('elapsed')), polls, '' if polls == 1 else 's',

@@ -13,6 +13,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import difflib
+import math
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _report
 
@@ -79,8 +80,11 @@ def number_problems(values):
         except (TypeError, ValueError):
             problems.append('%s%s must be a number (got %s)' % (PREFIX, name, _report.safe_text(values[name], 80)))
             continue
-        if number != number or not good(number):
-            problems.append('%s%s %s (got %s)' % (PREFIX, name, wanted, _report.safe_text(values[name], 80)))
+        if not math.isfinite(number):
+            wanted = 'must be a finite number'
+        elif good(number):
+            continue
+        problems.append('%s%s %s (got %s)' % (PREFIX, name, wanted, _report.safe_text(values[name], 80)))
     return problems
 
 

@@ -21,7 +21,8 @@ def python(code, *options):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([COLLECTIONS, REPO_ROOT]))
     env.pop('PYTHONWARNINGS', None)
     return subprocess.run([sys.executable] + list(options) + ['-c', code], cwd=REPO_ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
+                          check=False)
 
 
 def test_the_collection_and_the_simulator_import_nothing_deprecated():

@@ -48,9 +48,12 @@ def test_only_the_numbers_that_are_wrong_are_named():
         'wait_for_tasks_timeout must be more than 0 (got 0)']
     assert _role.number_problems({'poll_interval': 0.1, 'max_remediations': -1, 'timeout': 'nan'}) == [
         'wait_for_tasks_poll_interval must be at least 0.5 (got 0.1)',
-        'wait_for_tasks_timeout must be more than 0 (got nan)',
+        'wait_for_tasks_timeout must be a finite number (got nan)',
         'wait_for_tasks_max_remediations must be 0 or more (got -1)']
     assert _role.number_problems({'timeout': 3600, 'poll_interval': 5}) == []
+    assert _role.number_problems({'unreachable_timeout': 'inf', 'timeout': 'nan'}) == [
+        'wait_for_tasks_timeout must be a finite number (got nan)',
+        'wait_for_tasks_unreachable_timeout must be a finite number (got inf)']
 
 
 def test_the_hosts_of_a_run_are_those_marked_in_batch_order():
