@@ -20,6 +20,7 @@
 #   changelog   antsibull-changelog lint, and a trial release 1.0.0 in a scratch copy
 #   docs        antsibull-docs lint-collection-docs --plugin-docs
 #   build       ansible-galaxy collection build and install, and checks of the installed tree
+#   eda         the real ansible-rulebook (needs Java 17) against the simulator: pytest -m eda, own virtualenv
 #   setup       alone: only prepare the main virtualenv and the collection link (scripts/demo.sh uses it)
 #
 # Environment:
@@ -85,12 +86,13 @@ declare -A TARGET_VENV=(
 )
 TARGETS="3.6 3.8"
 TOOLS_VENV="tools 3.11 tools.txt"
+EDA_VENV="eda 3.11 eda.txt"
 # The order stages start in: highest first. Roughly the seconds each takes on the 2-core CI machine, except that the
 # sanity stages, which run one at a time, come first: together they are the longest chain.
 declare -A PRIORITY=(
     [sanity-2.16]=990 [sanity-2.17]=980 [sanity-2.18]=970 [sanity-2.19]=960 [sanity-2.20]=950 [sanity-2.21]=940
     [pytest-2.16]=600 [pytest-2.21]=590 [smoke-2.17]=150 [smoke-2.18]=150 [smoke-2.19]=150 [smoke-2.20]=150
-    [target-3.6]=80 [target-3.8]=80 [lint]=40 [docs]=40 [changelog]=30 [build]=20
+    [target-3.6]=80 [target-3.8]=80 [eda]=120 [lint]=40 [docs]=40 [changelog]=30 [build]=20
 )
 
 all_stages() {
@@ -99,7 +101,7 @@ all_stages() {
     for core in $SMOKE_CORES; do printf 'smoke-%s ' "$core"; done
     for target in $TARGETS; do printf 'target-%s ' "$target"; done
     for core in $CORES; do printf 'sanity-%s ' "$core"; done
-    printf 'lint changelog docs build'
+    printf 'lint changelog docs build eda'
 }
 
 # expand_stages WORDS: group names replaced by their members, in the given order, without repeats.
@@ -121,7 +123,7 @@ expand_stages() {
 
 known_stage() {
     case "$1" in
-        setup | lint | changelog | docs | build) return 0 ;;
+        setup | lint | changelog | docs | build | eda) return 0 ;;
         pytest-* | smoke-* | sanity-*) [[ -n "${CORE_VENV[${1#*-}]:-}" ]] ;;
         target-*) [[ -n "${TARGET_VENV[${1#*-}]:-}" ]] ;;
         *) return 1 ;;
@@ -389,6 +391,13 @@ stage_build() {
     return "$problems"
 }
 
+# Event-Driven Ansible: tests/integration/test_eda.py (marker eda) runs the real ansible-rulebook of its own
+# virtualenv; elsewhere tests/conftest.py deselects these tests when ansible-rulebook is not installed.
+stage_eda() {
+    command -v java >/dev/null 2>&1 || { log "eda: ansible-rulebook needs Java 17, and java is not on PATH"; return 1; }
+    run_pytest "$VENV_DIR/$(field 0 "$EDA_VENV")" -m eda
+}
+
 run_stage() {
     case "$1" in
         pytest-*) stage_pytest "${1#*-}" ;;
@@ -399,6 +408,7 @@ run_stage() {
         changelog) stage_changelog ;;
         docs) stage_docs ;;
         build) stage_build ;;
+        eda) stage_eda ;;
         *) log "unknown stage '$1'"; return 1 ;;
     esac
 }
@@ -414,6 +424,7 @@ stage_venvs() {
             ;;
         lint | build) printf '%s\n' "${CORE_VENV[2.19]}" ;;
         changelog | docs) printf '%s\n' "$TOOLS_VENV" ;;
+        eda) printf '%s\n' "$EDA_VENV" ;;
     esac
 }
 

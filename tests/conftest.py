@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import errno
 import os
+import shutil
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,3 +53,31 @@ for _path in (COLLECTIONS_DIR, REPO_ROOT):
 os.environ['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS_DIR
 
 pytest_plugins = ['tests.simulator.pytest_plugin']
+
+
+def _rulebook_installed():
+    """ansible-rulebook next to this Python (its virtualenv) or on PATH."""
+    path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '')
+    return shutil.which('ansible-rulebook', path=path) is not None
+
+
+_DESELECTED_EDA = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """The eda tests need ansible-rulebook (and Java): where it is not installed and the run did not ask for them
+    (-m eda), they are deselected, not skipped: the eda stage of scripts/test.sh runs them."""
+    if _rulebook_installed() or 'eda' in (config.getoption('markexpr') or ''):
+        return
+    deselected = [item for item in items if item.get_closest_marker('eda') is not None]
+    if deselected:
+        items[:] = [item for item in items if item.get_closest_marker('eda') is None]
+        config.hook.pytest_deselected(items=deselected)
+        _DESELECTED_EDA.extend(deselected)
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    if _DESELECTED_EDA:
+        return ['deselected %d eda tests: ansible-rulebook is not installed here (the eda stage of scripts/test.sh '
+                'runs them)' % len(_DESELECTED_EDA)]
+    return []

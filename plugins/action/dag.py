@@ -10,7 +10,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _operations, _options
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
 
 # What the wait does not take from the operation's own options.
@@ -25,7 +25,7 @@ class ActionModule(ObshellAction):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        clock = Stopwatch()
+        clock = Clock()
         spec = _options.argument_spec(_options.WAIT_SPEC, id=dict(type='str'), state=dict(type='str'),
                                       node=dict(type='str'), wait=dict(type='bool', default=True))
         module_args = self.module_args(task_vars, spec)

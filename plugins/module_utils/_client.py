@@ -159,6 +159,9 @@ class ObshellClient(object):
         # time.monotonic() by which a caller with an overall deadline (the wait) needs every request answered:
         # each request then gets at most what is left, and none is sent after it. None: only `timeout` applies.
         self.deadline = None
+        # The agent's own clock (epoch seconds) from the envelope timestamp of its last answer: windows of a wait
+        # are compared with DAG times on the agent's clock, never on ours (the two may disagree by minutes).
+        self.agent_time = None
         self.stats = {'requests': 0, 'retries': 0, 'key_refreshes': 0}
 
         # Trust and proxies (HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE...) are settled here, once, from `environ`
@@ -283,6 +286,19 @@ class ObshellClient(object):
             raise ObshellIdentityError(
                 'is %s, not %s: it has no cluster DAGs to list (use scope agent or auto)'
                 % (self.identity, CLUSTER_AGENT), identity=self.identity, agent=self.address)
+        data = self.get(TASK_PREFIX + paths[scope], params={'show_details': 'true' if show_details else 'false'})
+        return self._contents(data, paths[scope])
+
+    def dag_history(self, scope, show_details=False):
+        """Every DAG the agent holds, finished ones included (4.3.0.0+, §3.1): scope 'cluster' (/dags/ob) or
+        'agent' (/dags/agent). Older agents answer 404 Common.NotFound (an unknown route)."""
+        paths = {'cluster': '/dags/ob', 'agent': '/dags/agent'}
+        if scope not in paths:
+            raise ValueError('scope must be cluster or agent; got %r' % (scope,))
+        if scope == 'cluster' and self.identity != CLUSTER_AGENT:
+            raise ObshellIdentityError(
+                'is %s, not %s: it has no cluster DAGs to list' % (self.identity, CLUSTER_AGENT),
+                identity=self.identity, agent=self.address)
         data = self.get(TASK_PREFIX + paths[scope], params={'show_details': 'true' if show_details else 'false'})
         return self._contents(data, paths[scope])
 
@@ -446,6 +462,9 @@ class ObshellClient(object):
                 raise ObshellServerError(message, agent=self.address, status=status)
             raise ObshellProtocolError(message, agent=self.address, status=status)
         if envelope.get('successful') is True and status < 400:
+            stamp = parse_time(envelope.get('timestamp'))
+            if stamp is not None:
+                self.agent_time = stamp
             return envelope.get('data')
         return self._raise_error(envelope, status, where)
 

@@ -21,14 +21,17 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, worst
 
 MIN_POLL_INTERVAL = 0.5
 # Reads of a DAG's details tried before a verdict is given without them.
 DETAIL_ATTEMPTS = 3
-STATE_VERSION = 2
+STATE_VERSION = 3
+# Seconds of slack on the edges of a window compared with DAG times (both on the agent's clock): a DAG that ended
+# this close to the start of the wait is taken in rather than left out (strict for verdicts).
+WINDOW_SLACK = 1.0
 
 
 class WaitEngine(object):
@@ -43,7 +46,7 @@ class WaitEngine(object):
     """
 
     def __init__(self, timeout=3600.0, poll_interval=5.0, appear_timeout=0.0, unreachable_timeout=300.0,
-                 fail_on=DEFAULT_FAIL_ON, dag_id=None, agent=None, clock=None, check_mode=False,
+                 fail_on=DEFAULT_FAIL_ON, dag_id=None, agent=None, clock=None, read_once=False,
                  backoff_cap=10.0):
         self.timeout = float(timeout)
         self.poll_interval = max(float(poll_interval), MIN_POLL_INTERVAL)
@@ -52,10 +55,10 @@ class WaitEngine(object):
         self.fail_on = tuple(fail_on if fail_on is not None else DEFAULT_FAIL_ON)
         self.dag_id = dag_id
         self.agent = agent
-        self.check_mode = bool(check_mode)
+        self.read_once = bool(read_once)
         self.backoff_base = min(self.poll_interval, 1.0)
         self.backoff_cap = max(self.poll_interval, float(backoff_cap))
-        self._clock = clock if clock is not None else Stopwatch()
+        self._clock = clock if clock is not None else Clock()
         # --- serializable state
         self.polls = 0
         self.good_reads = 0
@@ -70,6 +73,16 @@ class WaitEngine(object):
         self.next_poll_at = 0.0
         self.announced_appear = False
         self.events = []            # every progress line of the part, in order
+        # Windows the part could not see (agent time, epoch seconds; see the "evidence" section of
+        # docs/architecture.md): agent_start is the wait's start on the agent's clock, seen_until the agent's time
+        # of the last good read, blind_from the start of an open blind window (an outage), history_until how far
+        # the agent's history has been read back, unclosed the blind windows nobody could read back (no history).
+        self.agent_start = None
+        self.seen_until = None
+        self.blind_open = False
+        self.blind_from = None
+        self.history_until = None
+        self.unclosed = []
         self._poll_events = []
         self._attempted = set()     # (id, details) tried in the current poll
 
@@ -85,7 +98,8 @@ class WaitEngine(object):
     # ------------------------------------------------------------------ serialization
 
     _STATE_FIELDS = ('polls', 'good_reads', 'tracked', 'order', 'down_since', 'failures', 'last_error', 'fatal',
-                     'missing', 'next_poll_at', 'announced_appear', 'events', 'appear_timeout')
+                     'missing', 'next_poll_at', 'announced_appear', 'events', 'appear_timeout', 'agent_start',
+                     'seen_until', 'blind_open', 'blind_from', 'history_until', 'unclosed')
 
     def to_state(self):
         state = dict((name, copy.deepcopy(getattr(self, name))) for name in self._STATE_FIELDS)
@@ -128,6 +142,8 @@ class WaitEngine(object):
             entry = self.tracked.get(dag_id)
             if entry is None:
                 entry = self._track(record, now)
+            elif not self._same_dag(entry, record):
+                return
             else:
                 self._update(entry, record, now)
             entry['in_list'] = True
@@ -147,11 +163,38 @@ class WaitEngine(object):
     def main_missing(self):
         """dag_id mode: the agent answered that no DAG has this id (HTTP 404 Task.NotFound)."""
         self._answered(self.now())
+        if self.dag_id in self.tracked:
+            self.dag_vanished(self.dag_id)
+            return
         self.missing = True
+
+    def dag_vanished(self, dag_id):
+        """The agent answers 404 for a DAG this wait has seen: its outcome can no longer be read, and a wait that
+        went on would only time out. It ends the part at once, as what it is."""
+        record = self.tracked[dag_id]['record']
+        self.fatal = {'kind': 'dag_vanished', 'dag_id': dag_id, 'status': 404,
+                      'message': '%s vanished: the agent answers 404 for it after this wait saw it %s (was the '
+                                 'agent re-deployed, or its task records removed?); its outcome is unknown'
+                                 % (_report.dag_label(record), _report.state_text(record))}
+
+    def _same_dag(self, entry, record):
+        """Whether ``record`` is the DAG first seen under its id. A local id encodes only the agent's address and a
+        sqlite row id, so a re-deployed agent gives old ids to new DAGs: a different name (or number of nodes) is
+        another DAG. The start time is not compared: RETRY resets it (§4.1, §4.8). A mismatch ends the part."""
+        old = entry['record']
+        same = old.get('name') == record.get('name') and (
+            old.get('max_stage') is None or record.get('max_stage') is None
+            or old.get('max_stage') == record.get('max_stage'))
+        if not same:
+            self.fatal = {'kind': 'dag_replaced', 'dag_id': record['id'],
+                          'message': '%s is gone: the agent now gives its id to another DAG, %r (was the agent '
+                                     're-deployed?); the outcome of the DAG this wait saw is unknown'
+                                     % (_report.dag_label(old), _report.safe_text(record.get('name'), 120))}
+        return same
 
     def _announce_appear(self):
         if not self.tracked and self.appear_timeout > self.now() and not self.announced_appear \
-                and not self.check_mode:
+                and not self.read_once:
             self.announced_appear = True
             what = 'DAG %s' % self.dag_id if self.dag_id is not None else 'matching DAG'
             self._emit('no %s yet; waiting up to %s for it to appear'
@@ -173,11 +216,81 @@ class WaitEngine(object):
         if not reachability and self.good_reads == 0:
             self.fatal = info
             return
+        if not self.blind_open:
+            # From the last good read (or the start of the wait) until the next one, this part sees nothing.
+            self.blind_open = True
+            self.blind_from = self.seen_until
         self.failures += 1
         if self.down_since is None:
             self.down_since = now
             self._emit('%s; retrying for up to %s'
                        % (info['message'], _report.format_elapsed(self.unreachable_timeout)))
+
+    # ------------------------------------------------------------------ windows and the agent's history
+
+    def history_window(self, agent_now, lookback=0.0):
+        """After a good read at ``agent_now`` (the agent's clock): the span (from, to) on the agent's clock that must be
+        read back from the agent's history now, or None. A blind window (an outage) that just closed; or, at the
+        first good read of a wait that names what it waits for, the ``lookback`` before the wait began (a DAG that
+        started and ended right after the change that made it has still "appeared")."""
+        if agent_now is None:
+            return None
+        if self.agent_start is None:
+            self.agent_start = agent_now - self.now()
+        window = None
+        if self.blind_open:
+            self.blind_open = False
+            window = (self.blind_from if self.blind_from is not None else self.agent_start, agent_now)
+        if self.good_reads == 1 and lookback > 0 and self.history_until is None:
+            window = (min(self.agent_start - lookback, window[0] if window else agent_now), agent_now)
+            self.history_until = agent_now
+        self.seen_until = agent_now
+        return window
+
+    def closing_window(self):
+        """The span (from, to) of this wait on the agent's clock that no read has covered yet, to be read back from
+        the history before a verdict that says nothing went wrong; None when the polls themselves cover it (one
+        poll, at the start) or nothing is known of the agent's clock."""
+        if self.read_once or self.agent_start is None or self.seen_until is None or self.fatal is not None:
+            return None
+        start = self.history_until if self.history_until is not None else self.agent_start
+        if self.history_until is None and self.polls <= 1:
+            return None
+        if self.seen_until <= start:
+            return None
+        return (start, self.seen_until)
+
+    def history_read(self, records, window, closing=False):
+        """The agent's history (every DAG it holds, summaries) for ``window`` (from, to) on its clock: every DAG
+        that was unfinished at some moment inside it and is not tracked joins the wait, to be settled like any
+        other by a read of it by id. Returns the ids that joined."""
+        start, end = window
+        joined = []
+        for record in records:
+            entry = self.tracked.get(record['id'])
+            if entry is not None:
+                if not self._same_dag(entry, record):
+                    return joined
+                continue
+            began = _dag.parse_time(record.get('start_time'))
+            ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
+            if began is not None and began > end + WINDOW_SLACK:
+                continue
+            if ended is not None and ended < start - WINDOW_SLACK:
+                continue
+            entry = self._track(record, self.now())
+            entry.update(left=True, final=False, from_history=True)
+            joined.append(record['id'])
+            self._emit('%s %s while this wait could not see it (read back from the agent\'s history)'
+                       % (_report.dag_label(record), 'ran' if record['outcome'] == 'running' else 'ended'))
+        if closing:
+            self.history_until = max(end, self.history_until or end)
+        return joined
+
+    def window_unclosed(self, window, why):
+        """A blind window that cannot be read back (an agent without the history routes): said in the result."""
+        seconds = round(max(0.0, window[1] - window[0]), 1)
+        self.unclosed.append({'seconds': seconds, 'why': why})
 
     def fail(self, info):
         """End the part at once with an error (a dict with kind and message), e.g. a remediation that was refused."""
@@ -200,14 +313,17 @@ class WaitEngine(object):
                 wanted.append(request)
         return wanted
 
-    def dag_read(self, record, details, node_names=None):
-        """A read of /dag/{id}: a summary (details False) or with nodes (details True, with their ``node_names``)."""
+    def dag_read(self, record, details, node_names=None, nodes=None):
+        """A read of /dag/{id}: a summary (details False) or with nodes (details True, with their ``node_names``
+        and, to check a final success against them, the normalized ``nodes``)."""
         now = self.now()
         dag_id = record['id']
         self._attempted.add((dag_id, bool(details)))
         entry = self.tracked.get(dag_id)
         if entry is None:
             entry = self._track(record, now)
+        elif not self._same_dag(entry, record):
+            return
         else:
             self._update(entry, record, now)
         entry['read_error'] = None
@@ -227,7 +343,7 @@ class WaitEngine(object):
                 entry['node_names'] = list(node_names)
             if record.get('state') == 'FAILED':
                 entry['failure_details'] = bool((record.get('failure') or {}).get('node'))
-            if final:
+            if final and _nodes_consistent(record, nodes):
                 entry['final_details'] = True
 
     def dag_read_failed(self, dag_id, error, details):
@@ -255,7 +371,7 @@ class WaitEngine(object):
             entry = self.tracked[dag_id]
             record = entry['record']
             key = [record.get('state'), record.get('operator'), record.get('stage'), record.get('current_node'),
-                   record.get('outcome')]
+                   record.get('outcome'), entry.get('refailed', 0)]
             if key != entry['line_key']:
                 entry['line_key'] = key
                 self._emit(_report.progress_line(None, record))
@@ -266,7 +382,7 @@ class WaitEngine(object):
     # ------------------------------------------------------------------ decisions
 
     def verdict(self):
-        """None while the part goes on; else its outcome (an OUTCOME, 'error', or check mode's 'running')."""
+        """None while the part goes on; else its outcome (an OUTCOME, 'error', or 'running' for a part read once)."""
         if self.fatal is not None:
             return 'error'
         now = self.now()
@@ -276,25 +392,26 @@ class WaitEngine(object):
         pending = [e for e in entries if not e['final']]
 
         blocking = [e for e in finals if e['record']['outcome'] in self.fail_on]
-        if blocking and (deadline_passed or self.check_mode or self.down_since is not None
+        if blocking and (deadline_passed or self.read_once or self.down_since is not None
                          or all(self._settled(e) for e in blocking)):
             # Fail fast: a final outcome that fails the task ends the wait even while other DAGs run.
             return worst(e['record']['outcome'] for e in blocking)
         if self.down_since is not None:
-            if now - self.down_since >= self.unreachable_timeout or deadline_passed or self.check_mode:
+            if now - self.down_since >= self.unreachable_timeout or deadline_passed or self.read_once:
                 return 'unreachable'
             return None
         if self.good_reads == 0:
             return 'timeout' if deadline_passed else None
         if not entries:
-            if self.check_mode or now >= self.appear_timeout or deadline_passed:
+            if self.read_once or now >= self.appear_timeout or deadline_passed:
                 return 'error' if self.missing else 'idle'
             return None
-        if self.check_mode:
+        if self.read_once:
             return 'running' if pending else worst(e['record']['outcome'] for e in finals)
-        if not pending and (deadline_passed or all(self._settled(e) for e in finals)):
+        if not pending and all(self._settled(e) for e in finals):
             return worst(e['record']['outcome'] for e in finals)
         if deadline_passed:
+            # A success whose nodes could not be read by the deadline is not a success this wait can vouch for.
             return 'timeout'
         return None
 
@@ -303,7 +420,14 @@ class WaitEngine(object):
         backoff during an outage, never past the deadline, the end of the appear window or of the outage budget."""
         now = self.now()
         started = self.poll_started_at if self.poll_started_at is not None else now
-        if self.down_since is not None:
+        if self.down_since is not None and (self.last_error or {}).get('kind') == 'cluster_unknown':
+            # The agent answers; only its observer cannot: obState is checked every poll (cheap, no auth), and the
+            # list is read again as soon as it is available, rather than after a backoff meant for silent agents.
+            at = started + self.poll_interval
+            window_end = self.down_since + self.unreachable_timeout
+            if window_end > now:
+                at = min(at, window_end)
+        elif self.down_since is not None:
             at = now + self.backoff(self.failures)
             window_end = self.down_since + self.unreachable_timeout
             if window_end > now:
@@ -342,6 +466,7 @@ class WaitEngine(object):
             'unreachable_agent': None,
             'error': None,
             'events': list(self.events),
+            'unseen_windows': list(self.unclosed),
         }
         for dag_id, record in zip(self.order, records):
             if record['outcome'] in ('failed', 'canceled'):
@@ -359,7 +484,12 @@ class WaitEngine(object):
             }
         if outcome == 'error':
             result['error'] = self.fatal or self._missing_error()
-        result['msg'] = _report.cap_message(self._message(outcome, result))
+        message = self._message(outcome, result)
+        if self.unclosed and outcome not in ('failed', 'canceled', 'error'):
+            message += '; not seen: %s while agent %s could not be read (%s), and nothing read back' % (
+                _report.format_elapsed(sum(w['seconds'] for w in self.unclosed)),
+                _report.safe_text(self.agent or '?', 80), self.unclosed[-1]['why'])
+        result['msg'] = _report.cap_message(message)
         return result
 
     def _missing_error(self):
@@ -385,7 +515,7 @@ class WaitEngine(object):
                 text = '%s for %s (unreachable_timeout %ss): %s' % (
                     ('the cluster DAGs could not be read through agent %s' if unknown else 'agent %s has not answered')
                     % agent, down_for, _report.seconds_text(self.unreachable_timeout), said)
-            elif self.check_mode:
+            elif self.read_once:
                 text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown else 'agent %s did not answer')
                                    % agent, said)
             else:
@@ -484,7 +614,15 @@ class WaitEngine(object):
             # A summary read has no nodes: keep the node name learnt from the last detail read of this stage.
             merged['current_node'] = old.get('current_node')
             merged['current_node_state'] = old.get('current_node_state')
-        if record.get('state') == 'FAILED' and not (record.get('failure') or {}).get('node') \
+        refailed = record.get('state') == 'FAILED' and old.get('state') == 'FAILED' and (
+            (record.get('start_time'), record.get('end_time')) != (old.get('start_time'), old.get('end_time')))
+        if refailed:
+            # Failed again (someone retried it between two reads): the same state and stage, but another run with
+            # its own failure, which must be read again rather than the first one reported.
+            entry['failure_details'] = False
+            entry['detail_attempts'] = 0
+            entry['refailed'] = entry.get('refailed', 0) + 1
+        elif record.get('state') == 'FAILED' and not (record.get('failure') or {}).get('node') \
                 and (old.get('failure') or {}).get('node') and old.get('state') == 'FAILED' \
                 and old.get('stage') == record.get('stage'):
             merged['failure'] = old['failure']
@@ -501,6 +639,10 @@ class WaitEngine(object):
 
     def _needs_details(self, entry):
         record = entry['record']
+        if entry['final'] and not entry['final_details'] and record.get('state') == 'SUCCEED':
+            # Without its nodes a success cannot be told from one with a passed step: asked every poll, never
+            # given up (a verdict without them would be a claim without evidence).
+            return True
         if entry['detail_attempts'] >= DETAIL_ATTEMPTS:
             return False
         if record.get('state') == 'FAILED' and not entry['failure_details']:
@@ -511,8 +653,11 @@ class WaitEngine(object):
             and not _node_name(entry, record.get('stage'))
 
     def _settled(self, entry):
-        """A final DAG whose report is complete enough for a verdict: a failure needs its failed node, a success
-        its nodes (to tell a clean success from one with a passed node), unless they could not be read."""
+        """A final DAG whose report is complete enough for a verdict: a failure needs its failed node unless it
+        could not be read (it is a failure either way); a success needs its nodes, always (a clean success and one
+        with a passed node look the same without them)."""
+        if entry['record'].get('state') == 'SUCCEED':
+            return entry['final_details']
         if entry['detail_attempts'] >= DETAIL_ATTEMPTS:
             return True
         outcome = entry['record']['outcome']
@@ -523,6 +668,22 @@ class WaitEngine(object):
         return True
 
 
+def _nodes_consistent(record, nodes):
+    """Whether the nodes read with a final SUCCEED agree with it: there are nodes, and for SUCCEED/RUN all are done
+    and the last stage is reached. A success whose nodes say otherwise (or are missing) is not vouched for."""
+    if record.get('state') != 'SUCCEED':
+        return True
+    if not nodes:
+        # Asked with details, answered without nodes: nothing to tell a clean success from a passed step by.
+        return False
+    if record.get('operator') != 'RUN':
+        return True
+    if record.get('stage') is not None and record.get('max_stage') is not None \
+            and record.get('stage') != record.get('max_stage'):
+        return False
+    return all(node.get('state') == 'SUCCEED' for node in nodes)
+
+
 def _node_name(entry, stage):
     """The name of node ``stage`` (1-based) from the cached node names, or None."""
     names = entry.get('node_names') or []
@@ -531,12 +692,26 @@ def _node_name(entry, stage):
     return None
 
 
-class Stopwatch(object):
-    """Seconds since creation on the monotonic clock, optionally starting from an offset (a resumed wait)."""
+class Clock(object):
+    """The one clock of a wait. Called, the seconds since the wait started (optionally from an ``offset``: a
+    resumed wait), which is all the engine reads; ``monotonic()`` is the time request deadlines are set on,
+    ``wall()`` the epoch seconds DAG records are measured against, ``sleep()`` waits. Tests inject fakes of all
+    four, so nothing in a wait reads the real time behind their back."""
 
-    def __init__(self, offset=0.0, monotonic=time.monotonic):
+    def __init__(self, offset=0.0, monotonic=time.monotonic, wall=time.time, sleep=time.sleep):
         self._monotonic = monotonic
+        self._wall = wall
+        self._sleep = sleep
         self._origin = monotonic() - float(offset)
 
     def __call__(self):
         return self._monotonic() - self._origin
+
+    def monotonic(self):
+        return self._monotonic()
+
+    def wall(self):
+        return self._wall()
+
+    def sleep(self, seconds):
+        self._sleep(seconds)

@@ -48,7 +48,7 @@ def read_plan(scope, identity):
     return [scope]
 
 
-def _ob_state(client):
+def read_ob_state(client):
     """obState from /api/v1/status, or None when the agent does not say."""
     try:
         status = client.status()
@@ -61,7 +61,7 @@ def _ob_state(client):
 def cluster_unknown(client, cause=None, ob_state=None):
     """The error for "the cluster DAGs cannot be read now": never idle."""
     if ob_state is None:
-        ob_state = _ob_state(client)
+        ob_state = read_ob_state(client)
     why = OB_STATES.get(ob_state, 'obState %s' % ob_state) if ob_state is not None else 'obState unknown'
     text = 'cluster DAGs unknown: the agent cannot read them now (%s)' % why
     if cause is not None:
@@ -85,13 +85,13 @@ def read_list(client, endpoint, show_details=False):
     if endpoint == 'all' and client.identity == CLUSTER_AGENT:
         # The aggregated list drops the cluster DAGs silently while the observer is down: believe it only if the
         # observer was available after it was read.
-        ob_state = _ob_state(client)
+        ob_state = read_ob_state(client)
         if ob_state != OB_AVAILABLE:
             raise cluster_unknown(client, 'the aggregated list (/dag/unfinish) would lack them', ob_state)
     return listed
 
 
-def _check_entries(client, listed):
+def check_entries(client, listed):
     # An entry that is not a DAG object cannot be dropped quietly: the list would then look idle.
     for dto in listed:
         if not isinstance(dto, dict):
@@ -112,7 +112,7 @@ def list_unfinished(client, scope='auto', name_filter=None, with_details=True, d
     answered = client.agent
     records = []
     for endpoint in plan:
-        listed = _check_entries(client, read_list(client, endpoint))
+        listed = check_entries(client, read_list(client, endpoint))
         dtos = [dto for dto in listed if name_filter is None or name_filter(dto.get('name'))]
         if dtos and (with_details or details == 'full'):
             detailed = dict((dto.get('id'), dto) for dto in read_list(client, endpoint, show_details=True)

@@ -14,20 +14,20 @@ known. The cluster DAGs are asked of one reachable CLUSTER AGENT; when it stops 
 read them, §11.6) the next one is asked, and the result says so. The verdict is _verdict.combine over the parts.
 
 A failed cluster DAG can be remediated (retried, rolled back or passed) within the same deadline; the wait then goes
-on with that DAG. Everything is injected (clients, clock, sleep), so the unit tests drive it without a network.
+on with that DAG. Everything is injected (clients, and one Clock for waiting, request deadlines and DAG times), so the
+unit tests drive it without a network and without real time.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import time
-
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch, WaitEngine
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellClusterUnknownError,
     ObshellConnectionError,
     ObshellConfigError,
     ObshellError,
@@ -40,6 +40,10 @@ STATE_VERSION = 1
 # Hosts read at the same time at most; a poll of 100 idle agents is then two rounds of one request each.
 MAX_WORKERS = 64
 REMEDIATIONS = {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed'}
+# The first agent version with the history routes /dags/ob and /dags/agent (§3.1).
+HISTORY_SINCE = (4, 3, 0)
+# Verdicts that say nothing went wrong: given only after every window of the wait has been read (§ evidence).
+QUIET_OUTCOMES = ('idle', 'succeeded', 'passed', 'rolled_back', 'canceled')
 
 
 class Target(object):
@@ -79,14 +83,14 @@ class Part(object):
         return '%s [cluster]' % self.target.host if self.kind == 'cluster' else self.target.host
 
 
-def build_parts(targets, scope, params, clock, check_mode, dag_id=None):
+def build_parts(targets, scope, params, clock, read_once, dag_id=None):
     """The parts of a wait over ``targets`` (Targets, in batch order). ``params`` holds the wait options."""
     def engine(target):
         return WaitEngine(timeout=params['timeout'], poll_interval=params['poll_interval'],
                           appear_timeout=params.get('appear_timeout') or 0.0,
                           unreachable_timeout=params['unreachable_timeout'],
                           fail_on=params.get('fail_on', _verdict.DEFAULT_FAIL_ON), dag_id=dag_id,
-                          agent=target.client.address, clock=clock, check_mode=check_mode)
+                          agent=target.client.address, clock=clock, read_once=read_once)
     if dag_id is not None:
         return [Part('dag', targets[0].host, engine(targets[0]), targets[:1])]
     parts = []
@@ -103,7 +107,7 @@ class Watcher(object):
     """Polls the parts until each has a verdict (or one fails the wait), and combines them."""
 
     def __init__(self, parts, scope='auto', names=None, details='summary', mode='wait', fail_on=None,
-                 remediation=None, max_remediations=1, sleep=None, on_event=None, request_timeout=10.0,
+                 remediation=None, max_remediations=1, clock=None, on_event=None, request_timeout=10.0,
                  max_workers=MAX_WORKERS, warn=None):
         self.parts = parts
         self.scope = scope
@@ -113,13 +117,14 @@ class Watcher(object):
         self.fail_on = tuple(fail_on if fail_on is not None else _verdict.DEFAULT_FAIL_ON)
         self.remediation = remediation if remediation not in (None, 'fail') else None
         self.max_remediations = int(max_remediations)
-        self.sleep = sleep if sleep is not None else time.sleep
+        self.clock = clock if clock is not None else Clock()
         self.on_event = on_event
         self.request_timeout = float(request_timeout)
         self.max_workers = max_workers
         self.warn = warn
         self.lines = []                 # every progress line, "<label> | <line>", in order
         self._needs_refresh = set()     # clients whose /api/v1/info is read again (a restart may change it)
+        self._warned = set()            # agents already warned about (no history routes)
 
     # ------------------------------------------------------------------ serialization (run_on=target slices)
 
@@ -178,9 +183,10 @@ class Watcher(object):
 
     def _cap_requests(self, client, engine, until=None):
         """Keep every request inside the overall deadline (at least 0.5 s, so that a last read can happen), or
-        inside ``until`` (time.monotonic()), the end of a poll's budget shared by several agents."""
+        inside ``until`` (the clock's monotonic time), the end of a poll's budget shared by several agents."""
         client.timeout = self.request_timeout
-        client.deadline = until if until is not None else time.monotonic() + max(0.5, engine.timeout - engine.now())
+        client.deadline = until if until is not None else \
+            self.clock.monotonic() + max(0.5, engine.timeout - engine.now())
 
     def _refresh(self, target):
         """Agent facts for this poll: after a failed read, /api/v1/info again (a restart may change them)."""
@@ -200,6 +206,7 @@ class Watcher(object):
                 self._read_dag(part)
             else:
                 engine.main_read(self._records(client, part.kind))
+                self._read_back(part, client)
         except ObshellRecordError as exc:
             engine.fail(exc.to_dict())
         except (ObshellError, ValueError) as exc:
@@ -209,7 +216,7 @@ class Watcher(object):
 
     def _records(self, client, endpoint):
         dummy_plan, records = _query.list_unfinished(client, name_filter=self.name_filter, with_details=False,
-                                                     plan=[endpoint])
+                                                     plan=[endpoint], now=self.clock.wall())
         return records
 
     def _read_dag(self, part):
@@ -221,7 +228,7 @@ class Watcher(object):
             # The agent answered: no such DAG (yet). An error once the appear window is over, never "idle".
             engine.main_missing()
             return
-        record = _query.normalize_record(client, dto, client.agent)
+        record = _query.normalize_record(client, dto, client.agent, now=self.clock.wall())
         engine.main_read([record] if self.name_filter(record.get('name')) else [])
 
     def _follow_ups(self, part):
@@ -235,19 +242,26 @@ class Watcher(object):
                 try:
                     dto = client.dag(dag_id, show_details=details)
                     record = _query.normalize_record(client, dto, client.agent,
-                                                     details='full' if details else 'summary')
+                                                     details='full' if details else 'summary', now=self.clock.wall())
                 except (ObshellRecordError, ObshellConfigError) as exc:
                     # Garbage is never read again and never settles as a verdict; a DAG that these settings cannot
                     # read (an obproxy DAG without the agent password) cannot end the wait truthfully either.
                     engine.fail(exc.to_dict())
                     return
+                except ObshellNotFoundError:
+                    # Seen before, and now the agent says there is no such DAG: what became of it cannot be known.
+                    engine.dag_vanished(dag_id)
+                    return
                 except (ObshellError, ValueError) as exc:
                     engine.dag_read_failed(dag_id, exc, details)
                 else:
-                    names = [node.get('name') for node in record.get('nodes') or []] if details else None
+                    nodes = record.get('nodes') if details else None
+                    names = [node.get('name') for node in nodes or []] if details else None
                     if self.details != 'full':
                         record.pop('nodes', None)
-                    engine.dag_read(record, details, node_names=names)
+                    engine.dag_read(record, details, node_names=names, nodes=nodes)
+                    if engine.fatal is not None:
+                        return
 
     def _poll_cluster(self, part):
         """The cluster DAGs from the CLUSTER AGENT asked last time; if it fails (down, restarting, its observer
@@ -258,9 +272,9 @@ class Watcher(object):
         last_error = None
         # One budget for the whole poll, however many cluster agents are tried in turn: after the deadline, the
         # last read gets 0.5 s in all, not 0.5 s per agent (12 silent agents would end the wait 6 s late).
-        until = time.monotonic() + max(0.5, engine.timeout - engine.now())
+        until = self.clock.monotonic() + max(0.5, engine.timeout - engine.now())
         for tried, index in enumerate(order):
-            if tried and until - time.monotonic() < 0.05:
+            if tried and until - self.clock.monotonic() < 0.05:
                 if last_error is None:
                     last_error = ObshellConnectionError('the overall deadline passed before another %s of the batch '
                                                         'could be asked for the cluster DAGs' % CLUSTER_AGENT,
@@ -274,6 +288,11 @@ class Watcher(object):
                 identities.append(client.identity)
                 if client.identity != CLUSTER_AGENT:
                     continue
+                if (engine.last_error or {}).get('kind') == 'cluster_unknown' and engine.down_since is not None:
+                    # Only the observer was missing: its state is asked first (no auth, no list), every poll.
+                    ob_state = _query.read_ob_state(client)
+                    if ob_state is not None and ob_state != _query.OB_AVAILABLE:
+                        raise _query.cluster_unknown(client, ob_state=ob_state)
                 records = self._records(client, 'cluster')
             except ObshellRecordError as exc:
                 engine.fail(exc.to_dict())
@@ -296,17 +315,99 @@ class Watcher(object):
                 part.source = index
                 engine.agent = client.address
             engine.main_read(records)
+            self._read_back(part, client)
             self._follow_ups(part)
             return
         if last_error is None and CLUSTER_AGENT not in identities:
-            if self.scope == 'auto':
-                # No CLUSTER AGENT at all (SINGLE agents, a cluster not yet made): there are no cluster DAGs.
+            they_are = ', '.join(sorted(set(str(i) for i in identities)))
+            if engine.good_reads or engine.tracked:
+                # The part had a CLUSTER AGENT, and none is left (one being scaled in, or UNIDENTIFIED): the cluster
+                # DAGs are unknown now, never "none". Waited out like an outage, then unreachable.
+                last_error = ObshellClusterUnknownError(
+                    'cluster DAGs unknown: no agent of the batch is a %s any more (they are %s)'
+                    % (CLUSTER_AGENT, they_are), agent=part.target.client.address)
+            elif self.scope == 'auto':
+                # No CLUSTER AGENT at all, read in this poll (SINGLE agents, a cluster not yet made): there are no
+                # cluster DAGs.
                 part.dropped = True
                 return
-            last_error = ObshellIdentityError(
-                'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
-                    CLUSTER_AGENT, ', '.join(sorted(set(str(i) for i in identities)))), agent=part.target.client.address)
+            else:
+                last_error = ObshellIdentityError(
+                    'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
+                        CLUSTER_AGENT, they_are), agent=part.target.client.address)
         engine.main_failed(last_error)
+
+    # ------------------------------------------------------------------ the agents' history (blind windows)
+
+    def _history_scopes(self, part, client):
+        if part.kind == 'cluster':
+            return ['cluster']
+        if part.kind == 'all' and client.identity == CLUSTER_AGENT:
+            return ['agent', 'cluster']
+        return ['agent']
+
+    def _read_back(self, part, client):
+        """After a good read: read back from the agent's history the blind window that just closed (and, for a
+        wait that names its DAGs, the appear window before it began)."""
+        engine = part.engine
+        lookback = engine.appear_timeout if self.name_filter else 0.0
+        window = engine.history_window(client.agent_time, lookback)
+        if window is not None:
+            self._history(part, client, window)
+
+    def _history(self, part, client, window, closing=False):
+        """Read the agent's history for ``window`` into the part. False when it could not be read (the part then
+        counts it as a failed read: no quiet verdict over a window nobody saw)."""
+        engine = part.engine
+        if parse_version(client.version) < HISTORY_SINCE:
+            if not closing:
+                why = 'agent version %s keeps no DAG history' % _report.safe_text(client.version, 40)
+                engine.window_unclosed(window, why)
+                self._warn_once(client, 'agent %s could not be read for %s and %s: what ended meanwhile cannot '
+                                        'be seen' % (client.address, _report.format_elapsed(window[1] - window[0]),
+                                                     why))
+            return True
+        try:
+            records = []
+            for scope in self._history_scopes(part, client):
+                listed = _query.check_entries(client, client.dag_history(scope, show_details=False))
+                records.extend(_query.normalize_record(client, dto, client.agent, now=self.clock.wall())
+                               for dto in listed if self.name_filter(dto.get('name')))
+        except ObshellRecordError as exc:
+            engine.fail(exc.to_dict())
+            return False
+        except (ObshellError, ValueError) as exc:
+            engine.main_failed(exc)
+            if not closing:
+                engine.blind_from = window[0]
+            return False
+        engine.history_read(records, window, closing=closing)
+        return True
+
+    def _warn_once(self, client, text):
+        if client.address not in self._warned:
+            self._warned.add(client.address)
+            if self.warn is not None:
+                self.warn(text)
+
+    def _close_windows(self, parts):
+        """Before a verdict that says nothing went wrong: read back from history every span of the wait that the
+        polls did not cover (what began and ended between two polls). True when nothing new joined."""
+        quiet = True
+        for part in parts:
+            engine = part.engine
+            window = engine.closing_window()
+            if window is None:
+                continue
+            client = part.target.client
+            self._cap_requests(client, engine)
+            tracked = len(engine.tracked)
+            if not self._history(part, client, window, closing=True) or len(engine.tracked) != tracked:
+                quiet = False
+                self._follow_ups(part)
+            for line in engine.end_poll():
+                self._event(part, line)
+        return quiet
 
     def _close_appear_windows(self):
         """A DAG seen in any part ends the appear window of every part: the operation has started."""
@@ -324,7 +425,7 @@ class Watcher(object):
 
     def _remediate(self, part):
         """A failed cluster DAG and remediation configured: act on it, then wait on. True if acted."""
-        if self.remediation is None or part.kind not in ('cluster', 'dag') or part.engine.check_mode:
+        if self.remediation is None or part.kind not in ('cluster', 'dag') or part.engine.read_once:
             return False
         if len(part.remediations) >= self.max_remediations:
             return False
@@ -369,7 +470,12 @@ class Watcher(object):
             if verdicts[id(part)] == 'failed' and self._remediate(part):
                 verdicts[id(part)] = None
         if all(verdicts[id(part)] is not None for part in live):
-            return True
+            if self._close_windows([part for part in live if verdicts[id(part)] in QUIET_OUTCOMES]):
+                return True
+            verdicts = dict((id(part), part.engine.verdict()) for part in live)
+            if all(verdicts[id(part)] is not None for part in live) and \
+                    not any(part.engine.closing_window() for part in live if verdicts[id(part)] in QUIET_OUTCOMES):
+                return True
         return any(outcome is not None and (outcome == 'error' or outcome in self.fail_on)
                    for outcome in verdicts.values())
 
@@ -386,7 +492,7 @@ class Watcher(object):
             due_at = min(part.engine.next_poll_at for part in live) if live else clock()
             delay = due_at - clock()
             if delay > 0:
-                self.sleep(delay)
+                self.clock.sleep(delay)
             now = clock()
             due = [part for part in live if part.engine.next_poll_at <= now + 1e-6]
             lines_before = len(self.lines)
@@ -412,7 +518,7 @@ class Watcher(object):
         result = part.engine.result(outcome)
         if never_reached:
             result['msg'] = _report.not_reached_text(part.target.client.address, result['unreachable_agent'])
-        elif outcome == 'running' and not part.engine.check_mode:
+        elif outcome == 'running' and not part.engine.read_once:
             result['msg'] = 'still running when the wait ended: ' + (
                 '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet')
         result.update(host=part.host, part='cluster' if part.kind in ('cluster',) else
@@ -440,10 +546,6 @@ class Watcher(object):
         return combined
 
 
-def stopwatch(offset=0.0):
-    return Stopwatch(offset)
-
-
 def wait_params(values):
     """The options of a wait, from validated option values (dag_wait's, dag's or the role's)."""
     return dict(timeout=values['timeout'], poll_interval=values['poll_interval'],
@@ -454,17 +556,19 @@ def wait_params(values):
 def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_seconds=None, on_event=None,
              sleep=None, warn=None):
     """Run (a slice of) a wait on ``targets`` with the validated option ``values`` of dag_wait. Returns (the
-    result, or None when the slice ended first, and the watcher, whose to_state() carries the wait on)."""
-    clock = clock if clock is not None else Stopwatch()
+    result, or None when the slice ended first, and the watcher, whose to_state() carries the wait on). ``sleep``
+    replaces the real clock's sleep (a hook between polls); a ``clock`` brings its own."""
+    if clock is None:
+        clock = Clock(sleep=sleep) if sleep is not None else Clock()
     dag_id = values.get('id')
     mode = values.get('mode') or 'wait'
-    # assert_idle reads the state once, as check mode does, and fails unless nothing is unfinished.
-    check_mode = bool(check_mode) or mode == 'assert_idle'
-    parts = build_parts(targets, values.get('scope') or 'auto', wait_params(values), clock, check_mode, dag_id=dag_id)
+    # Ansible's check mode and assert_idle read the state once (assert_idle then fails unless nothing is unfinished).
+    read_once = bool(check_mode) or mode == 'assert_idle'
+    parts = build_parts(targets, values.get('scope') or 'auto', wait_params(values), clock, read_once, dag_id=dag_id)
     watcher = Watcher(parts, scope=values.get('scope') or 'auto', names=values.get('names'),
                       details=values.get('details') or 'summary', mode=mode,
                       fail_on=wait_params(values)['fail_on'], remediation=values.get('on_failure'),
-                      max_remediations=values.get('max_remediations') or 0, sleep=sleep, on_event=on_event,
+                      max_remediations=values.get('max_remediations') or 0, clock=clock, on_event=on_event,
                       request_timeout=values.get('request_timeout') or 10.0, warn=warn)
     if state:
         watcher.load_state(state)

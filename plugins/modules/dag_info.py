@@ -16,6 +16,9 @@ description:
     unfinished, and returns them as structured records with progress, current node and failure details.
   - With O(id), reads one DAG in any state, finished or not.
   - Nothing is changed on the agent.
+  - A snapshot of what is unfinished when it asks; it cannot see a DAG that started and ended before (a failed
+    C(Stop OB) leaves the unfinished list at once). To learn how an operation ended, wait on it with
+    M(oceanbase.obshell.dag_wait), which reads the agent's history for what it could not see.
 author:
   - OceanBase obshell collection contributors (@oceanbase)
 extends_documentation_fragment:

@@ -664,6 +664,19 @@ parts:
     msg:
       description: The part's summary.
       type: str
+    unseen_windows:
+      description:
+        - Spans of the wait in which the part's agent could not be read and that could not be read back from its
+          history (agents before OBShell 4.3.0.0 keep none). Empty when every span was seen or read back.
+      type: list
+      elements: dict
+      contains:
+        seconds:
+          description: How long the window lasted, on the agent's clock.
+          type: float
+        why:
+          description: Why it could not be read back.
+          type: str
 remediations:
   description: What O(on_failure) did, in order.
   returned: always
@@ -805,7 +818,7 @@ ansible_stats:
 from ansible.module_utils.basic import _load_params
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _watcher
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 
 # A slice of a target-mode wait returns at the latest after this many seconds (a heartbeat for the connection).
@@ -841,7 +854,7 @@ def main():
     client = _options.client_from_options(params, retries=0)
     lines = []
     try:
-        clock = Stopwatch(float(slice_options.get('elapsed') or 0.0))
+        clock = Clock(float(slice_options.get('elapsed') or 0.0))
         max_seconds = None
         if slice_options:
             max_seconds = min(float(slice_options.get('max_seconds') or MAX_SLICE_SECONDS), MAX_SLICE_SECONDS)

@@ -15,6 +15,8 @@ description:
   - Sets C(ansible_facts.obshell) with the OBShell agent's identity and its unfinished task DAGs, so that plays
     can gate tasks on C(ansible_facts.obshell.idle).
   - Works as a facts module inside C(gather_facts) (see the examples), so the facts are there before the first task.
+  - A snapshot of what is unfinished when it asks; C(idle) cannot tell whether a DAG failed just before. To gate on
+    how an operation ended, use M(oceanbase.obshell.dag_wait) or the P(oceanbase.obshell.wait_for_tasks#role) role.
 author:
   - OceanBase obshell collection contributors (@oceanbase)
 extends_documentation_fragment:

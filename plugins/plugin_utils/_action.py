@@ -217,8 +217,8 @@ class ObshellAction(ActionBase):
         progress is live without the module printing anything itself. Returns the last module result."""
         state = None
         elapsed = 0.0
-        from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Stopwatch
-        clock = Stopwatch()
+        from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
+        clock = Clock()
         while True:
             args = dict(module_args)
             args['_slice'] = {'state': state, 'elapsed': elapsed, 'max_seconds': SLICE_SECONDS,

@@ -13,6 +13,8 @@ Each ```yaml or ```ini block of those files carries, on the line before it, an H
     <!-- example: ansible-cfg -->        lines of ansible.cfg
     <!-- example: vars -->               group_vars/all of the inventory
     <!-- example: playbook -->           a playbook, run on the cluster's inventory
+    <!-- example: rulebook -->           an ansible-rulebook rulebook: run by tests/integration/test_eda.py (it needs
+                                         ansible-rulebook and Java, in the eda stage); here only its shape is checked
 
 followed by settings of the run: ``scenario=<simulator scenario>``, ``tls=server|mutual``, ``extra="<more
 ansible-playbook arguments>"``. Only two things of an example are rewritten to reach the simulator: agent addresses
@@ -45,7 +47,7 @@ PASSWORD = 'R00t-sys/Docs-Example'
 VAULT_PASSWORD = 'vault-pass-of-the-docs-tests'
 DOCUMENTS = (['README.md', os.path.join('roles', 'wait_for_tasks', 'README.md')]
              + sorted(os.path.relpath(path, REPO_ROOT) for path in glob.glob(os.path.join(REPO_ROOT, 'docs', '*.md'))))
-KINDS = ('inventory', 'inventory-options', 'ansible-cfg', 'vars', 'playbook')
+KINDS = ('inventory', 'inventory-options', 'ansible-cfg', 'vars', 'playbook', 'rulebook')
 FENCE = re.compile(r'^(?P<indent>\s*)```(?P<lang>[A-Za-z0-9_+-]*)\s*$')
 ANNOTATION = re.compile(r'^\s*<!-- example: (?P<kind>\S+)(?P<settings>.*?)-->\s*$')
 TLS_FILES = {'ca_path': 'ca', 'client_cert': 'client_cert', 'client_key': 'client_key'}
@@ -102,6 +104,21 @@ def test_every_yaml_and_ini_block_is_a_tested_example():
     assert set(block.path for block in EXAMPLES) >= set(['README.md', 'docs/inventory.md',
                                                          'roles/wait_for_tasks/README.md'])
     assert len([block for block in EXAMPLES if block.kind == 'playbook']) >= 8
+
+
+def test_rulebook_examples_are_rulebooks_of_this_source():
+    """A rulebook example is run by tests/integration/test_eda.py (eda stage); here, in every stage, it must at least
+    be a rulebook that uses the event source and names agents that test maps to the simulator."""
+    blocks = [block for block in EXAMPLES if block.kind == 'rulebook']
+    assert set(block.path for block in blocks) >= set(['README.md', 'docs/eda.md'])
+    for block in blocks:
+        rulesets = yaml.safe_load(block.text)
+        assert isinstance(rulesets, list) and rulesets, block.id
+        for ruleset in rulesets:
+            assert set(ruleset) >= set(['name', 'hosts', 'sources', 'rules']), block.id
+            sources = [list(source)[0] for source in ruleset['sources']]
+            assert 'oceanbase.obshell.dag_events' in sources, block.id
+        assert re.search(r'\b10\.0\.0\.[0-9]+', block.text), block.id
 
 
 def test_the_block_parser_is_not_fooled():

@@ -265,6 +265,18 @@ class SimAgent(object):
             generation = self._down_generation
         self.cluster.call_later(float(down_seconds), lambda due: self._come_up_if(generation))
 
+    def redeploy(self, down_seconds=0.0):
+        """obshell installed again on the host, from a fresh home: a new sqlite file, so local DAG ids start again at
+        1 and a local generic id (address, port, row id; §4.4) that named an old DAG names a new one; a new key; a
+        restart. The old local DAGs are gone (GET /dag/{old id} answers 404, or another DAG)."""
+        with self.cluster.lock:
+            old = self.local_store
+            self.local_store = Store('local', owner=self)
+            stores = self.cluster.engine.stores
+            stores[stores.index(old)] = self.local_store
+            self.cluster.emit_event('redeploy', None, self.address)
+        self.restart(rotate_key=True, down_seconds=down_seconds)
+
     def inject_errors(self, count, status=503, err_code=None, message=None, after=False, method=None):
         self.faults.add_errors(count, status=status, err_code=err_code, message=message, after=after, method=method)
 
@@ -567,6 +579,8 @@ class SimCluster(object):
                 agent.come_up()
             elif kind == 'restart':
                 agent.restart(rotate_key=fault.get('rotate_key', True), down_seconds=fault.get('seconds', 0.0))
+            elif kind == 'redeploy':
+                agent.redeploy(down_seconds=fault.get('seconds', 0.0))
             elif kind == 'errors':
                 agent.inject_errors(fault.get('count', 1), status=fault.get('status', 503),
                                     err_code=fault.get('err_code'), after=fault.get('after', False))
@@ -586,8 +600,8 @@ class SimCluster(object):
                 agent.observer_up()
             else:
                 raise ValueError('unknown fault kind %r' % (kind,))
-        if kind not in ('down', 'up', 'restart', 'errors', 'delay', 'malformed', 'clock_skew', 'identity', 'profile',
-                        'observer_down', 'observer_up'):
+        if kind not in ('down', 'up', 'restart', 'redeploy', 'errors', 'delay', 'malformed', 'clock_skew', 'identity',
+                        'profile', 'observer_down', 'observer_up'):
             raise ValueError('unknown fault kind %r' % (kind,))
         return apply
 

@@ -33,6 +33,7 @@ A scenario is a dict::
                           "task_additional_data": null}]}],
      "faults": [{"at": 1.5, "agent": 1, "kind": "down", "seconds": 2.0},
                 {"at": 3, "agent": 0, "kind": "restart", "rotate_key": true},
+                {"at": 4, "agent": 0, "kind": "redeploy", "seconds": 1.0},   # a fresh home: local ids start again
                 {"at": 0, "agent": 2, "kind": "errors", "count": 3, "status": 503},
                 {"at": 0, "agent": 2, "kind": "delay", "seconds": 1.0, "count": 1},
                 {"at": 0, "agent": 2, "kind": "malformed", "malformed": "html", "count": 1},

@@ -23,11 +23,19 @@ LOAD_NAME = 'ansible_collections.oceanbase.obshell.plugins.action.dag_wait'
 
 
 class FakeClock(object):
+    """The wait's one clock (_engine.Clock), faked: it moves only when the wait sleeps."""
+
     def __init__(self):
         self.t = 0.0
 
     def __call__(self):
         return self.t
+
+    def monotonic(self):
+        return self.t
+
+    def wall(self):
+        return 1778205600.0 + self.t
 
     def sleep(self, seconds):
         self.t += seconds
@@ -60,10 +68,16 @@ class FakeTask(object):
 STARTED = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
-def dto(state, stage, operator='RUN'):
+def dto(state, stage, operator='RUN', show_details=False):
+    nodes = None
+    if show_details:
+        nodes = [{'id': '1%d' % index, 'node_id': index, 'name': 'node %d' % index,
+                  'state': 'SUCCEED' if index < stage or state == 'SUCCEED' else ('RUNNING' if index == stage else 'PENDING'),
+                  'operator': 'RUN', 'start_time': STARTED, 'end_time': STARTED, 'additional_data': None,
+                  'sub_tasks': []} for index in (1, 2, 3)]
     return {'id': '11', 'dag_id': 1, 'name': 'Cluster scale out', 'stage': stage, 'max_stage': 3,
             'maintenance_type': 2, 'maintenance_key': '', 'state': state, 'operator': operator,
-            'start_time': STARTED, 'end_time': STARTED, 'additional_data': None, 'nodes': None}
+            'start_time': STARTED, 'end_time': STARTED, 'additional_data': None, 'nodes': nodes}
 
 
 class FakeClient(object):
@@ -79,11 +93,12 @@ class FakeClient(object):
         self.version = '4.5.0.0'
         self.warnings = []
         self.closed = False
+        self.agent_time = None      # no envelope timestamp: no window of the wait can be placed on its clock
 
-    def _now(self):
+    def _now(self, show_details=False):
         if self.clock() >= 6.0:
-            return dto('SUCCEED', 3)
-        return dto('RUNNING', int(self.clock() // 2) + 1)
+            return dto('SUCCEED', 3, show_details=show_details)
+        return dto('RUNNING', int(self.clock() // 2) + 1, show_details=show_details)
 
     def info(self, refresh=False):
         return {'identity': self.identity}
@@ -96,7 +111,7 @@ class FakeClient(object):
         return [] if item['state'] == 'SUCCEED' or scope != 'cluster' else [item]
 
     def dag(self, generic_id, show_details=True):
-        return self._now()
+        return self._now(show_details)
 
     def close(self):
         self.closed = True
@@ -112,8 +127,7 @@ def displayed(monkeypatch):
 @pytest.fixture
 def clock(monkeypatch):
     fake = FakeClock()
-    monkeypatch.setattr(_watcher, 'Stopwatch', lambda offset=0.0: fake)
-    monkeypatch.setattr(_watcher.time, 'sleep', fake.sleep)
+    monkeypatch.setattr(_watcher, 'Clock', lambda offset=0.0: fake)
     return fake
 
 
@@ -168,9 +182,8 @@ def test_controller_mode_waits_and_prints_live_lines(monkeypatch, clock, display
     assert clients[0]['password'] == 'secret-pw'
     # Asked from the controller without a host: the host's ansible_host, else its inventory name.
     assert clients[0]['host'] == 'obs1'
-    # (the last field, the DAG's running time, comes from the real clock)
-    assert displayed[0].rsplit(' | ', 1)[0] == 'obs1 [cluster] | Cluster scale out | 1/3 | RUNNING'
-    assert [line.split(' | ')[2] for line in displayed[:3]] == ['1/3', '2/3', '3/3']
+    assert displayed[0].rsplit(' | ', 1)[0] == 'obs1 [cluster] | Cluster scale out | 1/3 node 1 | RUNNING'
+    assert [line.split(' | ')[2] for line in displayed[:3]] == ['1/3 node 1', '2/3 node 2', '3/3 node 3']
     assert displayed[-1] == 'obs1 | done: succeeded in 0:06 after 7 polls'
     assert not any('secret-pw' in line for line in displayed)
     assert 'secret-pw' not in repr(result)

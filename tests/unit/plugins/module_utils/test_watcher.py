@@ -14,7 +14,6 @@ __metaclass__ = type
 
 import json
 
-import time
 
 import pytest
 
@@ -32,17 +31,27 @@ NODES = ['Integrate server config', 'Create local scale out dag', 'Wait scale ou
          'Add server for scale_out', 'Add agent for scale_out', 'Check cluster scale_out whether finished']
 START = '2026-05-08T10:00:00+08:00'
 END = '2026-05-08T10:00:30+08:00'
+AGENT_EPOCH = _dag.parse_time(START)
 STOP_ID = '12'
 LOCAL_ID = '22130706433028861'
 
 
 class FakeClock(object):
+    """The wait's one clock (_engine.Clock), faked: seconds since the start, monotonic time for request deadlines
+    and wall time for DAG records all move only when the wait sleeps (or a request "takes time")."""
+
     def __init__(self):
         self.t = 0.0
         self.sleeps = []
 
     def __call__(self):
         return self.t
+
+    def monotonic(self):
+        return self.t
+
+    def wall(self):
+        return AGENT_EPOCH + self.t
 
     def sleep(self, seconds):
         assert seconds >= 0
@@ -128,6 +137,8 @@ class FakeAgent(object):
         self.timeouts_seen = []
         self.warnings = []
         self.posts = []
+        self.version_value = '4.5.0.0'
+        self.skew = 0.0
 
     def add(self, dag_id, *steps):
         self.script.setdefault(dag_id, []).extend(steps)
@@ -141,9 +152,8 @@ class FakeAgent(object):
 
     def _request(self, what, outages=()):
         self.calls.append((round(self.clock(), 6),) + what)
-        # as the real client: the request_timeout, cut to what the watcher's deadline leaves (real seconds here,
-        # about the fake clock's remaining time)
-        left = self.deadline - time.monotonic() if self.deadline is not None else self.timeout
+        # as the real client: the request_timeout, cut to what the watcher's deadline leaves (on the wait's clock)
+        left = self.deadline - self.clock.monotonic() if self.deadline is not None else self.timeout
         self.timeouts_seen.append(round(min(self.timeout, left), 1))
         self.clock.t += self.cost
         for start, end, error in list(self.outages) + list(outages):
@@ -162,7 +172,12 @@ class FakeAgent(object):
 
     @property
     def version(self):
-        return '4.5.0.0'
+        return self.version_value
+
+    @property
+    def agent_time(self):
+        # The agent's clock (epoch seconds): the DTOs' START is the fake clock's 0, plus ``skew``.
+        return AGENT_EPOCH + self.clock() + self.skew
 
     @property
     def agent(self):
@@ -182,6 +197,12 @@ class FakeAgent(object):
             if item is not None and unfinished(item) and in_list(dag_id, scope):
                 out.append(_strip(item, show_details))
         return out
+
+    def dag_history(self, scope, show_details=False):
+        """/dags/ob or /dags/agent: every DAG created by now, in its current state."""
+        self._request(('history', scope, show_details), self.cluster_outages if scope == 'cluster' else ())
+        return [_strip(self._now_dto(dag_id), show_details) for dag_id in self.script
+                if self._now_dto(dag_id) is not None and in_list(dag_id, scope)]
 
     def dag(self, generic_id, show_details=True):
         self._request(('dag', generic_id, show_details))
@@ -251,12 +272,15 @@ def part(result, kind, host='obs1'):
 
 def scale_out(agent, step=10.0, end_state=('SUCCEED', 'RUN'), start=0.0, dag_id='11', stage_count=9):
     """The scale-out DAG: READY at ``start``, RUNNING one stage per ``step``, then ``end_state``."""
-    agent.add(dag_id, (start, dto(dag_id, state='READY', stage=1)))
+    # A DAG of stage_count nodes: a success ends at its last stage (stage == max_stage, §4.5).
+    nodes = NODES[:stage_count] if stage_count <= len(NODES) else NODES + ['node %d' % n for n in range(10, stage_count + 1)]
+    agent.add(dag_id, (start, dto(dag_id, state='READY', stage=1, nodes=nodes)))
     for stage in range(1, stage_count + 1):
-        agent.add(dag_id, (start + step * stage - step + 1, dto(dag_id, state='RUNNING', stage=stage)))
+        agent.add(dag_id, (start + step * stage - step + 1, dto(dag_id, state='RUNNING', stage=stage, nodes=nodes)))
     state, operator = end_state
-    last_stage = stage_count if state == 'SUCCEED' else 6
-    agent.add(dag_id, (start + step * stage_count, dto(dag_id, state=state, operator=operator, stage=last_stage)))
+    last_stage = stage_count if state == 'SUCCEED' else min(6, stage_count)
+    agent.add(dag_id, (start + step * stage_count, dto(dag_id, state=state, operator=operator, stage=last_stage,
+                                                       nodes=nodes)))
 
 
 @pytest.fixture
@@ -934,14 +958,10 @@ def test_no_remediation_in_check_mode(agent, clock):
 # ---------------------------------------------------------------------------------------------- slices / state
 
 
-def test_state_round_trip_gives_the_same_verdict_in_slices(clock, monkeypatch):
+def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
     """A wait cut into slices (each a fresh watcher restored from JSON, as in run_on=target) ends exactly like one
     continuous wait: same outcome, same polls, same progress lines, same requests."""
-    # A line's "running for" is the wall clock minus the DAG's start: one wall clock for both waits, or a second
-    # that ticks between them makes the lines differ (seen in CI).
-    wall = time.time()
-    monkeypatch.setattr(_dag, '_now_seconds', lambda now, given=_dag._now_seconds: wall if now is None else given(now))
-
+    # A line's "running for" is the wait's wall clock minus the DAG's start: the fake clock's, the same in both.
     def make_agent():
         a = FakeAgent(clock)
         scale_out(a, step=7.0, stage_count=4)

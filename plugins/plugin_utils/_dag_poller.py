@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY
+# The content of this file is not part of the public API of this collection and may change without notice.
+"""The reading side of the event source oceanbase.obshell.dag_events: each poll reads every agent with the
+collection's client and query code, each agent's own DAGs concurrently, the cluster DAGs from one CLUSTER AGENT (the
+first of the list that can give them, the next when it cannot), and feeds a _dag_events.DagTracker."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import collections
+import time
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellClusterUnknownError,
+    ObshellError,
+    ObshellIdentityError,
+    ObshellNotFoundError,
+)
+from ansible_collections.oceanbase.obshell.plugins.plugin_utils._dag_events import CLUSTER_PART, DagTracker
+
+MAX_WORKERS = 64
+
+
+class Agent(object):
+    """One agent of the source: its address as given, and a client per reader (a client serves one thread)."""
+
+    def __init__(self, address, own_client, cluster_client):
+        self.address = address
+        self.own = own_client
+        self.cluster = cluster_client
+        self.refresh = set()
+
+
+class EventPoller(object):
+    """Reads the agents each poll and feeds a DagTracker: each agent's own DAGs at once (scope auto/agent/all),
+    the cluster DAGs (scope auto/cluster) from the first CLUSTER AGENT of the list that can give them."""
+
+    def __init__(self, agents, scope='auto', names=None, request_timeout=10.0, tracker=None,
+                 max_workers=MAX_WORKERS):
+        self.agents = agents
+        self.scope = scope
+        self.name_filter = _dag.compile_name_filter(names)
+        self.request_timeout = float(request_timeout)
+        self.tracker = tracker if tracker is not None else DagTracker()
+        self.max_workers = max_workers
+        self.polls = 0
+
+    def close(self):
+        for agent in self.agents:
+            for client in (agent.own, agent.cluster):
+                if client is not None:
+                    client.close()
+
+    def _prepare(self, agent, client):
+        client.timeout = self.request_timeout
+        client.deadline = time.monotonic() + 3 * self.request_timeout
+        if client in agent.refresh:
+            agent.refresh.discard(client)
+            client.info(refresh=True)
+
+    def _own_endpoint(self):
+        return {'auto': 'agent', 'agent': 'agent', 'all': 'all'}.get(self.scope)
+
+    def _read_own(self, agent):
+        """(records or None, error) of the agent's own list."""
+        client = agent.own
+        try:
+            self._prepare(agent, client)
+            dummy, records = _query.list_unfinished(client, name_filter=self.name_filter, plan=[self._own_endpoint()])
+            return records, None
+        except (ObshellError, ValueError) as exc:
+            agent.refresh.add(client)
+            return None, exc
+
+    def _read_cluster(self, recheck=()):
+        """(answering agent or None, records or None, [(agent, error)], identities seen, [agents re-checked]).
+
+        The first CLUSTER AGENT of the list that can give the cluster DAGs is asked; an agent after it that could
+        not read them at an earlier poll (``recheck``: addresses) is asked too, so that its recovery is seen."""
+        tried = []
+        identities = []
+        answered = None
+        records = None
+        rechecked = []
+        for agent in self.agents:
+            if answered is not None and agent.address not in recheck:
+                continue
+            client = agent.cluster
+            try:
+                self._prepare(agent, client)
+                identities.append(client.identity)
+                if client.identity != CLUSTER_AGENT:
+                    continue
+                dummy, listed = _query.list_unfinished(client, name_filter=self.name_filter, plan=['cluster'])
+            except (ObshellError, ValueError) as exc:
+                agent.refresh.add(client)
+                tried.append((agent, exc))
+                continue
+            if answered is None:
+                answered, records = agent, listed
+            else:
+                rechecked.append(agent)
+        return answered, records, tried, identities, rechecked
+
+    def _settle(self, agent, client, wanted):
+        """Reads of /dag/{id} with nodes: [(id, record or None, error or None, missing)]."""
+        results = []
+        for dag_id in wanted:
+            try:
+                self._prepare(agent, client)
+                dto = client.dag(dag_id, show_details=True)
+                record = _query.normalize_record(client, dto, client.agent, details='full')
+                results.append((dag_id, record, None, False))
+            except ObshellNotFoundError:
+                results.append((dag_id, None, None, True))
+            except (ObshellError, ValueError) as exc:
+                agent.refresh.add(client)
+                results.append((dag_id, None, exc, False))
+        return results
+
+    def _map(self, function, items):
+        items = list(items)
+        if len(items) <= 1:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(items))) as pool:
+            return list(pool.map(function, items))
+
+    def poll(self):
+        """One poll of every agent; returns the events of what changed."""
+        tracker = self.tracker
+        tracker.begin_poll()
+        self.polls += 1
+        own = self._own_endpoint() is not None
+        jobs = [('own', agent) for agent in self.agents] if own else []
+        if self.scope in ('auto', 'cluster'):
+            jobs.append(('cluster', None))
+
+        recheck = set(address for address, known in tracker.agents.items() if known['state'] == 'cluster_unknown')
+
+        def read(job):
+            kind, agent = job
+            return self._read_own(agent) if kind == 'own' else self._read_cluster(recheck)
+
+        results = self._map(read, jobs)
+        errors = dict((agent.address, None) for agent in self.agents)
+        listed = collections.OrderedDict()
+        cluster_source = None
+        for (kind, agent), result in zip(jobs, results):
+            if kind != 'own':
+                continue
+            records, error = result
+            if error is None:
+                listed['agent ' + agent.address] = (agent.address, records)
+            else:
+                errors[agent.address] = error
+        cluster_failures = []
+        if self.scope in ('auto', 'cluster'):
+            cluster_source, records, cluster_failures, identities, rechecked = results[-1]
+            read_from = cluster_source.address if cluster_source is not None else None
+            if cluster_source is not None:
+                listed[CLUSTER_PART] = (cluster_source.address, records)
+                tracker.cluster_read(cluster_source.address, None)
+            for agent in rechecked:
+                tracker.cluster_read(agent.address, None)
+            for agent, error in cluster_failures:
+                if isinstance(error, ObshellClusterUnknownError):
+                    tracker.cluster_read(agent.address, error, read_from)
+                elif errors.get(agent.address) is None:
+                    errors[agent.address] = error
+            if cluster_source is None and not cluster_failures and CLUSTER_AGENT not in identities \
+                    and self.scope == 'cluster':
+                error = ObshellIdentityError('no agent of the list is a %s: none can list the cluster DAGs'
+                                             % CLUSTER_AGENT, agent=self.agents[0].address)
+                tracker.cluster_unreadable(self.agents[0].address, error)
+            elif cluster_source is None and cluster_failures:
+                tracker.cluster_unreadable(cluster_failures[-1][0].address, cluster_failures[-1][1])
+        tracker.lists(listed)
+        for address, error in self._settle_all(listed, cluster_source):
+            if errors.get(address) is None and not isinstance(error, ObshellClusterUnknownError):
+                errors[address] = error
+        for agent in self.agents:
+            if own or errors[agent.address] is not None:
+                tracker.agent_read(agent.address, errors[agent.address], cluster_reads=self.scope in ('auto', 'cluster'))
+        return tracker.end_poll()
+
+    def _settle_all(self, listed, cluster_source):
+        by_address = dict((agent.address, agent) for agent in self.agents)
+        groups = collections.OrderedDict()
+        for part, dag_id in self.tracker.settle_wanted():
+            if part == CLUSTER_PART:
+                if cluster_source is None:
+                    continue        # the cluster DAGs cannot be read now: no conclusion
+                agent, client = cluster_source, cluster_source.cluster
+            else:
+                if part not in listed:
+                    continue        # that agent did not answer: no conclusion
+                agent = by_address[listed[part][0]]
+                client = agent.own
+            groups.setdefault((part, agent.address), (agent, client, []))[2].append(dag_id)
+
+        def settle(item):
+            (part, dummy), (agent, client, wanted) = item
+            return part, agent, self._settle(agent, client, wanted)
+
+        failed = []
+        for part, agent, results in self._map(settle, groups.items()):
+            for dag_id, record, error, missing in results:
+                if record is not None:
+                    self.tracker.dag_read(part, agent.address, record)
+                elif missing:
+                    self.tracker.dag_missing(part, agent.address, dag_id)
+                else:
+                    self.tracker.dag_read_failed(part, dag_id, error)
+                    failed.append((agent.address, error))
+        return failed
