@@ -7,6 +7,11 @@
 run_on=controller: the wait runs here, polling the agents over HTTP from the controller inside this one task run;
 with ``hosts`` it watches every host of the batch at once. run_on=target: the module runs on the host in slices
 (plugin_utils/_action.py).
+
+The role oceanbase.obshell.wait_for_tasks calls it with the internal argument ``_role``: ``part`` on each host that
+polls its own agent (connect_from target), ``verdict`` once for the batch (the wait itself from the controller, or
+the combination of the hosts' parts). The role's settings, its hosts and its verdict are decided here
+(plugin_utils/_role.py), not in Jinja.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -18,6 +23,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
     _crypto, _dag, _options, _report, _transport, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
+from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _role
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
 
 
@@ -31,6 +37,8 @@ class ActionModule(ObshellAction):
         del tmp
         if '_slice' in self._task.args:
             self.fail(['_slice is for internal use by dag_wait itself; remove it from the task'])
+        if '_role' in self._task.args:
+            return self._run_for_role(result, task_vars)
         spec = _options.dag_wait_spec()
         run_on = self._task.args.get('run_on') or 'controller'
         if run_on == 'target':
@@ -43,15 +51,85 @@ class ActionModule(ObshellAction):
             progress = Progress(self._progress_wanted(spec, task_vars))
             result.update(self._run_on_controller(spec, task_vars, progress))
         if 'outcome' in result:
-            # At a glance: a table for a batch (a person reading), and custom stats (AWX's job artifacts).
-            result['ansible_stats'] = {'data': _verdict.stats(result), 'per_host': False, 'aggregate': True}
-            if len(result.get('hosts') or ()) > 1:
-                for line in _report.summary_table(result):
-                    progress.line(task_vars.get('inventory_hostname'), line)
-            polls = result.get('polls') or 0
-            progress.line(task_vars.get('inventory_hostname'), 'done: %s in %s after %s poll%s%s' % (
-                result['outcome'], _report.format_elapsed(result.get('elapsed')), polls, '' if polls == 1 else 's',
-                ' (%d hosts)' % len(result['hosts']) if len(result.get('hosts') or ()) > 1 else ''))
+            self._at_a_glance(result, progress, task_vars.get('inventory_hostname'))
+            result.update(_report.lean_result(result))
+        return result
+
+    @staticmethod
+    def _at_a_glance(result, progress, label):
+        """A table for a batch (a person reading), and custom stats (AWX's job artifacts)."""
+        result['ansible_stats'] = {'data': _verdict.stats(result), 'per_host': False, 'aggregate': True}
+        if len(result.get('hosts') or ()) > 1:
+            for line in _report.summary_table(result):
+                progress.table_line(label, line)
+        polls = result.get('polls') or 0
+        progress.line(label, 'done: %s in %s after %s poll%s%s' % (
+            result['outcome'], _report.format_elapsed(result.get('elapsed')), polls, '' if polls == 1 else 's',
+            ' (%d hosts)' % len(result['hosts']) if len(result.get('hosts') or ()) > 1 else ''))
+
+    # ------------------------------------------------------------------ the role wait_for_tasks
+
+    def _run_for_role(self, result, task_vars):
+        """``_role: part`` (each host, connect_from target) or ``_role: verdict`` (once for the batch)."""
+        step = self._task.args.get('_role')
+        hosts = _role.joined_hosts(task_vars)
+        values = _role.settings(task_vars, self._templar)
+        mode = values.get('mode') or 'wait'
+        problems = _role.unknown_variables(task_vars) + _role.number_problems(values)
+        target = values.get('connect_from') == 'target'
+        if step == 'part':
+            if problems or not target:
+                result['skipped'] = True
+                return result
+            first = bool(hosts) and task_vars.get('inventory_hostname') == hosts[0]
+            args = _role.wait_args(values, self._task.args)
+            args['run_on'] = 'target'
+            if not first:
+                if args.get('scope') == 'cluster':
+                    result['skipped'] = True
+                    return result
+                args.update(scope='agent', on_failure='fail')
+            self._task.args = args
+            spec = _options.dag_wait_spec()
+            try:
+                self.validated(self.module_args(task_vars, spec), spec, check_files=False)
+            except AnsibleActionFail as exc:
+                result.update(failed=True, msg=to_native(exc))
+                return result
+            progress = Progress(self._progress_wanted(spec, task_vars))
+            result.update(self.run_module_slices(self.MODULE, self.module_args(task_vars, spec), task_vars, progress))
+            return result
+        if step != 'verdict':
+            self.fail(['_role is for internal use by the role oceanbase.obshell.wait_for_tasks'])
+        if not hosts:
+            hosts = [task_vars.get('inventory_hostname')]
+        if problems:
+            verdict = _role.error_verdict(hosts, mode, 'wait_for_tasks cannot wait: %s' % '; '.join(problems))
+        else:
+            self._task.args = _role.wait_args(values, self._task.args)
+            spec = _options.dag_wait_spec()
+            progress = Progress(self._progress_wanted(spec, task_vars))
+            if target:
+                hostvars = task_vars.get('hostvars') or {}
+                parts = dict((host, hostvars[host].get(_role.PREFIX + 'part')) for host in hosts)
+                verdict = _verdict.combine_results(parts, mode=mode, fail_on=values.get('fail_on'))
+                verdict['polls'] = max([part.get('polls') or 0 for part in verdict['parts']] or [0])
+                verdict['elapsed'] = max([part.get('elapsed') or 0.0 for part in verdict['parts']] or [0.0])
+                verdict['changed'] = any(attempt.get('operator') for attempt in verdict['remediations'])
+            else:
+                self._task.args['hosts'] = hosts
+                try:
+                    verdict = self._run_on_controller(spec, task_vars, progress)
+                except AnsibleActionFail as exc:
+                    verdict = _role.error_verdict(hosts, mode, 'wait_for_tasks could not wait: %s' % to_native(exc))
+            if verdict.get('parts'):
+                self._at_a_glance(verdict, progress, task_vars.get('inventory_hostname'))
+        result['ansible_stats'] = verdict.pop('ansible_stats', None) or {'data': {}}
+        result['changed'] = bool(verdict.get('changed'))
+        # The role keeps the verdict as its fact; the registered result of this task is not printed at -v (the
+        # fact is, once).
+        result['verdict'] = _report.lean_result(verdict)
+        result['_ansible_verbose_override'] = True
         return result
 
     def _progress_wanted(self, spec, task_vars):

@@ -325,33 +325,12 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _verdict
 
 
 def wait_verdict(results, mode='wait', fail_on=None):
-    if isinstance(results, dict):
-        items = list(results.items())
-    elif isinstance(results, (list, tuple)):
-        items = [(None, result) for result in results]
-    else:
-        raise AnsibleFilterError('wait_verdict expects dag_wait results (a dict of host to result, or a list), got %s'
-                                 % type(results).__name__)
-    parts, hosts = [], []
-    for host, result in items:
-        if not isinstance(result, dict) or result.get('skipped'):
-            continue
-        if 'parts' not in result:
-            if host is None:
-                raise AnsibleFilterError('wait_verdict: a result without parts is not a dag_wait result: %s'
-                                         % (result.get('msg') or sorted(result)))
-            # The task failed before waiting: that host's part is an error, never a silent success.
-            result = {'parts': [{'part': 'agent', 'host': host, 'outcome': 'error', 'dags': [],
-                                 'msg': 'could not wait: %s' % (result.get('msg') or 'no result')}]}
-        for part in result['parts']:
-            parts.append(part)
-            if part.get('host') not in hosts:
-                hosts.append(part.get('host'))
     try:
-        return _verdict.combine(parts, mode=mode, fail_on=fail_on if fail_on is not None else _verdict.DEFAULT_FAIL_ON,
-                                hosts=hosts)
-    except ValueError as exc:
+        combined = _verdict.combine_results(results, mode=mode, fail_on=fail_on)
+    except (TypeError, ValueError) as exc:
         raise AnsibleFilterError('wait_verdict: %s' % exc)
+    combined.pop('parts', None)
+    return combined
 
 
 class FilterModule(object):

@@ -547,7 +547,8 @@ class WaitEngine(object):
             text += ' (the operation did not take effect as a success)'
         elif outcome == 'passed' and 'passed, not done' not in text:
             text += ' (a failed step was skipped, not done)'
-        return '%s after %s' % (text, elapsed)
+        # The DAGs' own times are in the text; this is the wait's.
+        return '%s (waited %s)' % (text, elapsed)
 
     def _running_report(self, entry, now):
         record = entry['record']

@@ -267,12 +267,23 @@ _OUTCOME_WORDS = {
 
 
 def ended_text(record):
-    """"DAG 11 'Cluster scale out' succeeded", with the passed nodes of a passed DAG."""
+    """"DAG 11 'Cluster scale out' succeeded in 0:18", with the DAG's own time (from its start to its end, as the agent
+    says), and the passed nodes of a passed DAG."""
     text = '%s %s' % (dag_label(record), _OUTCOME_WORDS.get(record.get('outcome'), record.get('outcome')))
+    if record.get('outcome') != 'running' and record.get('elapsed_seconds') is not None:
+        text += ' in %s' % format_elapsed(record['elapsed_seconds'])
     passed = passed_nodes_text(record)
     if passed:
         text += ' (%s)' % passed
     return text
+
+
+def not_reached_text(agent, unreachable):
+    """A part whose agent never answered before another part ended the wait."""
+    unreachable = unreachable or {}
+    said = (unreachable.get('error') or {}).get('message')
+    return 'agent %s was never reached before the wait ended (not answering for %s)%s' % (
+        safe_text(agent or '?', 80), format_elapsed(unreachable.get('for_seconds')), ': %s' % said if said else '')
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -308,3 +319,56 @@ def summary_table(result):
                       cut_text(listed, SUMMARY_DAGS_LIMIT)))      # each name already made safe
     widths = [max(len(row[column]) for row in cells) for column in range(3)]
     return ['  '.join(row[column].ljust(widths[column]) for column in range(3)) + '  ' + row[3] for row in cells]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Results as lean as lines
+
+
+# What a part, the cluster part and a host keep of each of their DAGs: the full record is in the result's ``dags``.
+DAG_SUMMARY_KEYS = ('id', 'name', 'state', 'operator', 'progress', 'outcome')
+
+
+def _safe_record(record):
+    """A DAG record for a result: its agent text (names) capped and escaped as in a progress line."""
+    record = dict(record)
+    for key in ('name', 'current_node'):
+        if isinstance(record.get(key), str):
+            record[key] = safe_text(record[key])
+    return record
+
+
+def _summaries(dags):
+    return [dict((key, dag.get(key)) for key in DAG_SUMMARY_KEYS) for dag in dags or [] if isinstance(dag, dict)]
+
+
+def _lean_part(part):
+    part = dict(part)
+    part['dags'] = _summaries(part.get('dags'))
+    # Its lines are in the result's events, its agent's facts in the result's agent (one host), its failure reports
+    # and running DAGs in the result's failures and running (each with its host and part).
+    for key in ('events', 'agent_info', 'failures', 'running'):
+        part.pop(key, None)
+    return part
+
+
+def lean_result(result):
+    """A combined wait result without the copies that made it long (two dumps of 8.5 KB at -v for one wait of three
+    hosts): each DAG record once, in ``dags``, where the parts, ``cluster`` and ``per_host`` keep the main keys of
+    theirs (DAG_SUMMARY_KEYS); each progress line once, in ``events``; each failure report and running DAG once, in
+    ``failures`` and ``running``; agent text capped and escaped as in lines."""
+    result = dict(result)
+    result['dags'] = [_safe_record(dag) for dag in result.get('dags') or [] if isinstance(dag, dict)]
+    names = dict((dag.get('id'), dag.get('name')) for dag in result['dags'])
+    if isinstance(result.get('parts'), list):
+        result['parts'] = [_lean_part(part) for part in result['parts'] if isinstance(part, dict)]
+    if isinstance(result.get('cluster'), dict):
+        result['cluster'] = _lean_part(result['cluster'])
+    if isinstance(result.get('per_host'), dict):
+        result['per_host'] = dict((host, dict(mine, dags=_summaries(mine.get('dags'))))
+                                  for host, mine in result['per_host'].items() if isinstance(mine, dict))
+    for holder in [result.get('cluster') or {}] + list(result.get('parts') or []) + \
+            list((result.get('per_host') or {}).values()):
+        for dag in holder.get('dags') or []:
+            dag['name'] = names.get(dag.get('id'), dag.get('name'))
+    return result

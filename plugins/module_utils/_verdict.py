@@ -15,7 +15,7 @@ dag_wait, dag, the wait_for_tasks role and the wait_verdict filter all decide th
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import cap_message, safe_text
+from ansible_collections.oceanbase.obshell.plugins.module_utils._report import cap_message, cut_text, safe_text
 
 # Outcomes a user can list in fail_on.
 OUTCOMES = ('idle', 'succeeded', 'failed', 'rolled_back', 'passed', 'canceled', 'timeout', 'unreachable')
@@ -76,6 +76,28 @@ def _part_text(part, mode):
     if lines:
         return '%s: %s' % (_where(part), '; '.join(lines))
     return '%s: %s' % (_where(part), part.get('msg') or part.get('outcome'))
+
+
+# Another host's problem in a host's message: each cut to this, and at most this many (the batch's msg and the
+# table printed once say the rest), so that a failed batch of many hosts does not repeat every error on every host.
+ELSEWHERE_TEXT_LIMIT = 240
+ELSEWHERE_PARTS = 2
+
+
+def _elsewhere(others, mode):
+    texts = [cut_text(_part_text(part, mode), ELSEWHERE_TEXT_LIMIT) for part in others[:ELSEWHERE_PARTS]]
+    if len(others) > ELSEWHERE_PARTS:
+        rest = others[ELSEWHERE_PARTS:]
+        texts.append('and %d more (%s; all in the msg of the wait)' % (
+            len(rest), ', '.join('%s %s' % (_who(part), part.get('outcome')) for part in rest[:10])
+            + (', ...' if len(rest) > 10 else '')))
+    return '; '.join(texts)
+
+
+def _who(part):
+    if part.get('part') == 'cluster':
+        return 'cluster DAGs'
+    return safe_text(part.get('host') or part.get('agent') or '?', 80)
 
 
 def _dedupe(dags):
@@ -142,7 +164,7 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
             others = [part for part in failing if part not in mine]
             host_msg = '%s: %s' % (head, '; '.join(_part_text(part, mode) for part in mine) or own_text)
             if others:
-                host_msg += '; elsewhere in the batch: ' + '; '.join(_part_text(part, mode) for part in others)
+                host_msg += '; elsewhere in the batch: ' + _elsewhere(others, mode)
         per_host[host] = {
             'outcome': worst(part.get('outcome') for part in own) or 'idle',
             'failed': failed,
@@ -166,6 +188,36 @@ def combine(parts, mode='wait', fail_on=DEFAULT_FAIL_ON, hosts=None):
         'hosts': hosts,
         'remediations': remediations,
     }
+
+
+def combine_results(results, mode='wait', fail_on=None):
+    """One verdict over dag_wait results registered on several hosts (a dict of host to result, or a list). A host
+    whose task failed before it could wait is an ``error`` part of that host, never a silent success; results of
+    hosts that skipped the task are left out. TypeError or ValueError for what is not a dag_wait result."""
+    if isinstance(results, dict):
+        items = list(results.items())
+    elif isinstance(results, (list, tuple)):
+        items = [(None, result) for result in results]
+    else:
+        raise TypeError('expects dag_wait results (a dict of host to result, or a list), got %s'
+                        % type(results).__name__)
+    parts, hosts = [], []
+    for host, result in items:
+        if not isinstance(result, dict) or result.get('skipped'):
+            continue
+        if 'parts' not in result:
+            if host is None:
+                raise ValueError('a result without parts is not a dag_wait result: %s'
+                                 % (result.get('msg') or sorted(result)))
+            result = {'parts': [{'part': 'agent', 'host': host, 'outcome': 'error', 'dags': [],
+                                 'msg': 'could not wait: %s' % (result.get('msg') or 'no result')}]}
+        for part in result['parts']:
+            parts.append(part)
+            if part.get('host') not in hosts:
+                hosts.append(part.get('host'))
+    combined = combine(parts, mode=mode, fail_on=fail_on if fail_on is not None else DEFAULT_FAIL_ON, hosts=hosts)
+    combined['parts'] = parts
+    return combined
 
 
 def stats(result):

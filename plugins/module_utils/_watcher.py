@@ -594,11 +594,14 @@ class Watcher(object):
 
     def part_result(self, part):
         outcome = part.engine.verdict()
+        never_reached = outcome is None and part.engine.good_reads == 0 and part.engine.down_since is not None
         if outcome is None:
-            # Still going when another part ended the wait (fail fast).
-            outcome = 'running'
+            # Still going when another part ended the wait (fail fast); an agent never reached is not "running".
+            outcome = 'unreachable' if never_reached else 'running'
         result = part.engine.result(outcome)
-        if outcome == 'running' and not part.engine.read_once:
+        if never_reached:
+            result['msg'] = _report.not_reached_text(part.target.client.address, result['unreachable_agent'])
+        elif outcome == 'running' and not part.engine.read_once:
             result['msg'] = 'still running when the wait ended: ' + (
                 '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet')
         result.update(host=part.host, part=part.kind, agent=part.target.client.address,

@@ -579,7 +579,7 @@ cluster:
           description: Seconds into the wait.
           type: float
     dags:
-      description: The cluster DAGs seen (the same records as RV(dags); the main keys are listed here).
+      description: The cluster DAGs seen, each with these keys only (its full record is in RV(dags), once).
       type: list
       elements: dict
       contains:
@@ -622,7 +622,7 @@ per_host:
       description: The host's agent (C(ip:port)) as asked.
       type: str
     dags:
-      description: The DAGs of the host's own part, its agent DAGs (the same records as RV(dags); the main keys are listed here).
+      description: The DAGs of the host's own part, its agent DAGs, each with these keys only (its full record is in RV(dags), once).
       type: list
       elements: dict
       contains:
@@ -646,7 +646,9 @@ per_host:
           type: str
 parts:
   description: Every part of the wait, as watched, each with C(part) (C(cluster), C(agent), C(all) or C(dag)), C(host),
-    C(agent), C(outcome), C(msg), C(dags), C(failures), C(running), C(elapsed), C(polls), C(events) and C(unseen_windows).
+    C(agent), C(outcome), C(msg), C(dags) (the main keys of each; the full records are in RV(dags)), C(elapsed),
+    C(polls) and C(unseen_windows). Its progress lines are in RV(events), its failure reports in RV(failures) and its
+    running DAGs in RV(running).
   returned: always
   type: list
   elements: dict

@@ -156,6 +156,14 @@ class Progress(object):
         if self.enabled and not (self._events is not None and self._events.send(line)):
             display.display(line)
 
+    def table_line(self, label, text):
+        """A line of the end-of-wait table: printed as it is for a person (a host name before every line of a table
+        is noise); as a job event under ansible-runner, prefixed like every progress event of its host."""
+        if self._events is not None and self._events._send is not None:
+            self.line(label, text)
+        else:
+            self.line(None, text)
+
 
 class ObshellAction(ActionBase):
     """Base of the collection's action plugins."""

@@ -349,6 +349,15 @@ def test_playbook_example(block, sim_cluster, sim_pki, tmp_path, vault):
     # match no host and pass silently)
     assert 'skipping: no hosts matched' not in run.stdout and 'Could not match supplied host pattern' not in \
         run.stderr, run.output
+    if block.settings.get('password') == 'env':
+        # The other way README.md offers: no vault, OBSHELL_PASSWORD exported on the controller. (The facts example
+        # once passed an empty password that won over it.)
+        bare = run_tool('ansible-playbook', ['-i', inventory] + shlex.split(block.settings.get('extra', ''))
+                        + [os.path.join(str(tmp_path), 'playbook.yml')], tmp_path,
+                        {'HOME': str(tmp_path), 'OBSHELL_PASSWORD': PASSWORD})
+        assert bare.rc == int(block.settings.get('rc', 0)), bare.output
+        assert 'failed=0' in bare.stdout and 'unreachable=0' in bare.stdout, bare.output
+        assert_clean(bare)
 
 
 # ------------------------------------------------------------------------------------------------ playbooks/

@@ -161,7 +161,14 @@ def test_the_role_is_a_few_tasks_around_one_watcher(sim_cluster, tmp_path):
     assert result.rc == 0, result.output
     tasks = role_task_hosts(result.stdout)
     per_host = [name for name, hosts in tasks if len(hosts) > 1]
-    assert len(per_host) == 2 and per_host[1] == 'Join this run', tasks
+    assert len(per_host) == 2 and per_host[1] == 'Take part in this wait', tasks
+    # What runs once: the wait, keeping its verdict, and the fail (skipped once); the hosts' own waits are skipped
+    # once too (from the controller). No internal step of the role shows up under its own name.
+    assert [name for name, hosts in tasks if len(hosts) == 1] == [
+        "Wait on each host for its own agent's DAGs (wait_for_tasks_connect_from is target)",
+        'Wait for the OBShell task DAGs of the cluster and of every host',
+        'Keep the verdict as wait_for_tasks_result on every host',
+        'Fail each host whose batch failed, with its own part of the verdict'], tasks
     assert all(len(hosts) == 1 for name, hosts in tasks if name not in per_host), tasks
     verdict = saved['obs4']['result']
     assert verdict['outcome'] == 'idle' and sorted(verdict['per_host']) == ['obs1', 'obs2', 'obs3', 'obs4']
@@ -208,7 +215,8 @@ def test_a_batch_wait_ends_with_a_table_and_custom_stats(sim_cluster, tmp_path):
     dag_id = sim.find_dag('Cluster scale out')
     result, saved = run_role(sim, tmp_path, extra_env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'})
     assert saved['obs1']['result']['outcome'] == 'failed', result.output
-    lines = [line.split(' | ', 1)[1] for line in progress(result.stdout)]
+    # The table is printed once, as it is: no host name before each of its lines.
+    lines = result.stdout.splitlines()
     head = [index for index, line in enumerate(lines) if line.split() == ['HOST', 'OUTCOME', 'TIME', 'DAGS']]
     assert len(head) == 1, result.stdout
     rows = lines[head[0] + 1:head[0] + 5]
@@ -216,7 +224,7 @@ def test_a_batch_wait_ends_with_a_table_and_custom_stats(sim_cluster, tmp_path):
     assert rows[0].split()[:3] == ['obs1', '[cluster]', 'failed'], rows
     assert rows[0].endswith('%s Cluster scale out: failed' % dag_id), rows
     assert [row.split()[:2] for row in rows[1:]] == [['obs1', 'idle'], ['obs2', 'idle'], ['obs3', 'idle']], rows
-    assert lines[head[0] + 5].startswith('done: failed in '), lines
+    assert lines[head[0] + 5].startswith('obs1 | done: failed in '), lines
     # ANSIBLE_SHOW_CUSTOM_STATS prints the same at the end of the run (AWX keeps it in the job's artifacts).
     custom = result.stdout.split('CUSTOM STATS:', 1)[1]
     assert 'obs1 [cluster]' in custom and dag_id in custom and 'obs3' in custom, custom
@@ -566,10 +574,78 @@ def test_a_second_run_in_the_play_does_not_inherit_the_first(sim_cluster, tmp_pa
     ({'wait_for_tasks_connect_from': 'moon'}, 'value of wait_for_tasks_connect_from must be one of'),
     ({'wait_for_tasks_timeout': 'soon'}, "argument 'wait_for_tasks_timeout' is of type"),
     ({'wait_for_tasks_poll_interval': 0.1}, 'wait_for_tasks_poll_interval must be at least 0.5 (got 0.1)'),
-    ({'wait_for_tasks_max_remediations': -1}, 'wait_for_tasks_max_remediations 0 or more (got -1)'),
+    # Stricter than before: the sentence names the variable, what it must be and what it got.
+    ({'wait_for_tasks_max_remediations': -1}, 'wait_for_tasks_max_remediations must be 0 or more (got -1)'),
 ])
 def test_argument_spec_rejects_bad_values(sim_cluster, tmp_path, role_vars, message):
     sim = sim_cluster(agents=1, scenario='idle')
     result, saved = run_role(sim, tmp_path, role_vars)
     assert message in (saved['obs1']['failed_msg'] or ''), result.output
     assert task_requests(sim) == []
+
+
+def test_a_misspelt_role_variable_fails_at_once_naming_the_closest(sim_cluster, tmp_path):
+    # Issue 18 #9: `wait_for_tasks_timout: 5` was ignored, and the role waited up to the 3,600 s default.
+    sim = sim_cluster(agents=2, scenario=held_scale_out(hold_at=3))
+    started = time.monotonic()
+    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_timout': 5})
+    assert time.monotonic() - started < 30, result.output
+    for host in ('obs1', 'obs2'):
+        assert saved[host]['failed_msg'] == ('wait_for_tasks cannot wait: wait_for_tasks_timout is not a variable of '
+                                             'this role (did you mean wait_for_tasks_timeout?)'), result.output
+    assert saved['obs1']['result']['outcome'] == 'error' and saved['obs1']['result']['failed'] is True
+    assert task_requests(sim) == []
+
+
+def test_a_bad_number_names_only_what_is_wrong(sim_cluster, tmp_path):
+    # `timeout: 0` once listed every constraint, met ones too ("poll_interval must be at least 0.5 (got 1)...").
+    sim = sim_cluster(agents=1, scenario='idle')
+    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_timeout': 0, 'wait_for_tasks_poll_interval': 1})
+    assert saved['obs1']['failed_msg'] == 'wait_for_tasks cannot wait: wait_for_tasks_timeout must be more than 0 ' \
+        '(got 0)', result.output
+    assert task_requests(sim) == []
+
+
+def test_a_failed_batch_says_each_problem_once_and_hosts_never_reached_are_unreachable(sim_cluster, tmp_path):
+    # A scale-out that fails at once while three of four agents are down: the wait ends on the failure (fail fast),
+    # before the down agents' unreachable_timeout. They were never reached: `unreachable`, not `running` with
+    # "still running when the wait ended: nothing seen yet". Each host reads its own problem, then at most two
+    # others cut short; the table printed once shows the whole batch; -v prints one lean result, not two dumps.
+    sim = sim_cluster(agents=4, scenario='scale_out_fail', step_seconds=0.2)
+    dag_id = sim.find_dag('Cluster scale out')
+    assert sim.wait_for(dag_id) == ('FAILED', 'RUN')
+    for agent in sim.agents[1:]:
+        agent.go_down()
+    result, saved = run_role(sim, tmp_path, {'wait_for_tasks_unreachable_timeout': 60}, extra_args=('-v',))
+    verdict = saved['obs1']['result']
+    assert verdict['cluster']['outcome'] == 'failed', result.output
+    assert dict((host, part['outcome']) for host, part in verdict['per_host'].items()) == {
+        'obs1': 'idle', 'obs2': 'unreachable', 'obs3': 'unreachable', 'obs4': 'unreachable'}, verdict['msg']
+    assert verdict['outcome'] == 'unreachable' and verdict['elapsed'] < 30, verdict['msg']
+    never = 'obs%d: agent %s was never reached before the wait ended (not answering for '
+    for index in (2, 3, 4):
+        assert never % (index, sim.agents[index - 1].address) in verdict['msg'], verdict['msg']
+        assert 'nothing seen yet' not in saved['obs%d' % index]['failed_msg']
+    table = [line.split() for line in result.stdout.splitlines()
+             if re.match(r'^obs\d +(idle|unreachable|failed) ', line)]
+    assert [row[:2] for row in table] == [['obs1', 'idle'], ['obs2', 'unreachable'], ['obs3', 'unreachable'],
+                                          ['obs4', 'unreachable']], result.stdout
+    failure = "DAG %s 'Cluster scale out' failed at node 6/9 'Prev check for scale_out'" % dag_id
+    for host in ('obs1', 'obs2', 'obs3', 'obs4'):
+        message = saved[host]['failed_msg']
+        # The cluster DAGs concern every host: once each; the other hosts: at most two, each cut short.
+        assert message.count(failure) == 1, message
+        others = [index for index in (2, 3, 4) if 'obs%d' % index != host
+                  and never % (index, sim.agents[index - 1].address) in message]
+        assert len(others) <= 2, message
+        assert len(message) < 1400, (len(message), message)
+    own = saved['obs2']['failed_msg']
+    assert own.index(never % (2, sim.agents[1].address)) < own.index('elsewhere in the batch'), own
+    assert saved['obs1']['failed_msg'].endswith('; and 1 more (obs4 unreachable; all in the msg of the wait)'), \
+        saved['obs1']['failed_msg']
+    # -v: one dump of the verdict (the fact kept for the hosts), each DAG record once in it, and its failure twice
+    # (in the record, and in the failure report with the follow-up), not in every part too.
+    dumps = [line for line in result.stdout.splitlines() if '"per_host"' in line]
+    assert len(dumps) == 1, [line[:200] for line in dumps]
+    assert dumps[0].count('"start_time"') == 1 and dumps[0].count('"log_tail"') == 2, dumps[0]
+    assert len(dumps[0]) < 12500, len(dumps[0])      # mostly the four hosts' messages

@@ -11,6 +11,7 @@ __metaclass__ = type
 import argparse
 import signal
 import sys
+import textwrap
 import threading
 
 from tests.simulator.auth import normalize_identity
@@ -42,17 +43,29 @@ def _parse_identities(values, count):
     return out
 
 
+def scenario_help(width=79):
+    """The built-in scenarios, each with what it does, for --help."""
+    lines = ['built-in scenarios (--scenario NAME; a step is --step-seconds):']
+    for name in sorted(builtin_scenarios):
+        text = ' '.join(str(builtin_scenarios[name].get('description') or '').split())
+        lines.extend(textwrap.wrap(text, width=width, initial_indent='  %-24s ' % name,
+                                   subsequent_indent=' ' * 27) or ['  %s' % name])
+    return '\n'.join(lines)
+
+
 def build_parser():
-    scenarios = ', '.join(sorted(builtin_scenarios))
     parser = argparse.ArgumentParser(prog='python -m tests.simulator',
-                                     description='Simulated OceanBase OBShell agents (one cluster) on loopback.')
+                                     description='Simulated OceanBase OBShell agents (one cluster) on loopback. '
+                                                 'Needs the Python library cryptography (and PyYAML for a YAML scenario file).',
+                                     epilog=scenario_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--agents', type=int, default=3, help='number of agents (default 3)')
     parser.add_argument('--host', default='127.0.0.1', help='listen address (default 127.0.0.1)')
     parser.add_argument('--base-port', type=int, default=2886,
                         help='agent i listens on BASE_PORT+i (default 2886; 0 = ephemeral ports)')
     parser.add_argument('--password', default=None, help='root@sys password of the cluster (default: none)')
     parser.add_argument('--agent-password', default=None, help='agent password (4.2.6+ profiles)')
-    parser.add_argument('--scenario', default='idle', help='built-in scenario (%s) or a JSON/YAML file' % scenarios)
+    parser.add_argument('--scenario', default='idle',
+                        help='a built-in scenario (listed below) or a JSON/YAML file (default idle)')
     parser.add_argument('--step-seconds', type=float, default=1.0, help='duration of one DAG node (default 1.0)')
     parser.add_argument('--profile', default='4.5.0',
                         help='agent version to behave as: %s (default 4.5.0; 4.2.2 = auth v1, uncertain)'

@@ -450,3 +450,17 @@ def test_upgrade_restart_rotates_every_key(sim_cluster):
         time.sleep(0.02)
     assert all(agent.rsa_key is not key for agent, key in zip(sim.agents, keys))
     assert [event[1] for event in sim.events].count('restart') == 3
+
+
+def test_help_says_what_each_scenario_does_and_what_the_simulator_needs():
+    # The help once listed the scenario names and nothing else.
+    from tests.simulator.__main__ import build_parser
+    from tests.simulator.scenarios import builtin_scenarios
+    text = build_parser().format_help()
+    assert 'cryptography' in text
+    lines = text.splitlines()
+    for name, scenario in builtin_scenarios.items():
+        row = [line for line in lines if line.split()[:1] == [name]]
+        assert len(row) == 1, (name, text)
+        # The row starts with the first words of the scenario's description.
+        assert ' '.join(scenario['description'].split()[:3]) in row[0], (name, row)

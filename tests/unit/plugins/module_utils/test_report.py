@@ -447,20 +447,22 @@ def test_passed_nodes_text(failed_scale_out):
 
 
 @pytest.mark.parametrize('state, operator, text', [
-    ('SUCCEED', 'RUN', "DAG 11 'Cluster scale out' succeeded"),
-    ('SUCCEED', 'ROLLBACK', "DAG 11 'Cluster scale out' was rolled back"),
-    ('SUCCEED', 'PASS', "DAG 11 'Cluster scale out' was passed"),
-    ('FAILED', 'RUN', "DAG 11 'Cluster scale out' failed"),
-    ('FAILED', 'CANCEL', "DAG 11 'Cluster scale out' was canceled"),
+    ('SUCCEED', 'RUN', "DAG 11 'Cluster scale out' succeeded in 0:18"),
+    ('SUCCEED', 'ROLLBACK', "DAG 11 'Cluster scale out' was rolled back in 0:18"),
+    ('SUCCEED', 'PASS', "DAG 11 'Cluster scale out' was passed in 0:18"),
+    ('FAILED', 'RUN', "DAG 11 'Cluster scale out' failed in 0:18"),
+    ('FAILED', 'CANCEL', "DAG 11 'Cluster scale out' was canceled in 0:18"),
     ('RUNNING', 'RUN', "DAG 11 'Cluster scale out' is running"),
 ])
 def test_ended_text(state, operator, text):
-    assert _report.ended_text(normalize(simple_dto(state=state, operator=operator))) == text
+    # The DAG's own time, from its start to its end as the agent says (once, the wait's time was shown here).
+    dto = simple_dto(state=state, operator=operator, end_time='2024-01-10T11:34:40.556477+08:00')
+    assert _report.ended_text(normalize(dto)) == text
 
 
 def test_ended_text_names_the_passed_nodes(failed_scale_out):
     assert _report.ended_text(passed_record(failed_scale_out)) == \
-        "DAG 142 'Cluster scale out' was passed (node 6/9 'Prev check for scale_out' passed, not done)"
+        "DAG 142 'Cluster scale out' was passed in 3:11 (node 6/9 'Prev check for scale_out' passed, not done)"
 
 
 # ------------------------------------------------------------------------------------------------------------

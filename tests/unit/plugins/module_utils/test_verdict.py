@@ -8,6 +8,7 @@ fed with recorded part results."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import json
 import itertools
 
 import pytest
@@ -176,3 +177,28 @@ def test_the_summary_table_is_aligned_and_agent_text_cannot_break_it():
     # the DAGS column starts at the same place on every line
     column = lines[0].index('DAGS')
     assert [line[column - 2:column + 4] for line in lines] == ['  DAGS', '  11 C', '  -', '  2001', '  -'], lines
+
+
+def test_a_lean_result_holds_each_dag_record_once_and_agent_text_made_safe():
+    result = _glance_result()
+    result['dags'] = [dict(dag, start_time='2026-01-01T00:00:00Z', nodes=[{'name': 'n'}]) for dag in result['dags']]
+    result['events'] = ['obs1 [cluster] | a line']
+    for part in result['parts']:
+        part.update(events=['a line'], agent_info={'version': '4.5.0.0'})
+    lean = _report.lean_result(result)
+    text = json.dumps(lean)
+    # the full records once, in dags; the parts, the cluster part and the hosts keep the main keys of theirs
+    assert text.count('"start_time"') == 2 and text.count('"nodes"') == 2, text
+    assert lean['per_host']['obs2']['dags'] == [{'id': '2001', 'name': 'evil\\e[31m\\nname', 'state': 'FAILED',
+                                                 'operator': None, 'progress': None, 'outcome': 'failed'}]
+    assert [part['dags'] for part in lean['parts']][0] == [
+        {'id': '11', 'name': 'Cluster scale out', 'state': 'SUCCEED', 'operator': None, 'progress': None,
+         'outcome': 'succeeded'}]
+    # each line once, in events
+    assert 'events' not in lean['parts'][0] and 'agent_info' not in lean['parts'][0] and lean['events']
+    # agent text escaped and capped as in lines, in the records too
+    assert '\x1b' not in text and lean['dags'][1]['name'] == 'evil\\e[31m\\nname'
+    long = _report.lean_result({'dags': [{'id': '11', 'name': 'x' * 5000}]})
+    assert len(long['dags'][0]['name']) < 400
+    # the caller's result is not changed
+    assert result['parts'][0]['events'] == ['a line']
