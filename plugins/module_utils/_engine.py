@@ -250,16 +250,17 @@ class WaitEngine(object):
 
     def closing_window(self):
         """The span (from, to) of this wait on the agent's clock that no read has covered yet, to be read back from
-        the history before a verdict that says nothing went wrong; None when the polls themselves cover it (one
-        poll, at the start) or nothing is known of the agent's clock."""
+        the history before a verdict that says nothing went wrong; None when it was read back already, for a part
+        read once (a snapshot), or when nothing is known of the agent's clock. Even a wait of one poll has one: a
+        DAG that failed between the start of the wait (right after the change that made it) and its first read is
+        in no unfinished list any more."""
         if self.read_once or self.agent_start is None or self.seen_until is None or self.fatal is not None:
             return None
-        start = self.history_until if self.history_until is not None else self.agent_start
-        if self.history_until is None and self.polls <= 1:
-            return None
-        if self.seen_until <= start:
-            return None
-        return (start, self.seen_until)
+        if self.history_until is not None:
+            if self.seen_until <= self.history_until:
+                return None
+            return (self.history_until, self.seen_until)
+        return (self.agent_start, max(self.seen_until, self.agent_start))
 
     def history_read(self, records, window, closing=False):
         """The agent's history (every DAG it holds, summaries) for ``window`` (from, to) on its clock: every DAG

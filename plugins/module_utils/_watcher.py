@@ -460,19 +460,37 @@ class Watcher(object):
         if any(part.engine.polls > 1 and not part.engine.read_once for part in parts) and \
                 not self._identities_rechecked(parts):
             return 'changed'
-        quiet = True
-        for part in parts:
+        def close(part):
             engine = part.engine
             window = engine.closing_window()
             if window is None:
-                continue
+                return True
             client = part.target.client
             self._cap_requests(client, engine)
             tracked = len(engine.tracked)
             if not self._history(part, client, window, closing=True) or len(engine.tracked) != tracked:
-                quiet = False
                 self._follow_ups(part)
-            for line in engine.end_poll():
+                return False
+            return True
+
+        def close_group(group):
+            return all([close(part) for part in group])
+        # One thread per client (a client serves one thread at a time), the hosts at once, as in a poll.
+        groups = []
+        for part in parts:
+            for group in groups:
+                if group[0].target.client is part.target.client:
+                    group.append(part)
+                    break
+            else:
+                groups.append([part])
+        if len(groups) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(groups))) as pool:
+                quiet = all(list(pool.map(close_group, groups)))
+        else:
+            quiet = all(close_group(group) for group in groups)
+        for part in parts:
+            for line in part.engine.end_poll():
                 self._event(part, line)
         return 'quiet' if quiet else 'joined'
 

@@ -314,9 +314,28 @@ def test_hundreds_of_old_dags_in_the_history_only_those_in_the_window_join_with_
     assert read_by_id == {prefix + '900', prefix + '901'}     # the old ones are never read one by one
 
 
-def test_an_idle_wait_of_one_poll_reads_no_history(clock):
+def test_an_idle_wait_of_one_poll_reads_its_history_once_per_part(clock):
     agent = FakeAgent(clock)
     result, dummy = wait(agent, clock)
+    assert result['outcome'] == 'idle'
+    assert sorted(c[2] for c in agent.requests('history')) == ['agent', 'cluster']
+
+
+def test_a_dag_that_failed_between_the_start_of_the_wait_and_its_first_read_fails_it(clock):
+    # Found by the model-based test: the change that started the DAG returned, the wait began, and the DAG (not a
+    # maintenance DAG) failed before the wait's first read: it is in no unfinished list by then.
+    agent = FakeAgent(clock, identity='SINGLE')
+    failed = timed(dto(LOCAL_ID, 'Stop local observer', state='FAILED', stage=1, maintenance=1, nodes=['a', 'b']),
+                   -2, 0)
+    agent.add(LOCAL_ID, (-2.0, failed))
+    result, dummy = wait(agent, clock)
+    assert result['outcome'] == 'failed'
+    assert "'Stop local observer'" in result['msg']
+
+
+def test_assert_idle_is_a_snapshot_and_reads_no_history(clock):
+    agent = FakeAgent(clock)
+    result, dummy = wait(agent, clock, mode='assert_idle')
     assert result['outcome'] == 'idle'
     assert not agent.requests('history')
 

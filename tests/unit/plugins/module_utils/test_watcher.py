@@ -303,8 +303,10 @@ def test_nothing_unfinished_is_idle_at_once(agent, clock):
     assert result['polls'] == 1
     assert result['elapsed'] == 0
     assert clock.sleeps == []
-    # A CLUSTER AGENT: the cluster DAGs and its own DAGs, each on a route that fails visibly (§11.6).
-    assert sorted(agent.requests()) == [(0.0, 'list', 'agent', False), (0.0, 'list', 'cluster', False)]
+    # A CLUSTER AGENT: the cluster DAGs and its own DAGs, each on a route that fails visibly (§11.6); then, before
+    # saying idle, each history (what ended between the start of the wait and this read).
+    assert sorted(agent.requests()) == [(0.0, 'history', 'agent', False), (0.0, 'history', 'cluster', False),
+                                        (0.0, 'list', 'agent', False), (0.0, 'list', 'cluster', False)]
 
 
 def test_appear_timeout_polls_until_the_window_closes_then_idle(agent, clock):
