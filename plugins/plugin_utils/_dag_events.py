@@ -42,7 +42,10 @@ def _utc_now():
 
 
 def _key(record):
-    return [record.get('state'), record.get('operator'), record.get('stage'), record.get('outcome')]
+    # A failure's end time is part of it: a DAG retried and failed again at the same node between two polls is a
+    # new failure, with its own end (§4.6), and its own event.
+    return [record.get('state'), record.get('operator'), record.get('stage'), record.get('outcome'),
+            record.get('end_time') if record.get('state') == 'FAILED' else None]
 
 
 def _public(record):

@@ -508,3 +508,19 @@ def test_a_dag_that_ended_before_the_window_is_not_read_back():
     clients[0].down = None
     clients[0].agent_time = AGENT_NOW + 80
     assert names(source.poll()) == ['agent_recovered']
+
+
+def test_a_dag_retried_and_failed_again_between_two_polls_is_a_second_failure():
+    poll = Poll()
+    first = dto(state='FAILED', stage=6, error='ERROR: [Common.Unexpected]: first')
+    again = dict(dto(state='FAILED', stage=6, error='ERROR: [Common.Unexpected]: second'),
+                 start_time='2026-05-08T10:01:00+08:00', end_time='2026-05-08T10:01:30+08:00')
+    summary = _dag.normalize_dag(dict(first, nodes=None), agent=A0)
+    assert names(poll({'cluster': [summary]}, reads={'11': _dag.normalize_dag(first, agent=A0, details='full')})) == \
+        ['dag_failed']
+    # Someone retried it; by the next poll it had failed again, at the same node: the same state, operator and stage.
+    events = poll({'cluster': [_dag.normalize_dag(dict(again, nodes=None), agent=A0)]},
+                  reads={'11': _dag.normalize_dag(again, agent=A0, details='full')})
+    assert names(events) == ['dag_failed']
+    assert events[0]['obshell']['failure_count'] == 2
+    assert 'second' in events[0]['obshell']['failure']['summary']
