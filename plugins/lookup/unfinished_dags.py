@@ -18,6 +18,9 @@ description:
     cluster DAGs (their observers are down), the lookup fails, saying "cluster DAGs unknown"; it never answers as if
     the cluster were idle.
   - Each record carries C(agent), the C(ip:port) that answered, and C(seen_on).
+  - A snapshot of what is unfinished when it asks; it cannot see a DAG that started and ended before (a failed
+    C(Stop OB) leaves the unfinished list at once). To learn how an operation ended, wait on it with
+    M(oceanbase.obshell.dag_wait), which reads the agents' history for what it could not see.
 author:
   - OceanBase obshell collection contributors (@oceanbase)
 options:
