@@ -73,35 +73,6 @@ _AUTH_HINTS = {
 }
 
 
-def parse_address(text, default_port=2886):
-    """'host', 'host:port', '[v6]:port' or a bare IPv6 literal -> (host, port). ValueError names the problem."""
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError('an agent address must be a non-empty string like host or host:port, got %r' % (text,))
-    text = text.strip()
-    port = default_port
-    if text.startswith('['):
-        host, sep, rest = text[1:].partition(']')
-        if not sep or not host:
-            raise ValueError('%r: an IPv6 address in brackets needs the closing bracket, e.g. [::1]:2886' % text)
-        if rest:
-            if not rest.startswith(':'):
-                raise ValueError('%r: expected [ipv6]:port' % text)
-            port = rest[1:]
-    elif text.count(':') == 1:
-        host, port = text.split(':')
-    else:
-        host = text  # a name, an IPv4 address, or a bare IPv6 literal (more than one colon)
-    if not host:
-        raise ValueError('%r: the host part is empty' % text)
-    try:
-        port = int(port)
-    except (TypeError, ValueError):
-        raise ValueError('%r: the port must be a number, got %r' % (text, port))
-    if not 0 < port < 65536:
-        raise ValueError('%r: the port must be between 1 and 65535' % text)
-    return host, port
-
-
 def parse_version(text):
     """'4.2.3.0' or '4.5.0.0-100' -> (4, 2, 3, 0); unparsable -> ()."""
     if not isinstance(text, str):

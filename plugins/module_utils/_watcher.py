@@ -156,22 +156,9 @@ class Watcher(object):
         """One poll of ``parts``. Each host's own parts run in one thread (a client is used by one thread at a
         time), the hosts at once; then the cluster DAGs, from the CLUSTER AGENT asked last time or, if it fails,
         from the next one (by then every host's identity is known)."""
-        by_client = []
         for part in parts:
             part.engine.begin_poll()
-            if part.kind == 'cluster':
-                continue
-            for group in by_client:
-                if group[0].target.client is part.target.client:
-                    group.append(part)
-                    break
-            else:
-                by_client.append([part])
-        if len(by_client) == 1:
-            self._poll_group(by_client[0])
-        elif by_client:
-            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(by_client))) as pool:
-                list(pool.map(self._poll_group, by_client))
+        self._per_client([part for part in parts if part.kind != 'cluster'], self._poll_group)
         for part in self.parts:
             if part.dropped and any(target.client.identity == CLUSTER_AGENT for target in part.sources
                                     if target.described is not None):
@@ -187,6 +174,22 @@ class Watcher(object):
         for part in parts:
             for line in part.engine.end_poll():
                 self._event(part, line)
+
+    def _per_client(self, parts, work):
+        """``work(group)`` for the parts grouped by client, the groups at once (a client serves one thread at a
+        time; the hosts are asked concurrently). Returns what each call returned."""
+        groups = []
+        for part in parts:
+            for group in groups:
+                if group[0].target.client is part.target.client:
+                    group.append(part)
+                    break
+            else:
+                groups.append([part])
+        if len(groups) <= 1:
+            return [work(group) for group in groups]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(groups))) as pool:
+            return list(pool.map(work, groups))
 
     def _poll_group(self, group):
         for part in group:
@@ -473,22 +476,7 @@ class Watcher(object):
                 return False
             return True
 
-        def close_group(group):
-            return all([close(part) for part in group])
-        # One thread per client (a client serves one thread at a time), the hosts at once, as in a poll.
-        groups = []
-        for part in parts:
-            for group in groups:
-                if group[0].target.client is part.target.client:
-                    group.append(part)
-                    break
-            else:
-                groups.append([part])
-        if len(groups) > 1:
-            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(groups))) as pool:
-                quiet = all(list(pool.map(close_group, groups)))
-        else:
-            quiet = all(close_group(group) for group in groups)
+        quiet = all(self._per_client(parts, lambda group: all([close(part) for part in group])))
         for part in parts:
             for line in part.engine.end_poll():
                 self._event(part, line)

@@ -201,7 +201,6 @@ _collection_importable()
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options  # noqa: E402
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_address  # noqa: E402
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_poller  # noqa: E402
 
 _CONNECTION = ('port', 'password', 'agent_password', 'use_tls', 'validate_certs', 'ca_path', 'client_cert',
@@ -235,17 +234,11 @@ def validate(args):
             errors.append('agents must list at least one agent (host or host:port)')
         addresses = []
         for agent in agents or []:
-            if isinstance(agent, str) and ('/' in agent or '?' in agent or '#' in agent):
-                errors.append(_options.check_host(agent, option='agents entry'))
-                continue
+            # The one host parser of the collection (the inventory's seeds, the lookup's terms).
             try:
-                host, port = parse_address(agent, values['port'])
+                host, port = _options.parse_agent(agent, values['port'], option='agents')
             except ValueError as exc:
-                errors.append('agents: %s' % exc)
-                continue
-            problem = _options.check_host(host, option='agents entry')
-            if problem:
-                errors.append(problem)
+                errors.append(str(exc))
                 continue
             address = _dag.format_address(host, port)
             if address in [known[2] for known in addresses]:

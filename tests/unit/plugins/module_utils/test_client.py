@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient, parse_address, parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient, parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils._options import parse_agent
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
@@ -77,14 +78,14 @@ def test_aes_body_is_what_the_agent_decrypts():
             assert decrypt_body(key + iv, body) == plaintext
 
 
-def test_parse_address_and_version():
-    assert parse_address('10.0.0.1') == ('10.0.0.1', 2886)
-    assert parse_address('obs1:2887') == ('obs1', 2887)
-    assert parse_address('[::1]:2900') == ('::1', 2900)
-    assert parse_address('::1') == ('::1', 2886)
-    for bad in ('', 'host:', 'host:abc', 'host:70000', '[::1', '[::1]x', ':2886'):
+def test_parse_agent_and_version():
+    assert parse_agent('10.0.0.1') == ('10.0.0.1', 2886)
+    assert parse_agent('obs1:2887') == ('obs1', 2887)
+    assert parse_agent('[::1]:2900') == ('::1', 2900)
+    assert parse_agent('::1') == ('::1', 2886)
+    for bad in ('', 'host:', 'host:abc', 'host:70000', '[::1', '[::1]x', ':2886', 'http://h', 'h/x', 'a b'):
         with pytest.raises(ValueError):
-            parse_address(bad)
+            parse_agent(bad)
     assert parse_version('4.2.3.0') == (4, 2, 3, 0)
     assert parse_version('4.5.0.0-100') == (4, 5, 0, 0)
     assert parse_version(None) == ()

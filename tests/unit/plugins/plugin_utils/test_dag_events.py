@@ -368,7 +368,7 @@ def plugin():
 @pytest.mark.parametrize('args, message', [
     ({}, 'missing required arguments: agents'),
     ({'agents': []}, 'agents must list at least one agent'),
-    ({'agents': ['https://10.0.0.1']}, "agents entry 'https://10.0.0.1' has a scheme"),
+    ({'agents': ['https://10.0.0.1']}, "agents: 'https://10.0.0.1' has a scheme"),
     ({'agents': ['10.0.0.1:99999']}, 'the port must be between 1 and 65535'),
     ({'agents': ['10.0.0.1', '10.0.0.1:2886']}, 'agents: 10.0.0.1:2886 is listed twice'),
     ({'agents': ['a'], 'poll_interval': 0.1}, 'poll_interval must be at least 0.5'),
