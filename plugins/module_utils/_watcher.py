@@ -463,6 +463,7 @@ class Watcher(object):
         if any(part.engine.polls > 1 and not part.engine.read_once for part in parts) and \
                 not self._identities_rechecked(parts):
             return 'changed'
+
         def close(part):
             engine = part.engine
             window = engine.closing_window()
@@ -476,7 +477,8 @@ class Watcher(object):
                 return False
             return True
 
-        quiet = all(self._per_client(parts, lambda group: all([close(part) for part in group])))
+        # Every part of a group is closed (no short cut), and then all must be quiet.
+        quiet = all(self._per_client(parts, lambda group: [close(part) for part in group].count(False) == 0))
         for part in parts:
             for line in part.engine.end_poll():
                 self._event(part, line)

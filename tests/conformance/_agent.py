@@ -97,8 +97,8 @@ class Target(object):
     def _ensure_master(self):
         info = self.info()
         if info['identity'] == 'SINGLE':
-            answer = self.client.send('POST', '/api/v1/agent', {'agentInfo': {'ip': self.host, 'port': self.port},
-                                                                 'zoneName': 'zone1'}, setup=True)
+            body = {'agentInfo': {'ip': self.host, 'port': self.port}, 'zoneName': 'zone1'}
+            answer = self.client.send('POST', '/api/v1/agent', body, setup=True)
             assert answer.status == 200, answer
             self.labels.add(answer.data['id'], 'join')
             dag = self.wait_dag(answer.data['id'], FINISHED)

@@ -194,8 +194,8 @@ class RecordingClient(RawClient):
         elif case == 'garbage':
             response = self.request(method, target, headers={self.header_name(): 'bm90IGFuIFJTQSBibG9jaw=='})
         else:
-            header = {'ob_header': 'X-OCS-Header', 'agent_header': 'X-OCS-Agent-Header'}.get(case,
-                                                                                          self.header_name())
+            names = {'ob_header': 'X-OCS-Header', 'agent_header': 'X-OCS-Agent-Header'}
+            header = names.get(case, self.header_name())
             if case == 'lower_case':
                 header = header.lower()
             kwargs = {}

@@ -51,8 +51,9 @@ def rec(request, target):
     name = request.node.name.split('[')[0]
     module = request.node.module.__name__.rsplit('.', 1)[-1]
     info = target.info()
-    recording = Recording('%s.%s' % (module, name), {'version': info.get('version'), 'source_commit': SOURCE_COMMIT
-                                                      if target.kind == 'real' else None, 'kind': target.kind})
+    source_commit = SOURCE_COMMIT if target.kind == 'real' else None
+    facts = {'version': info.get('version'), 'source_commit': source_commit, 'kind': target.kind}
+    recording = Recording('%s.%s' % (module, name), facts)
     target.labels.reset()
     target.client.recording = recording
     yield recording

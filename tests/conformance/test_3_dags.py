@@ -45,8 +45,7 @@ def test_join_self(target, rec):
     send = target.client.send
     if target.info()['identity'] != 'SINGLE':
         raise AssertionError('run the conformance files in order on a fresh agent')
-    answer = send('POST', '/api/v1/agent', {'agentInfo': {'ip': target.host, 'port': target.port},
-                                           'zoneName': 'zone1'})
+    answer = send('POST', '/api/v1/agent', {'agentInfo': {'ip': target.host, 'port': target.port}, 'zoneName': 'zone1'})
     created = check_ok(answer)
     target.labels.add(created['id'], 'join')
     # the creation answer: the DAG as created, READY, without nodes

@@ -33,8 +33,8 @@ def https_agent(request, sim_pki):
             probe.close()
         yield host, port, ca, (os.environ.get(PASSWORD_VARIABLE) or DEFAULT_PASSWORD) if security else None
         return
-    sim = SimCluster(agents=1, identities='SINGLE', base_port=0, tls={'cert': sim_pki['server_cert'],
-                                                                     'key': sim_pki['server_key']})
+    tls = {'cert': sim_pki['server_cert'], 'key': sim_pki['server_key']}
+    sim = SimCluster(agents=1, identities='SINGLE', base_port=0, tls=tls)
     sim.start()
     try:
         yield sim.agents[0].host, sim.agents[0].port, sim_pki['ca'], None

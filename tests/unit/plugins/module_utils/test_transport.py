@@ -337,7 +337,6 @@ def test_no_request_outlives_its_timeout(raw_server, clean_environment, behaviou
     transport.close()
 
 
-
 def test_a_request_that_fails_otherwise_is_never_called_cut_whatever_its_text(clean_environment):
     """Whether the overall deadline cut a request is a fact the request recorded, never read from an error's text:
     a name that does not resolve is not a time-out, even given less than request_timeout, and even when the
@@ -356,8 +355,8 @@ def test_the_watch_of_a_request_records_whether_the_deadline_cut_it():
     assert _http_deadline.Watch(0.0, 0.5, None).cut is False
 
 
-def test_the_option_checks_and_the_transport_say_a_missing_file_in_the_same_words(sim_cluster, tmp_path,
-                                                                                   clean_environment):
+def test_the_option_checks_and_the_transport_say_a_missing_file_in_the_same_words(
+        sim_cluster, tmp_path, clean_environment):
     missing = str(tmp_path / 'gone.pem')
     from_options = _options.check_connection_options({'ca_path': missing})
     sim = sim_cluster(agents=1)
@@ -365,6 +364,7 @@ def test_the_option_checks_and_the_transport_say_a_missing_file_in_the_same_word
         _transport.Transport('127.0.0.1', sim.agents[0].port, use_tls=True, ca_path=missing).request('GET', '/')
     assert from_options == ["ca_path %r does not exist" % missing]
     assert caught.value.message == from_options[0]
+
 
 def test_a_timeout_cut_by_the_callers_deadline_says_so(raw_server, clean_environment):
     """A wait whose deadline leaves 0.5 s of a 1.5 s request_timeout: the message names both numbers, and the error

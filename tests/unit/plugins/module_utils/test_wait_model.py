@@ -65,7 +65,6 @@ STEPS = int(os.environ.get('OBSHELL_MODEL_STEPS', '40'))
 ONLY = [name for name in os.environ.get('OBSHELL_MODEL_ONLY', '').split(',') if name]
 
 
-
 class WorldClock(object):
     """The wait's one clock (_engine.Clock) on the world's time: seconds since the wait started, the monotonic time
     request deadlines are set on, the wall time records are measured against, and a sleep that moves the world."""
@@ -85,6 +84,7 @@ class WorldClock(object):
     def sleep(self, seconds):
         assert seconds >= 0
         self.machine.world.t += seconds
+
 
 class Violation(AssertionError):
     pass
@@ -118,8 +118,8 @@ class WaitModel(RuleBasedStateMachine):
     # ------------------------------------------------------------------ the world
 
     @initialize(count=st.integers(1, 2), versions=st.lists(st.sampled_from(VERSIONS), min_size=2, max_size=2),
-                clustered=st.booleans(), skews=st.lists(st.sampled_from((0.0, -120.0, 300.0)), min_size=2,
-                                                         max_size=2),
+                clustered=st.booleans(),
+                skews=st.lists(st.sampled_from((0.0, -120.0, 300.0)), min_size=2, max_size=2),
                 names=st.sampled_from(NAME_FILTERS), scope=st.sampled_from(('auto', 'auto', 'cluster', 'agent')),
                 mode=st.sampled_from(('wait', 'wait', 'wait', 'assert_idle')),
                 appear=st.sampled_from((0.0, 20.0)), by_id=st.sampled_from((False, False, False, True)))
@@ -269,7 +269,6 @@ class WaitModel(RuleBasedStateMachine):
             return float('inf')
         return self.t0 + min(due) if due else self.world.t
 
-
     @precondition(lambda self: self.watcher is not None and self._live())
     @rule(polls=st.integers(1, 3))
     @checked
@@ -378,8 +377,12 @@ class WaitModel(RuleBasedStateMachine):
         if self.names and dag.name not in self.names:
             return False
         if dag.kind == 'cluster':
-            # The batch holds the cluster's agents only while one of them is a CLUSTER AGENT.
-            return self.scope in ('auto', 'cluster') and self.world.was_cluster_agent(self.seq0, self.seq_end)
+            # The batch holds the cluster's agents only while one of them is a CLUSTER AGENT, from the wait's first
+            # read on: an agent that stopped being one before any read of this wait (between the start of the task
+            # and its first request) left no trace the wait could read, and its batch is then not that cluster's.
+            reads = self.wait_reads()
+            first = reads[0]['seq'] - 1 if reads else self.seq0
+            return self.scope in ('auto', 'cluster') and self.world.was_cluster_agent(first, self.seq_end)
         return self.scope in ('auto', 'agent')
 
     def claims(self):

@@ -117,9 +117,9 @@ class TrueDag(object):
         return out
 
     def label(self):
-        return '%s(id %s %r, %s%s)' % (self.uid, self.gid, self.name, self.kind,
-                                        ' on agent %d deployment %d' % (self.owner, self.generation)
-                                        if self.kind == 'local' else ' cluster %d' % self.generation)
+        where = (' on agent %d deployment %d' % (self.owner, self.generation) if self.kind == 'local'
+                 else ' cluster %d' % self.generation)
+        return '%s(id %s %r, %s%s)' % (self.uid, self.gid, self.name, self.kind, where)
 
     def describe_history(self):
         parts = []
