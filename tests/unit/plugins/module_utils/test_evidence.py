@@ -351,3 +351,16 @@ def test_a_history_that_cannot_be_read_is_no_evidence_of_idle(clock):
     result, dummy = wait(agent, clock, poll_interval=5, unreachable_timeout=20, timeout=100)
     assert result['outcome'] == 'unreachable'
     assert result['outcome'] not in ('idle', 'succeeded')
+
+
+def test_a_wait_by_id_reads_no_history_and_takes_in_no_other_dag(clock):
+    agent = FakeAgent(clock, identity='SINGLE')
+    other = LOCAL_ID[:-1] + '2'
+    agent.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])),
+              (4.0, dto(LOCAL_ID, 'Start observer', state='SUCCEED', stage=2, nodes=['a', 'b'])))
+    agent.add(other, (1.0, timed(dto(other, 'Stop observer', state='FAILED', stage=1, maintenance=1, nodes=['a', 'b']),
+                                 1, 2)))
+    result, dummy = wait(agent, clock, poll_interval=2, id=LOCAL_ID)
+    assert result['outcome'] == 'succeeded'
+    assert [d['id'] for d in result['dags']] == [LOCAL_ID]
+    assert not agent.requests('history')
