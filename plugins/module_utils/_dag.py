@@ -384,6 +384,40 @@ def outcome(state, operator=None, passed_nodes=None):
     return 'running'
 
 
+# What a DAG's identity is made of: what no operation changes (§4.1, §4.8). A local generic id encodes only the
+# agent's address and a sqlite row id, so a re-deployed agent gives old ids to new DAGs.
+IDENTITY_FIELDS = ('id', 'name', 'dag_id', 'kind', 'max_stage')
+
+
+def identity_problem(seen, now):
+    """Why ``now`` (a later record under the same id) is not the DAG last seen as ``seen``, or ''.
+
+    The name, the table id, the kind and the number of nodes never change for one DAG. Its start time changes only
+    in known ways: the pickup sets it when the DAG leaves READY, and RETRY and ROLLBACK (of a FAILED DAG) or CANCEL
+    reset it (§4.1, §4.8). So a start time earlier than the one seen is another DAG, and so is one that moved while
+    the DAG was seen RUNNING or SUCCEED and no CANCEL explains it: a re-deployed agent's new DAG under the old id,
+    with the same name (strict for verdicts: a retry that ran and failed again between two reads looks the same,
+    and then what became of the DAG seen is not known either)."""
+    for field in IDENTITY_FIELDS:
+        if seen.get(field) is not None and now.get(field) is not None and seen.get(field) != now.get(field):
+            return '%s is now %s, was %s' % (field, _shown(now.get(field)), _shown(seen.get(field)))
+    before, after = parse_time(seen.get('start_time')), parse_time(now.get('start_time'))
+    if before is None or after is None or abs(after - before) <= 0.001:
+        return ''
+    if after < before:
+        return 'it started at %s, before the DAG seen under this id (%s)' % (
+            _report.safe_text(now.get('start_time'), 60), _report.safe_text(seen.get('start_time'), 60))
+    if seen.get('state') in ('RUNNING', 'SUCCEED') and now.get('operator') != 'CANCEL':
+        return 'its start time moved from %s to %s although it was seen %s' % (
+            _report.safe_text(seen.get('start_time'), 60), _report.safe_text(now.get('start_time'), 60),
+            seen.get('state'))
+    return ''
+
+
+def _shown(value):
+    return "'%s'" % _report.safe_text(value, 80) if isinstance(value, str) else str(value)
+
+
 def is_unfinished_maintenance_failure(record):
     """True for a FAILED maintenance DAG (global/tenant/obproxy): it stays in the unfinished lists (§4.7).
 

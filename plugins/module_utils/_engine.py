@@ -179,19 +179,16 @@ class WaitEngine(object):
                                  % (_report.dag_label(record), _report.state_text(record))}
 
     def _same_dag(self, entry, record):
-        """Whether ``record`` is the DAG first seen under its id. A local id encodes only the agent's address and a
-        sqlite row id, so a re-deployed agent gives old ids to new DAGs: a different name (or number of nodes) is
-        another DAG. The start time is not compared: RETRY resets it (§4.1, §4.8). A mismatch ends the part."""
+        """Whether ``record`` is the DAG last seen under its id (_dag.identity_problem). A mismatch ends the part:
+        what became of the DAG this wait saw cannot be read any more."""
         old = entry['record']
-        same = old.get('name') == record.get('name') and (
-            old.get('max_stage') is None or record.get('max_stage') is None
-            or old.get('max_stage') == record.get('max_stage'))
-        if not same:
+        problem = _dag.identity_problem(old, record)
+        if problem:
             self.fatal = {'kind': 'dag_replaced', 'dag_id': record['id'],
-                          'message': '%s is gone: the agent now gives its id to another DAG, %r (was the agent '
-                                     're-deployed?); the outcome of the DAG this wait saw is unknown'
-                                     % (_report.dag_label(old), _report.safe_text(record.get('name'), 120))}
-        return same
+                          'message': '%s is gone: its id now names another DAG, %r (%s; was the agent re-deployed?); '
+                                     'the outcome of the DAG this wait saw is unknown'
+                                     % (_report.dag_label(old), _report.safe_text(record.get('name'), 120), problem)}
+        return not problem
 
     def _announce_appear(self):
         if not self.tracked and self.appear_timeout > self.now() and not self.announced_appear \

@@ -53,11 +53,6 @@ TODO = 'todo'           # the agent's precondition holds: the operation is sent
 REFUSED = 'refused'     # it cannot get there from here: the reason says what the DAG is in
 
 _RUNNING_STATES = ('PENDING', 'READY', 'RUNNING')
-# What a DAG's identity is made of, within one run: what no operation changes (§4.1, §4.8). The start time is not
-# among them: RETRY, ROLLBACK and CANCEL reset it, and the pickup sets it again, later (see identity_problem).
-IDENTITY_FIELDS = ('id', 'name', 'dag_id', 'kind', 'max_stage')
-
-
 class OperationRefused(Exception):
     """The operation cannot be done, or it is unknown whether it was: a precondition, the agent's refusal, another
     DAG under the id, or a lost answer that no read could settle. ``before`` and ``after`` are the DAG records around
@@ -258,20 +253,6 @@ def _not_failed(record, passed):
 # Identity
 
 
-def identity_problem(first, now):
-    """Why ``now`` (a later read under the same id) is not the DAG first read as ``first``, or ''. The name, the row id
-    and the number of nodes never change for one DAG; its start time changes only forward (an operation resets it,
-    and the agent sets it again when the DAG runs), so a start time earlier than the first one is another DAG."""
-    for field in IDENTITY_FIELDS:
-        if first.get(field) != now.get(field):
-            return '%s is now %s, was %s' % (field, _shown(now.get(field)), _shown(first.get(field)))
-    start_first, start_now = _dag.parse_time(first.get('start_time')), _dag.parse_time(now.get('start_time'))
-    if start_first is not None and start_now is not None and start_now < start_first - 0.001:
-        return 'it started at %s, before the DAG first read (%s)' % (
-            _report.safe_text(now.get('start_time'), 60), _report.safe_text(first.get('start_time'), 60))
-    return ''
-
-
 def expected_problem(record, name=None, start_time=None):
     """Why the DAG under the id is not the one the caller named (options name, start_time), or ''."""
     if name is not None and record.get('name') != name:
@@ -286,10 +267,6 @@ def expected_problem(record, name=None, start_time=None):
                     'under a reused id' % (_report.safe_text(record.get('start_time') or 'an unset time', 60),
                                            _report.safe_text(start_time, 60)))
     return ''
-
-
-def _shown(value):
-    return "'%s'" % _report.safe_text(value, 80) if isinstance(value, str) else str(value)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -350,7 +327,7 @@ def operate(client, dag_id, state, node_id=None, check_mode=False, warn=None, ex
     except ObshellError as exc:
         result['msg'] = '%s: sent %s, which took; reading the DAG since failed: %s' % (label, operator, exc)
         return result
-    problem = identity_problem(before, after)
+    problem = _dag.identity_problem(before, after)
     if problem:
         raise OperationRefused('%s of %s was accepted, but DAG %s now names another DAG (%s): nothing more is done; '
                                '%s' % (operator, target, dag_id, problem, CHECK_HINT % (dag_id, dag_id)),
@@ -401,7 +378,7 @@ def _refused_since(client, dag_id, node_id, state, target, before, exc):
     except ObshellError as read_error:
         raise OperationRefused('the agent refused to %s %s: %s (and the DAG could not be read since: %s)' % (
             VERBS[state], target, exc.message, read_error), before=before, err_code=exc.err_code)
-    problem = identity_problem(before, now)
+    problem = _dag.identity_problem(before, now)
     if problem:
         raise OperationRefused('the agent refused to %s %s (%s), and DAG %s now names another DAG (%s)' % (
             VERBS[state], target, exc.err_code or exc.message, dag_id, problem), before=before, after=now,
@@ -515,7 +492,7 @@ def read_back(client, dag_id, before, operator, node_id, deadline, poll_interval
             else:
                 reads += 1
                 last = now
-                problem = identity_problem(before, now)
+                problem = _dag.identity_problem(before, now)
                 if problem:
                     return 'different', now, reads, problem
                 evidence = took_evidence(before, now, operator, node_id)

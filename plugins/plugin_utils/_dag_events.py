@@ -22,7 +22,7 @@ __metaclass__ = type
 import collections
 import datetime
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellClusterUnknownError, ObshellError
 
 DAG_EVENTS = ('dag_appeared', 'dag_progressed', 'dag_succeeded', 'dag_failed', 'dag_rolled_back', 'dag_cancelled',
@@ -65,9 +65,9 @@ def _error_info(error):
 
 
 def _same_dag(old, new):
-    """False when an id now names another DAG (an agent whose task store was reset, a cluster made again). Only the
-    name tells: a RETRY resets the start time and may leave the operator RUN."""
-    return old.get('name') == new.get('name')
+    """False when an id now names another DAG (an agent whose task store was reset, a cluster made again): the
+    model's one rule, _dag.identity_problem."""
+    return not _dag.identity_problem(old, new)
 
 
 class DagTracker(object):

@@ -262,3 +262,23 @@ def test_a_wait_over_hundreds_of_finished_dags_reads_the_history_once(sim_cluste
     assert all('show_details=false' in (r.get('query') or '') for r in history), history
     assert not [r for r in sim.requests if r['path'].startswith('/api/v1/task/dag/2')]   # no old DAG read by id
     assert os.path.exists(str(tmp_path))
+
+
+def test_a_cluster_deployed_again_whose_new_dag_has_the_old_id_and_name_is_not_a_success(sim_cluster, tmp_path):
+    """Found by the red team: the cluster is deployed again behind the same agent (a new, empty task table) while a
+    scale-out is watched, and a new 'Cluster scale out' gets the old id 11 and succeeds. Before, the wait said the
+    DAG it watched had succeeded; its start time had moved while it ran, which no operation explains."""
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario=held_scale_out(hold_at=4))
+    old_id = sim.find_dag('Cluster scale out')
+
+    def redeploy():
+        sim.redeploy_cluster()
+        sim.run_scenario({'name': 'the new cluster scales out', 'dags': [{'template': 'scale_out',
+                                                                         'step_seconds': 0.2}]})
+    once_waiting(sim, redeploy, after=1.5)
+    result = run_playbook(wait_play(tmp_path, 'cluster_again', poll_interval=1), inventory(sim))
+    assert result.rc == 0, result.output
+    assert sim.find_dag('Cluster scale out') == old_id
+    waited = verdict_of(tmp_path, 'cluster_again')
+    assert waited['outcome'] == 'error', waited['msg']
+    assert waited['error']['kind'] == 'dag_replaced' and 'start time moved' in waited['msg'], waited['msg']

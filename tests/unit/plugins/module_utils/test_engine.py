@@ -247,3 +247,28 @@ def test_the_state_round_trips_through_json_windows_included():
     assert restored.blind_open and restored.unclosed == [{'seconds': 5.0, 'why': 'old agent'}]
     with pytest.raises(ValueError):
         restored.load_state(dict(eng.to_state(), version=2))
+
+
+@pytest.mark.parametrize('seen, later, operator, same', [
+    ('RUNNING', 'RUNNING', 'RUN', False),    # a new DAG under the old id, with the same name (a re-deployed agent)
+    ('SUCCEED', 'RUNNING', 'RUN', False),
+    ('READY', 'RUNNING', 'RUN', True),       # the pickup sets the start time of a READY DAG
+    ('FAILED', 'RUNNING', 'RUN', True),      # RETRY resets it, and the pickup sets it again
+    ('RUNNING', 'READY', 'CANCEL', True),    # CANCEL of a running DAG
+])
+def test_a_start_time_that_moves_is_another_dag_unless_an_operation_explains_it(seen, later, operator, same):
+    eng, clock = engine(fail_on=('timeout',))
+    poll(eng, [record(state=seen, stage=2, start=0, end=3 if seen in ('FAILED', 'SUCCEED') else None)])
+    clock.t = 5
+    poll(eng, [record(state=later, operator=operator, stage=1, start=4)])
+    assert (eng.fatal is None) is same
+    if not same:
+        assert eng.fatal['kind'] == 'dag_replaced' and 'start time moved' in eng.fatal['message']
+
+
+def test_a_start_time_earlier_than_the_one_seen_is_another_dag():
+    eng, clock = engine()
+    poll(eng, [record(state='READY', start=10)])
+    clock.t = 5
+    poll(eng, [record(state='RUNNING', start=2)])
+    assert eng.fatal['kind'] == 'dag_replaced'

@@ -332,16 +332,16 @@ def test_a_start_time_other_than_the_one_named_is_refused():
 
 def test_identity_problem_rules():
     first = record(failed())
-    assert _operations.identity_problem(first, record(retried_running())) == ''      # start reset by the operator
-    assert _operations.identity_problem(first, record(succeeded())) == ''            # and set again, later
-    assert _operations.identity_problem(first, record(failed(name='Start obshell'))) == \
+    assert _dag.identity_problem(first, record(retried_running())) == ''      # start reset by the operator
+    assert _dag.identity_problem(first, record(succeeded())) == ''            # and set again, later
+    assert _dag.identity_problem(first, record(failed(name='Start obshell'))) == \
         "name is now 'Start obshell', was 'Cluster scale in'"
     # A record whose dag_id is not the number its generic id embeds is refused by the DAG model (§4.4) before it
     # can be compared.
     with pytest.raises(ValueError, match="field 'dag_id' is 43"):
         record(failed(dag_id=43))
     earlier = record(failed(start_time='2026-05-08T09:00:00+08:00'))
-    assert _operations.identity_problem(first, earlier).startswith('it started at 2026-05-08T09:00:00+08:00, before')
+    assert _dag.identity_problem(first, earlier).startswith('it started at 2026-05-08T09:00:00+08:00, before')
 
 
 def test_the_agent_accepts_but_the_id_names_another_dag_after():
