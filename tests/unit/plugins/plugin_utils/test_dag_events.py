@@ -524,3 +524,14 @@ def test_a_dag_retried_and_failed_again_between_two_polls_is_a_second_failure():
     assert names(events) == ['dag_failed']
     assert events[0]['obshell']['failure_count'] == 2
     assert 'second' in events[0]['obshell']['failure']['summary']
+
+
+def test_the_same_name_under_the_same_id_with_a_start_time_that_moved_while_it_ran_is_another_dag():
+    # Found by the red team: a cluster deployed again between two polls; its new 'Cluster scale out' took id 11.
+    poll = Poll()
+    running = dto(state='RUNNING', stage=5)
+    assert names(poll({'cluster': [_dag.normalize_dag(dict(running, nodes=None), agent=A0)]})) == ['dag_appeared']
+    again = dict(dto(state='RUNNING', stage=3), start_time='2026-05-08T10:05:00+08:00')
+    events = poll({'cluster': [_dag.normalize_dag(dict(again, nodes=None), agent=A0)]})
+    assert names(events) == ['dag_vanished', 'dag_appeared']
+    assert 'start time moved' in events[0]['obshell']['reason'] or 'another DAG' in events[0]['obshell']['reason']
