@@ -382,7 +382,10 @@ class ObshellClient(object):
             except ObshellAuthError as exc:
                 if not is_read:
                     raise
-                if exc.err_code == 'Security.Authentication.Header.DecryptFailed' or exc.code == 1:
+                # 4.3.1+ says DecryptFailed (or old code 1); 4.2.4 to 4.3.0 say code 10008 "Verification failed:
+                # header decrypt failed" (§1.13): the same key rotation, e.g. after a rolling upgrade restarted it.
+                if exc.err_code == 'Security.Authentication.Header.DecryptFailed' or exc.code == 1 or \
+                        'decrypt failed' in (exc.agent_message or ''):
                     if refreshed_key:
                         raise
                     # Key rotated (e.g. upgraded into 4.4.2): fetch it again and repeat once (§1.12).

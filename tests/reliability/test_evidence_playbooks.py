@@ -282,3 +282,37 @@ def test_a_cluster_deployed_again_whose_new_dag_has_the_old_id_and_name_is_not_a
     waited = verdict_of(tmp_path, 'cluster_again')
     assert waited['outcome'] == 'error', waited['msg']
     assert waited['error']['kind'] == 'dag_replaced' and 'start time moved' in waited['msg'], waited['msg']
+
+
+def test_dag_wait_with_hosts_takes_the_password_from_the_plays_vars(sim_cluster, tmp_path):
+    """Found by the red team: with the root password in the play's vars (or vars_files), dag_info on each host read
+    the DAGs, but dag_wait with hosts said "no root@sys password was given" for every host. Play vars are the same
+    for every host of the play; hostvars hold only each host's own."""
+    sim = sim_cluster(agents=2, password=PASSWORD, scenario='idle')
+    hosts = dict(('obs%d' % (index + 1), {'ansible_host': '127.0.0.1', 'obshell_port': agent.port})
+                 for index, agent in enumerate(sim.agents))
+    playbook = """
+- name: Password in the play
+  hosts: observers
+  gather_facts: false
+  vars:
+    obshell_password: %s
+  tasks:
+    - name: Wait on the batch
+      oceanbase.obshell.dag_wait:
+        hosts: "{{ ansible_play_batch }}"
+        timeout: 10
+      run_once: true
+      register: waited
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ waited | to_json }}"
+        dest: "%s/play_vars.json"
+        mode: "0600"
+      run_once: true
+""" % (PASSWORD, tmp_path)
+    result = run_playbook(playbook, local_inventory(hosts, group='observers'))
+    assert result.rc == 0, result.output
+    waited = load(tmp_path, 'play_vars.json')
+    assert waited['outcome'] == 'idle', waited['msg']
+    assert PASSWORD not in result.stdout + result.stderr
