@@ -298,6 +298,7 @@ class Watcher(object):
         order = [part.source] + [index for index in range(len(part.sources)) if index != part.source]
         identities = []
         last_error = None
+        errors = {}                 # source index -> its own error in this poll: each agent is blamed for its own
         # One budget for the whole poll, however many cluster agents are tried in turn: after the deadline, the
         # last read gets 0.5 s in all, not 0.5 s per agent (12 silent agents would end the wait 6 s late).
         until = self.clock.monotonic() + max(0.5, engine.timeout - engine.now())
@@ -328,14 +329,15 @@ class Watcher(object):
                 return
             except (ObshellError, ValueError) as exc:
                 self._needs_refresh.add(client)
-                last_error = exc
+                last_error = errors[index] = exc
                 identities.append(None)
                 continue
             if index != part.source:
                 failed = part.sources[part.source]
                 if engine.good_reads:
-                    reason = (engine.last_error or {}).get('message') or (
-                        str(last_error) if last_error is not None else 'it is not a CLUSTER AGENT')
+                    own = errors.get(part.source)
+                    reason = str(own) if own is not None else 'it is not a %s any more (it is %s)' % (
+                        CLUSTER_AGENT, _report.safe_text(failed.client.identity, 40))
                     part.switches.append({'from': failed.host, 'to': target.host, 'reason': reason,
                                           'at': round(engine.now(), 1)})
                     self._event(part, 'cluster DAGs are now read from %s (%s): %s stopped answering them: %s' % (
@@ -370,7 +372,8 @@ class Watcher(object):
                 last_error = ObshellIdentityError(
                     'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
                         CLUSTER_AGENT, they_are), agent=part.target.client.address)
-        engine.main_failed(last_error)
+        # The agent the part asks (its label, "asked X via host") is blamed for its own error, not another's.
+        engine.main_failed(errors.get(part.source) or last_error)
 
     # ------------------------------------------------------------------ the agents' history (blind windows)
 

@@ -364,3 +364,36 @@ def test_a_wait_by_id_reads_no_history_and_takes_in_no_other_dag(clock):
     assert result['outcome'] == 'succeeded'
     assert [d['id'] for d in result['dags']] == [LOCAL_ID]
     assert not agent.requests('history')
+
+
+def test_each_cluster_agent_is_blamed_for_its_own_error(clock):
+    # Found by the red team: when every CLUSTER AGENT failed, the part said "asked A via obs1" and quoted C's error,
+    # and a switch from A to B quoted C's error as A's reason.
+    agents = [FakeAgent(clock, address='10.0.0.%d:2886' % n) for n in (1, 2, 3)]
+    for agent in agents:
+        scale_out(agent, step=20.0)
+
+    def refused_by(address):
+        return lambda: ObshellServerError('GET /api/v1/task/dag/ob/unfinish: HTTP 503 from %s' % address,
+                                          agent=address, status=503)
+    agents[0].cluster_outages = [(3.0, 1000.0, refused_by('10.0.0.1:2886'))]
+    agents[2].cluster_outages = [(0.0, 1000.0, refused_by('10.0.0.3:2886'))]
+    result, dummy = wait(agents, clock, poll_interval=5, timeout=12, fail_on=['failed'])
+    cluster = next(p for p in result['parts'] if p['part'] == 'cluster')
+    assert cluster['switches'][0]['from'] == 'obs1' and cluster['switches'][0]['to'] == 'obs2'
+    assert '10.0.0.1:2886' in cluster['switches'][0]['reason'], cluster['switches']
+    assert '10.0.0.3' not in cluster['switches'][0]['reason'], cluster['switches']
+
+
+def test_when_every_cluster_agent_fails_the_one_asked_is_the_one_quoted(clock):
+    agents = [FakeAgent(clock, address='10.0.0.%d:2886' % n) for n in (1, 2, 3)]
+    for agent in agents:
+        scale_out(agent, step=20.0)
+        agent.cluster_outages = [(3.0, 1000.0, (lambda address: lambda: ObshellServerError(
+            'GET /api/v1/task/dag/ob/unfinish: HTTP 503 from %s' % address, agent=address, status=503))(
+                agent.address))]
+    result, dummy = wait(agents, clock, poll_interval=5, timeout=12, unreachable_timeout=5, fail_on=['failed'])
+    cluster = next(p for p in result['parts'] if p['part'] == 'cluster')
+    assert cluster['agent'] == '10.0.0.1:2886'
+    assert cluster['unreachable_agent']['error']['agent'] == '10.0.0.1:2886', cluster['unreachable_agent']
+    assert '10.0.0.3' not in cluster['msg'], cluster['msg']
