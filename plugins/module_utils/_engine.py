@@ -381,7 +381,15 @@ class WaitEngine(object):
     # ------------------------------------------------------------------ decisions
 
     def verdict(self):
-        """None while the part goes on; else its outcome (an OUTCOME, 'error', or 'running' for a part read once)."""
+        """None while the part goes on; else its outcome (an OUTCOME, 'error', or 'running' for a part read once).
+        A window the part could not see nor read back (an agent without history) leaves no evidence for idle or
+        succeeded: such a part is 'unreachable', saying what it could not see (strict for verdicts)."""
+        outcome = self._verdict()
+        if outcome in ('idle', 'succeeded') and self.unclosed:
+            return 'unreachable'
+        return outcome
+
+    def _verdict(self):
         if self.fatal is not None:
             return 'error'
         if self.unverified:
@@ -485,11 +493,14 @@ class WaitEngine(object):
             }
         if outcome == 'error':
             result['error'] = self.fatal or self._missing_error()
-        message = self._message(outcome, result)
-        if self.unclosed and outcome not in ('failed', 'canceled', 'error'):
-            message += '; not seen: %s while agent %s could not be read (%s), and nothing read back' % (
-                _report.format_elapsed(sum(w['seconds'] for w in self.unclosed)),
-                _report.safe_text(self.agent or '?', 80), self.unclosed[-1]['why'])
+        if outcome == 'unreachable' and self.down_since is None and self.unclosed:
+            # Read well at the end, but not over every window: what ended while it could not be read is unknown.
+            message = 'agent %s could not be read for %s and %s: what ended meanwhile is unknown; since then: %s' % (
+                _report.safe_text(self.agent or '?', 80),
+                _report.format_elapsed(sum(w['seconds'] for w in self.unclosed)), self.unclosed[-1]['why'],
+                self._message(self._verdict(), result))
+        else:
+            message = self._message(outcome, result)
         result['msg'] = _report.cap_message(message)
         return result
 

@@ -234,14 +234,14 @@ def test_a_dag_that_starts_and_ends_between_two_polls_fails_the_wait(sim_cluster
 
 def test_an_agent_without_history_says_what_it_could_not_see(sim_cluster, tmp_path):
     """A 4.2.3 agent has no /dags routes: a window it could not be read in is said, as a warning and in the
-    verdict, never presented as a plain idle."""
+    verdict, which is unreachable (failing by default), never idle: nothing proves that nothing ended in it."""
     sim = sim_cluster(agents=1, password=PASSWORD, scenario='idle', profile='4.2.3')
     once_waiting(sim, lambda: sim.agents[0].go_down(3.0))
     result = run_playbook(wait_play(tmp_path, 'old', appear_timeout=6, unreachable_timeout=30), inventory(sim))
     assert result.rc == 0, result.output
     waited = verdict_of(tmp_path, 'old')
-    assert waited['outcome'] == 'idle', waited['msg']
-    assert 'not seen' in waited['msg'] and 'keeps no DAG history' in waited['msg']
+    assert waited['outcome'] == 'unreachable', waited['msg']
+    assert 'what ended meanwhile is unknown' in waited['msg'] and 'keeps no DAG history' in waited['msg']
     assert 'keeps no DAG history' in result.stdout + result.stderr
     assert not [r for r in sim.requests if r['path'].startswith('/api/v1/task/dags/')]
 

@@ -248,8 +248,9 @@ def test_an_agent_without_history_says_what_it_could_not_see(clock):
     agent.version_value = '4.2.3.0'
     agent.outages = [(0.0, 12.0, refused)]
     result, dummy = wait(agent, clock, poll_interval=2)
-    assert result['outcome'] == 'idle'
-    assert 'not seen' in result['msg'] and 'keeps no DAG history' in result['msg']
+    # Strict for verdicts (found by the red team): no idle over a window nobody could see or read back.
+    assert result['outcome'] == 'unreachable' and result['failed'] is True
+    assert 'what ended meanwhile is unknown' in result['msg'] and 'keeps no DAG history' in result['msg']
     assert any('keeps no DAG history' in text for text in result['warnings'])
     assert not agent.requests('history')
     assert result['parts'][0]['unseen_windows'][0]['seconds'] >= 12
