@@ -389,3 +389,63 @@ def test_a_lost_retry_answer_whose_dag_failed_again_is_not_reported_ok(sim_clust
     assert first['msg'].endswith(': it ended failed, not succeeded'), first['msg']
     assert 'it ran again and failed again' in result.stdout + result.stderr
     assert len(posts(sim)) == 1
+
+
+def test_an_agent_that_never_answers_cannot_keep_the_task_past_its_deadline(tmp_path):
+    """Found by the red team: an agent that accepts connections and never answers kept a task with timeout 5 and
+    request_timeout 10 for 43 s (the first read and its retries, each given the whole request_timeout). Every request
+    is now within the task's deadline: it ends at most one request_timeout after it, as documented."""
+    import socket
+    import threading
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])     # kept open, never answered
+            except socket.timeout:
+                continue
+    thread = threading.Thread(target=accept)
+    thread.daemon = True
+    thread.start()
+    playbook = """
+- name: A silent agent
+  hosts: obs1
+  gather_facts: false
+  tasks:
+    - name: Retry a DAG on it
+      oceanbase.obshell.dag:
+        id: "11"
+        state: retried
+        port: %d
+        timeout: 3
+        request_timeout: 10
+      register: acted
+      ignore_errors: true
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ acted | to_json }}"
+        dest: "%s/silent.json"
+        mode: "0600"
+""" % (listener.getsockname()[1], tmp_path)
+    try:
+        started = time.monotonic()
+        result = run_playbook(playbook, local_inventory(['obs1'], group='agents', obshell_host='127.0.0.1'))
+        seconds = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(2)
+        for connection in held:
+            connection.close()
+        listener.close()
+    assert result.rc == 0, result.output
+    with open(os.path.join(str(tmp_path), 'silent.json')) as handle:
+        acted = json.load(handle)
+    assert acted['failed'] is True and acted.get('changed') is False, acted
+    # timeout 3 + one request_timeout 10 at most, and ansible-playbook's own start-up (a few seconds)
+    assert seconds < 3 + 10 + 8, seconds
