@@ -221,8 +221,12 @@ class WaitEngine(object):
         self.failures += 1
         if self.down_since is None:
             self.down_since = now
-            self._emit('%s; retrying for up to %s'
-                       % (info['message'], _report.format_elapsed(self.unreachable_timeout)))
+            if self.read_once:
+                # A snapshot (check mode, assert_idle) reads once: it says what failed, and promises no retry.
+                self._emit(info['message'])
+            else:
+                self._emit('%s; retrying for up to %s'
+                           % (info['message'], _report.format_elapsed(self.unreachable_timeout)))
 
     # ------------------------------------------------------------------ windows and the agent's history
 

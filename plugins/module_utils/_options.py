@@ -189,6 +189,14 @@ def _shape(text):
     return None
 
 
+def _shown_host(text):
+    """``text`` as it may be echoed: a user part (``user:password@``, with or without a scheme) is never repeated."""
+    if '@' not in text:
+        return text
+    scheme = _SCHEME_RE.match(text)
+    return '%s***@%s' % (scheme.group(0) if scheme else '', text.rsplit('@', 1)[1])
+
+
 def check_host(host, option='host'):
     """None when ``host`` is a bare agent address (name, IPv4, IPv6 literal with or without brackets); else the
     message naming the option."""
@@ -198,6 +206,10 @@ def check_host(host, option='host'):
     shape = _shape(text)
     if shape == 'empty':
         return '%s must not be empty' % option
+    if '@' in text and shape != 'scheme':
+        return '%s %r has a user part: give the bare agent address (e.g. %s); credentials go in password or ' \
+            'agent_password' % (option, _shown_host(text), text.rsplit('@', 1)[1] or '10.0.0.1')
+    text = _shown_host(text)
     if shape == 'spaces':
         return '%s %r has spaces in it: give the bare agent address' % (option, text)
     if shape == 'scheme':
@@ -221,13 +233,15 @@ def parse_agent(text, default_port=2886, option='agent'):
         raise ValueError('%s: an agent must be given as host or host:port (e.g. 10.0.0.1:2886), got %r'
                          % (option, text))
     shape = _shape(text)
+    shown = _shown_host(text)
     if shape == 'spaces':
-        raise ValueError('%s: %r has spaces in it: give host or host:port' % (option, text))
+        raise ValueError('%s: %r has spaces in it: give host or host:port' % (option, shown))
     if shape == 'scheme':
         raise ValueError('%s: %r has a scheme: give host or host:port (e.g. 10.0.0.1:2886), and use_tls: true for '
-                         'HTTPS' % (option, text))
+                         'HTTPS' % (option, shown))
     if shape == 'path':
-        raise ValueError('%s: %r is not host or host:port (no path, query or user part)' % (option, text))
+        raise ValueError('%s: %r is not host or host:port (no path, query or user part; credentials go in password '
+                         'or agent_password)' % (option, shown))
     port = default_port
     if text.startswith('['):
         host, closed, rest = text[1:].partition(']')

@@ -215,6 +215,11 @@ def combine_results(results, mode='wait', fail_on=None):
             parts.append(part)
             if part.get('host') not in hosts:
                 hosts.append(part.get('host'))
+    if not parts:
+        # Nothing was waited on (no result, or every host skipped the wait: a typo in a when, a wrong group): no
+        # evidence of anything, so never idle (found by the red team).
+        parts = [{'part': 'agent', 'host': None, 'outcome': 'error', 'dags': [],
+                  'msg': 'nothing was waited on: %s' % ('every host skipped the wait' if items else 'no result')}]
     combined = combine(parts, mode=mode, fail_on=fail_on if fail_on is not None else DEFAULT_FAIL_ON, hosts=hosts)
     combined['parts'] = parts
     return combined

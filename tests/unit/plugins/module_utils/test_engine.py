@@ -272,3 +272,13 @@ def test_a_start_time_earlier_than_the_one_seen_is_another_dag():
     clock.t = 5
     poll(eng, [record(state='RUNNING', start=2)])
     assert eng.fatal['kind'] == 'dag_replaced'
+
+
+def test_a_part_read_once_promises_no_retry():
+    # Found by the red team: assert_idle printed "retrying for up to 5:00" and then, rightly, did not retry.
+    eng, clock = engine(read_once=True)
+    eng.begin_poll()
+    eng.main_failed(ObshellConnectionError('refused', agent='a'))
+    lines = eng.end_poll()
+    assert lines and not any('retrying' in line for line in lines)
+    assert eng.verdict() == 'unreachable'

@@ -113,3 +113,14 @@ def test_connection_checks_name_each_option(tmp_path):
                      "client_key '/k' does not exist"):
         assert expected in text, text
     assert 'ca_path' not in text     # a CA directory is fine
+
+
+@pytest.mark.parametrize('text', ['user:S3cret-pw@127.0.0.1', 'http://user:S3cret-pw@127.0.0.1', 'u:S3cret-pw@h:2886',
+                                  'https://u:S3cret-pw@h/x'])
+def test_a_user_part_in_a_host_is_refused_without_repeating_it(text):
+    # Found by the red team: host: user:pw@127.0.0.1 was echoed back whole and called "a path".
+    problem = _options.check_host(text)
+    assert problem and 'S3cret-pw' not in problem
+    with pytest.raises(ValueError) as caught:
+        _options.parse_agent(text)
+    assert 'S3cret-pw' not in str(caught.value)

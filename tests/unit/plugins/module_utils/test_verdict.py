@@ -202,3 +202,12 @@ def test_a_lean_result_holds_each_dag_record_once_and_agent_text_made_safe():
     assert len(long['dags'][0]['name']) < 400
     # the caller's result is not changed
     assert result['parts'][0]['events'] == ['a line']
+
+
+@pytest.mark.parametrize('results', [[], {}, [{'skipped': True, 'changed': False}], {'obs1': {'skipped': True}}])
+@pytest.mark.parametrize('mode', ['wait', 'assert_idle'])
+def test_nothing_waited_on_is_an_error_never_idle(results, mode):
+    # Found by the red team: an empty input, or results where every host skipped the wait, gave idle.
+    combined = _verdict.combine_results(results, mode=mode)
+    assert combined['outcome'] == 'error' and combined['failed'] is True
+    assert 'nothing was waited on' in combined['msg']
