@@ -6,8 +6,8 @@
 
 Each run: simulated agents (in this process); a 'Cluster scale out' is created and held at its last node; the role
 ``wait_for_tasks`` (mode ``wait``, scope ``auto``, ``poll_interval`` P, from the controller) waits on it with its
-one ``run_once`` task "Wait for the cluster DAGs and every host's agent DAGs, at once (from the controller)", a
-``dag_wait`` with ``hosts:`` over the batch. When the simulator logs the wait's first list read (a read of
+one ``run_once`` task "Wait for the OBShell task DAGs of the cluster and of every host" (WAIT_TASK), a ``dag_wait``
+over the batch. When the simulator logs the wait's first list read (a read of
 ``/api/v1/task/dag/ob/unfinish`` or ``/api/v1/task/dag/agent/unfinish``), the benchmark schedules the held node to
 complete at that time + 1 s + U(0, P) (a seeded uniform draw, so the end falls anywhere between two polls). The end
 time is the simulator's ``finished`` event (monotonic clock); the role has returned when the task after it starts
@@ -40,7 +40,7 @@ FORKS = 5
 RUNS_AT = {10: 3, 100: 5}
 # The role's first list read: its one watcher reads the agents' own lists, then the cluster list.
 LIST_PATHS = ('/api/v1/task/dag/ob/unfinish', '/api/v1/task/dag/agent/unfinish')
-WAIT_TASK = "Wait for the cluster DAGs and every host's agent DAGs, at once (from the controller)"
+WAIT_TASK = 'Wait for the OBShell task DAGs of the cluster and of every host'
 RETURNED = 'Role returned'
 
 TODAY_3 = 'p95 1.31-1.32 s (p50 0.96, max 1.37 in the reference run)'

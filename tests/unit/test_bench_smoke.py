@@ -114,3 +114,15 @@ def test_table_and_statistics():
     assert lines[2].split('|')[-1].strip() == 'yes' and lines[3].split('|')[-1].strip() == 'n/a'
     assert harness.percentile([1, 2, 3, 4], 50) == 2.5 and harness.percentile([5], 95) == 5
     assert harness.percentile(list(range(21)), 95) == 19.0
+
+
+def test_the_latency_benchmark_times_a_task_the_role_has():
+    # A renamed role task left the latency benchmark measuring nothing (found by the bench stage in CI).
+    import os
+    import yaml
+    from benchmarks import latency
+    tasks = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         'roles', 'wait_for_tasks', 'tasks', 'main.yml')
+    with open(tasks) as handle:
+        names = [task.get('name') for task in yaml.safe_load(handle)]
+    assert latency.WAIT_TASK in names
