@@ -526,20 +526,26 @@ class WaitEngine(object):
             agent = _report.safe_text(self.agent or '?', 80)
             # An agent that answers but cannot read the cluster DAGs (its observer down) is not a network problem:
             # the words must not send the operator looking for one.
-            unknown = (info.get('error') or {}).get('kind') == 'cluster_unknown'
+            kind = (info.get('error') or {}).get('kind')
+            unknown = kind == 'cluster_unknown'
+            # An agent that answered with errors (5xx, 401 after a key change...) did answer: said so (red team).
+            answered = kind not in ('unreachable', 'cluster_unknown', 'tls', 'proxy', None)
             if info.get('for_seconds', 0) >= self.unreachable_timeout:
                 text = '%s for %s (unreachable_timeout %ss): %s' % (
-                    ('the cluster DAGs could not be read through agent %s' if unknown else 'agent %s has not answered')
+                    ('the cluster DAGs could not be read through agent %s' if unknown
+                     else 'the reads of agent %s have failed' if answered else 'agent %s has not answered')
                     % agent, down_for, _report.seconds_text(self.unreachable_timeout), said)
             elif self.read_once:
-                text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown else 'agent %s did not answer')
+                text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown
+                                    else 'the read of agent %s failed' if answered else 'agent %s did not answer')
                                    % agent, said)
             else:
                 # The overall deadline, not the agent's silence, ended the wait.
                 text = 'the overall deadline (timeout %ss) passed after %s while %s (for %s): %s' % (
                     _report.seconds_text(self.timeout), elapsed,
                     ('the cluster DAGs could not be read through agent %s' if unknown
-                     else 'agent %s was not answering') % agent, down_for, said)
+                     else 'the reads of agent %s were failing' if answered else 'agent %s was not answering')
+                    % agent, down_for, said)
             if running:
                 text += '; last known: ' + running
             return text
