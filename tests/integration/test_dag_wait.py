@@ -158,8 +158,13 @@ def test_scale_out_succeeds_with_live_progress_and_cheap_polls(sim_cluster, tmp_
     detail_reads = [r for r in task if r['path'] == '/api/v1/task/dag/%s' % dag_id
                     and r['query'] == 'show_details=true']
     assert len(detail_reads) <= len(dag_lines)
-    assert len(task) <= 2 * waited['polls'] + len(detail_reads) + 1
-    assert task[-1]['path'] == '/api/v1/task/dag/%s' % dag_id and task[-1]['query'] == 'show_details=true'
+    # ... and before saying it succeeded, each part reads its agent's history once (what ended between polls).
+    history = [r for r in task if r['path'].startswith('/api/v1/task/dags/')]
+    assert sorted(r['path'] for r in history) == ['/api/v1/task/dags/agent', '/api/v1/task/dags/ob'], history
+    assert all(r['query'] == 'show_details=false' for r in history)
+    assert len(task) <= 2 * waited['polls'] + len(detail_reads) + 1 + len(history)
+    reads = [r for r in task if r not in history]
+    assert reads[-1]['path'] == '/api/v1/task/dag/%s' % dag_id and reads[-1]['query'] == 'show_details=true'
 
 
 def test_steady_state_is_one_request_per_list(sim_cluster, tmp_path):

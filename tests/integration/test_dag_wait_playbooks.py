@@ -37,7 +37,7 @@ def test_demo_shows_the_unfinished_dags_waits_and_prints_the_verdict(sim_cluster
     result = run_playbook(playbook('demo.yml'), inventory_for(sim), workdir=tmp_path)
     assert result.rc == 0, result.output
     out = result.stdout
-    assert 'Unfinished DAGs on the cluster (asked 127.0.0.1:%d, CLUSTER AGENT, OBShell 4.5.0.0):' \
+    assert 'Unfinished DAGs on the cluster (asked 127.0.0.1:%d, CLUSTER AGENT, OBShell 4.5.0.0-0):' \
         % sim.agents[0].port in out, out
     assert re.search(r'"%s \| Cluster scale out \| \d/9 \| .+ \| (RUNNING|READY)"' % dag_id, out), out
     assert re.search(r'^obs1 \[cluster\] \| Cluster scale out \| 9/9 Check cluster scale_out whether finished \| '
@@ -107,7 +107,7 @@ def test_facts_playbook(sim_cluster, tmp_path):
     result = run_playbook(playbook('facts.yml'), inventory_for(sim), workdir=tmp_path)
     assert result.rc == 0, result.output
     out = result.stdout
-    assert re.search(r'CLUSTER AGENT 4\.5\.0\.0 at 127\.0\.0\.1:%d \(\d{4}-\d\d-\d\dT[^)]*\): Start observer'
+    assert re.search(r'CLUSTER AGENT 4\.5\.0\.0-0 at 127\.0\.0\.1:%d \(\d{4}-\d\d-\d\dT[^)]*\): Start observer'
                      % sim.agents[1].port, out), out
     assert '"Busy: [\'obs2\']"' in out
     # The role then waited on every host (obs2's DAG may or may not have finished by then).
