@@ -387,12 +387,13 @@ def test_each_cluster_agent_is_blamed_for_its_own_error(clock):
 
 
 def test_when_every_cluster_agent_fails_the_one_asked_is_the_one_quoted(clock):
+    def refused_by(address):
+        return lambda: ObshellServerError('GET /api/v1/task/dag/ob/unfinish: HTTP 503 from %s' % address,
+                                          agent=address, status=503)
     agents = [FakeAgent(clock, address='10.0.0.%d:2886' % n) for n in (1, 2, 3)]
     for agent in agents:
         scale_out(agent, step=20.0)
-        agent.cluster_outages = [(3.0, 1000.0, (lambda address: lambda: ObshellServerError(
-            'GET /api/v1/task/dag/ob/unfinish: HTTP 503 from %s' % address, agent=address, status=503))(
-                agent.address))]
+        agent.cluster_outages = [(3.0, 1000.0, refused_by(agent.address))]
     result, dummy = wait(agents, clock, poll_interval=5, timeout=12, unreachable_timeout=5, fail_on=['failed'])
     cluster = next(p for p in result['parts'] if p['part'] == 'cluster')
     assert cluster['agent'] == '10.0.0.1:2886'
