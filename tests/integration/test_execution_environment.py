@@ -101,4 +101,6 @@ def test_introspect_lists_the_collection_python_requirements(request, source):
     for name in COLLECTION_LIBRARIES:
         assert name in found, output
         assert found[name].endswith('# from collection oceanbase.obshell'), output
-    assert data.get('system') in ([], None), output
+    # The checkout's collections/ also holds the real ansible.posix the output tests use (its rsync is its own).
+    ours = [entry for entry in data.get('system') or [] if entry.endswith('# from collection oceanbase.obshell')]
+    assert ours == [], output
