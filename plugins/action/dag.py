@@ -9,7 +9,7 @@ in slices, with its progress printed live; last, the outcome is checked against 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _operations, _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _vocabulary
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
 
@@ -37,7 +37,7 @@ class ActionModule(ObshellAction):
         values = self.validated(module_args, spec, check_files=False)
         if not values['wait']:
             return result
-        expected = _operations.EXPECTED_OUTCOMES[values['state']]
+        expected = _vocabulary.OPERATION_OUTCOMES[values['state']]
         if result.get('outcome') != 'running' and (result.get('outcome') is not None or not result.get('took')):
             # Ended already (nothing to wait for): it must have ended as asked, like after a wait.
             if result.get('outcome') not in expected:

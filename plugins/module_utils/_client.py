@@ -34,8 +34,8 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 )
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import AUTH_VERSIONS
 SINGLE = 'SINGLE'
-AUTH_VERSIONS = ('auto', 'v1', 'v2')
 TASK_PREFIX = '/api/v1/task'
 # /dag|node|sub_task/{id} of an obproxy task: its generic id starts with 4 or 5 (§4.4, §11.2).
 _OBPROXY_ROUTE_RE = re.compile(r'^/api/v1/task/(dag|node|sub_task)/[45]\d*(/|\?|$)')

@@ -28,14 +28,13 @@ import re
 import time
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import (
+    DAG_STATES, DETAILS, FINISHED_STATES, OPERATORS,
+)
 
-STATES = ('PENDING', 'READY', 'RUNNING', 'FAILED', 'SUCCEED')
-OPERATORS = ('RUN', 'RETRY', 'ROLLBACK', 'CANCEL', 'PASS')
-FINISHED_STATES = ('SUCCEED', 'FAILED')
-DETAILS = ('summary', 'full')
 
 # The agents render enums as strings (§4.2); a user may give the integer values where a state is asked for.
-_STATE_BY_NUMBER = dict(enumerate(STATES, 1))
+_STATE_BY_NUMBER = dict(enumerate(DAG_STATES, 1))
 _OPERATOR_BY_NUMBER = dict(enumerate(OPERATORS, 1))
 
 # maintenance_type (4.3.1.0+, §4.1). Older agents do not send it; the record then says None.
@@ -43,8 +42,6 @@ MAINTENANCE_TYPES = {0: 'not_bootstrap', 1: 'none', 2: 'global', 3: 'tenant', 4:
 # A FAILED DAG of these kinds keeps is_finished = false, so it stays in the unfinished lists (§4.7).
 MAINTENANCE_KINDS = ('global', 'tenant', 'obproxy')
 
-OUTCOMES = ('running', 'succeeded', 'failed', 'rolled_back', 'passed', 'canceled')
-FINAL_OUTCOMES = ('succeeded', 'failed', 'rolled_back', 'passed', 'canceled')
 
 # Keys of a normalized record, in order; 'nodes' is present only with details='full'.
 RECORD_KEYS = ('id', 'dag_id', 'name', 'state', 'operator', 'stage', 'max_stage', 'progress', 'current_node',
@@ -500,7 +497,7 @@ def _normalize_sub_task(task, where):
         'id': _as_id(task.get('id')),
         'task_id': _as_int(task.get('task_id')),
         'name': _as_text(task.get('name')),
-        'state': _strict_enum(where, 'state', task.get('state'), STATES),
+        'state': _strict_enum(where, 'state', task.get('state'), DAG_STATES),
         'operator': _strict_enum(where, 'operator', task.get('operator'), OPERATORS),
         'execute_times': _as_int(task.get('execute_times')),
         'agent': _agent_of(task.get('execute_agent')),
@@ -512,7 +509,7 @@ def _normalize_node(node, stage, where):
     if not isinstance(node, dict):
         raise ValueError('%s: node %d is %s, not an object' % (where, stage, _short_repr(node, 60)))
     where = '%s node %d' % (where, stage)
-    state = _strict_enum(where, 'state', node.get('state'), STATES)
+    state = _strict_enum(where, 'state', node.get('state'), DAG_STATES)
     start_time = _time_field(node.get('start_time'))[0]
     end_time = _time_field(node.get('end_time'))[0] if state in FINISHED_STATES else None
     raw_tasks = _strict_list(where, 'sub_tasks', node.get('sub_tasks')) or []
@@ -612,7 +609,7 @@ def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=_report
         raise _field_error(where, 'dag_id', dto.get('dag_id'), 'the table id %d that the generic id embeds'
                            % _decode_id(generic_id)[4])
 
-    state = _strict_enum(where, 'state', dto.get('state'), STATES)
+    state = _strict_enum(where, 'state', dto.get('state'), DAG_STATES)
     operator = _strict_enum(where, 'operator', dto.get('operator'), OPERATORS)
     name = _strict_text(where, 'name', dto.get('name'))
     max_stage = _strict_int(where, 'max_stage', dto.get('max_stage'))
@@ -704,7 +701,7 @@ def count_states(records):
         state = record.get('state')
         state = state if isinstance(state, str) and state else 'UNKNOWN'
         counts[state] = counts.get(state, 0) + 1
-    ordered = {state: counts.pop(state) for state in STATES if state in counts}
+    ordered = {state: counts.pop(state) for state in DAG_STATES if state in counts}
     ordered.update(sorted(counts.items(), key=lambda item: str(item[0])))
     ordered['total'] = total
     return ordered

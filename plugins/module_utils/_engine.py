@@ -24,8 +24,8 @@ import time
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, worst
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MIN_POLL_INTERVAL
 
-MIN_POLL_INTERVAL = 0.5
 # Reads of a DAG's details tried before a verdict is given without them.
 DETAIL_ATTEMPTS = 3
 STATE_VERSION = 3

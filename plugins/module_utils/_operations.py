@@ -29,14 +29,10 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellError,
     ObshellNotFoundError,
 )
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import OPERATION_OPERATORS, OPERATION_STATES, UNFINISHED_STATES
 
-STATES = ('retried', 'rolled_back', 'canceled', 'passed')
-OPERATORS = {'retried': 'RETRY', 'rolled_back': 'ROLLBACK', 'canceled': 'CANCEL', 'passed': 'PASS'}
 VERBS = {'retried': 'retry', 'rolled_back': 'roll back', 'canceled': 'cancel', 'passed': 'pass'}
 GERUNDS = {'retried': 'retrying', 'rolled_back': 'rolling back', 'canceled': 'cancelling', 'passed': 'passing'}
-# The outcomes that mean the operation did what it is for (§4.8).
-EXPECTED_OUTCOMES = {'retried': ('succeeded',), 'rolled_back': ('rolled_back',), 'canceled': ('canceled',),
-                     'passed': ('passed',)}
 # The first agent versions that support an operation (spec §7; peers: cancelling a running DAG came late 2024).
 MIN_VERSION = {'canceled': (4, 2, 5), 'node': (4, 3, 1)}
 # The agent's refusals because the template does not opt in (§11.1): they say what cannot be done, plainly.
@@ -52,7 +48,6 @@ UNDERWAY = 'underway'   # on its way there (someone else's operation): nothing t
 TODO = 'todo'           # the agent's precondition holds: the operation is sent
 REFUSED = 'refused'     # it cannot get there from here: the reason says what the DAG is in
 
-_RUNNING_STATES = ('PENDING', 'READY', 'RUNNING')
 
 
 class OperationRefused(Exception):
@@ -141,7 +136,7 @@ def inconsistency(record):
 
 
 def assess(record, state, node_id=None):
-    """What an operation towards ``state`` (one of STATES) means for a DAG read by id with its nodes: (verdict,
+    """What an operation towards ``state`` (one of OPERATION_STATES) means for a DAG read by id with its nodes: (verdict,
     reason). The one table of evidence for "already in the requested state":
 
     ============  =========================================================================================
@@ -159,7 +154,7 @@ def assess(record, state, node_id=None):
     """
     dag_state, operator = record.get('state'), record.get('operator')
     pair = (dag_state, operator)
-    running = dag_state in _RUNNING_STATES
+    running = dag_state in UNFINISHED_STATES
     passed = _passed(record)
 
     def done(reason):
@@ -231,7 +226,7 @@ def assess(record, state, node_id=None):
         if running and operator == 'RUN' and passed:
             return UNDERWAY, 'running on after node %s was passed (%s)' % (_names(passed), _where(record))
         return REFUSED, _not_failed(record, passed)
-    raise ValueError('state must be one of %s, got %r' % (', '.join(STATES), state))
+    raise ValueError('state must be one of %s, got %r' % (', '.join(OPERATION_STATES), state))
 
 
 def _not_failed(record, passed):
@@ -245,7 +240,7 @@ def _not_failed(record, passed):
         return 'it was rolled back (SUCCEED/ROLLBACK); the agent acts only on a FAILED DAG'
     if pair == ('SUCCEED', 'RUN'):
         return 'it succeeded (SUCCEED/RUN); the agent acts only on a FAILED DAG'
-    if record.get('state') in _RUNNING_STATES and record.get('operator') in ('ROLLBACK', 'CANCEL'):
+    if record.get('state') in UNFINISHED_STATES and record.get('operator') in ('ROLLBACK', 'CANCEL'):
         return 'it is being %s (%s), not FAILED' % ('rolled back' if pair[1] == 'ROLLBACK' else 'canceled',
                                                     _where(record))
     return 'it is %s, not FAILED' % record.get('state')
@@ -277,7 +272,7 @@ def expected_problem(record, name=None, start_time=None):
 
 def operate(client, dag_id, state, node_id=None, check_mode=False, warn=None, expect=None, deadline=None,
             poll_interval=1.0, sleep=time.sleep, clock=time.monotonic):
-    """Bring DAG ``dag_id`` towards ``state`` (one of STATES). Returns a dict: ``changed``, ``operator`` (sent, or
+    """Bring DAG ``dag_id`` towards ``state`` (one of OPERATION_STATES). Returns a dict: ``changed``, ``operator`` (sent, or
     None), ``before`` (the DAG with nodes), ``after`` (read after the operation; None in check mode or when nothing
     was needed), ``verdict`` (DONE, UNDERWAY or TODO), ``already`` (why nothing was needed, or ''), ``msg``.
 
@@ -314,7 +309,7 @@ def operate(client, dag_id, state, node_id=None, check_mode=False, warn=None, ex
     if check_mode:
         result['msg'] = 'would %s %s (check mode: nothing sent)' % (VERBS[state], target)
         return result
-    operator = OPERATORS[state]
+    operator = OPERATION_OPERATORS[state]
     if deadline is None:
         deadline = client.deadline if getattr(client, 'deadline', None) is not None else clock() + 60.0
     outcome = _send(client, dag_id, node_id, operator, state, target, before, warn,
@@ -457,12 +452,12 @@ def took_evidence(before, now, operator, node_id=None):
         if op != 'RUN':
             return ''
         current = _node_at(now, now.get('stage'))
-        if state in _RUNNING_STATES and current is not None and current.get('operator') == 'RETRY':
+        if state in UNFINISHED_STATES and current is not None and current.get('operator') == 'RETRY':
             return "it is %s, node '%s' carrying operator RETRY" % (_where(now), _report.safe_text(
                 current.get('name') or '?', 80))
         if (state, op) == ('SUCCEED', 'RUN') and not _passed(now):
             return 'it has run to SUCCEED/RUN since'
-        if state in _RUNNING_STATES and not _passed(now):
+        if state in UNFINISHED_STATES and not _passed(now):
             return 'it runs again (%s)' % _where(now)
         if state == 'FAILED' and (_ran_again(now, before) or _later(now, before, 'end_time')):
             return 'it ran again and failed again (%s, ended %s)' % (_where(now), now.get('end_time'))

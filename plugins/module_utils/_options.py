@@ -38,12 +38,11 @@ import re
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._tls_files import file_problem
-from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, OUTCOMES
+from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import (
+    AUTH_VERSIONS, DETAILS, MIN_POLL_INTERVAL, SCOPES, SECRET_OPTIONS, VERDICTS,
+)
 
-AUTH_VERSIONS = ('auto', 'v1', 'v2')
-SCOPES = ('auto', 'cluster', 'agent', 'all')
-DETAILS = ('summary', 'full')
-MIN_POLL_INTERVAL = 0.5
 LOCAL_AGENT = '127.0.0.1'
 
 
@@ -55,8 +54,8 @@ def _connection_spec():
     spec = dict(
         host=dict(type='str'),
         port=dict(type='int', default=2886),
-        password=dict(type='str', no_log=True),
-        agent_password=dict(type='str', no_log=True),
+        password=dict(type='str'),
+        agent_password=dict(type='str'),
         use_tls=dict(type='bool', default=False),
         validate_certs=dict(type='bool', default=True),
         ca_path=dict(type='path'),
@@ -69,14 +68,14 @@ def _connection_spec():
     )
     for name, option in spec.items():
         option['fallback'] = (env_fallback, [_env(name)])
+        if name in SECRET_OPTIONS:
+            option['no_log'] = True
     return spec
 
 
 # The connection options, as modules declare them (an env_fallback each: read on the host that runs the module).
 CONNECTION_SPEC = _connection_spec()
 CONNECTION_OPTION_NAMES = tuple(CONNECTION_SPEC)
-# Connection options that are secrets: never printed, never put in a result.
-SECRET_OPTIONS = ('password', 'agent_password')
 
 # Which DAGs to look at (fragment oceanbase.obshell.query); `id` by its variant oceanbase.obshell.query.id.
 LIST_SPEC = dict(
@@ -98,7 +97,7 @@ WAIT_SPEC = dict(
 # What decides a wait's verdict (fragment oceanbase.obshell.wait.verdict): dag_wait and the role.
 VERDICT_SPEC = dict(
     appear_timeout=dict(type='float', default=0.0),
-    fail_on=dict(type='list', elements='str', choices=list(OUTCOMES), default=list(DEFAULT_FAIL_ON)),
+    fail_on=dict(type='list', elements='str', choices=list(VERDICTS), default=list(DEFAULT_FAIL_ON)),
 )
 
 

@@ -30,8 +30,8 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellProtocolError,
     ObshellRecordError,
 )
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import SCOPES
 
-SCOPES = ('auto', 'cluster', 'agent', 'all')
 # obState of /api/v1/status (§2.3): only 3 means the agent can read the cluster DAGs.
 OB_STATES = {0: 'the observer process is not running', 1: 'the observer runs but the agent has no connection to it',
              2: 'the observer is restricted', 3: 'the observer is available'}

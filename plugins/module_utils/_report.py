@@ -18,6 +18,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import OPERATION_STATES
+
 # Longest piece of agent text put into one line or message, and the longest message as a whole.
 TEXT_LIMIT = 300
 MESSAGE_LIMIT = 4000
@@ -33,7 +35,6 @@ _NAMED_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e', '\\': '\
 _CUT_MARK_RE = re.compile(r' \[\.\.\. (\d+) more characters cut\]$')
 
 # Operations on a DAG, as the states of oceanbase.obshell.dag name them.
-OPERATION_STATES = ('retried', 'rolled_back', 'passed', 'canceled')
 
 
 def _escape(match):

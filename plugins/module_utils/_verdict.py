@@ -17,13 +17,12 @@ __metaclass__ = type
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._report import cap_message, cut_text, safe_text
 
-# Outcomes a user can list in fail_on.
-OUTCOMES = ('idle', 'succeeded', 'failed', 'rolled_back', 'passed', 'canceled', 'timeout', 'unreachable')
+# The verdicts (_vocabulary.VERDICTS) that fail a wait unless fail_on says otherwise.
 DEFAULT_FAIL_ON = ('failed', 'rolled_back', 'passed', 'canceled', 'timeout', 'unreachable')
 MODES = ('wait', 'assert_idle')
 
 # When parts (or DAGs) end differently, the overall outcome is the first of these that occurs: the worst. 'error'
-# (the wait could not be carried out) and 'running' (check mode: something is still running) complete OUTCOMES.
+# (the wait could not be carried out) and 'running' (check mode: something is still running) complete the verdicts.
 # Everything that decides "which is worse" reads this one tuple.
 SEVERITY = ('error', 'unreachable', 'timeout', 'failed', 'canceled', 'rolled_back', 'passed', 'running',
             'succeeded', 'idle')

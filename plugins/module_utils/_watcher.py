@@ -27,6 +27,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _op
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import QUIET_VERDICTS
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellConnectionError,
@@ -44,7 +45,6 @@ REMEDIATIONS = {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed'}
 # The first agent version with the history routes /dags/ob and /dags/agent (§3.1).
 HISTORY_SINCE = (4, 3, 0)
 # Verdicts that say nothing went wrong: given only after every window of the wait has been read (§ evidence).
-QUIET_OUTCOMES = ('idle', 'succeeded', 'passed', 'rolled_back', 'canceled')
 
 
 class Target(object):
@@ -555,19 +555,19 @@ class Watcher(object):
             if verdicts[id(part)] == 'failed' and self._remediate(part):
                 verdicts[id(part)] = None
         if all(verdicts[id(part)] is not None for part in live):
-            closed = self._close_windows([part for part in live if verdicts[id(part)] in QUIET_OUTCOMES])
+            closed = self._close_windows([part for part in live if verdicts[id(part)] in QUIET_VERDICTS])
             if closed == 'quiet':
                 return True
             live = [part for part in self.parts if not part.dropped]
             verdicts = dict((id(part), part.engine.verdict()) for part in live)
             if closed == 'joined' and all(verdicts[id(part)] is not None for part in live) and \
-                    not any(part.engine.closing_window() for part in live if verdicts[id(part)] in QUIET_OUTCOMES):
+                    not any(part.engine.closing_window() for part in live if verdicts[id(part)] in QUIET_VERDICTS):
                 # What joined from the history was settled at once by its own reads.
                 return True
             if all(part.engine.now() >= part.engine.timeout for part in live):
                 # The deadline passed before the wait could check what it did not see: no quiet verdict.
                 for part in live:
-                    if verdicts[id(part)] in QUIET_OUTCOMES:
+                    if verdicts[id(part)] in QUIET_VERDICTS:
                         part.engine.unverified = True
                 return True
             return False

@@ -408,13 +408,13 @@ outcome:
 
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _options, _vocabulary
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 
 SPEC = dict(
     id=dict(type='str', required=True),
-    state=dict(type='str', required=True, choices=list(_operations.STATES)),
+    state=dict(type='str', required=True, choices=list(_vocabulary.OPERATION_STATES)),
     node=dict(type='str'),
     name=dict(type='str'),
     start_time=dict(type='str'),
@@ -468,7 +468,7 @@ def main():
         if exc.after is not None:
             extra['dag'] = exc.after
         module.fail_json(msg=exc.message, err_code=exc.err_code, took=exc.took,
-                         operator=None if exc.took is False else _operations.OPERATORS[state], **extra)
+                         operator=None if exc.took is False else _vocabulary.OPERATION_OPERATORS[state], **extra)
     except ObshellError as exc:
         module.fail_on_error(exc, took=False, operator=None)
     finally:
@@ -488,7 +488,7 @@ def main():
                 predicted = {'state': 'SUCCEED', 'operator': 'PASS', 'outcome': 'passed'}
             else:
                 predicted = {'state': 'READY', 'operator': 'RUN' if node_id or state == 'retried'
-                             else _operations.OPERATORS[state], 'outcome': 'running'}
+                             else _vocabulary.OPERATION_OPERATORS[state], 'outcome': 'running'}
         result['diff'] = {'before': _diff_side(done['before']), 'after': predicted}
     module.exit_json(**result)
 

@@ -822,9 +822,8 @@ from ansible.module_utils.basic import _load_params
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MAX_SLICE_SECONDS
 
-# A slice of a target-mode wait returns at the latest after this many seconds (a heartbeat for the connection).
-MAX_SLICE_SECONDS = 60.0
 
 
 def main():

@@ -21,6 +21,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import SLICE_SECONDS
 
 display = Display()
 
@@ -28,8 +29,6 @@ display = Display()
 # that what it prints stays what it promises (valid JSON, one object per line...).
 _CALLBACKS_FOR_PEOPLE = frozenset(('default', 'yaml', 'minimal', 'dense', 'debug', 'oneline', 'unixy', 'selective',
                                    'counter_enabled', 'skippy', 'actionable', 'awx_display', 'diy', 'full_skip'))
-# A slice of a wait run on the host returns at the latest after this many seconds (a heartbeat for the connection).
-SLICE_SECONDS = 60.0
 
 
 # ansible-runner (the engine under AWX/AAP) sets this stdout callback; it wraps the callback the user chose, which it

@@ -15,7 +15,7 @@ __metaclass__ = type
 import difflib
 import math
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _report
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _vocabulary
 
 PREFIX = 'wait_for_tasks_'
 # The role's variables (meta/argument_specs.yml), by the dag_wait option each one sets (None: the role's own).
@@ -65,7 +65,7 @@ def number_problems(values):
     """What is wrong with the numbers the argument spec cannot check: only what is wrong, each naming its
     variable."""
     checks = (
-        ('poll_interval', lambda v: v >= _options.MIN_POLL_INTERVAL, 'must be at least %s' % _options.MIN_POLL_INTERVAL),
+        ('poll_interval', lambda v: v >= _vocabulary.MIN_POLL_INTERVAL, 'must be at least %s' % _vocabulary.MIN_POLL_INTERVAL),
         ('timeout', lambda v: v > 0, 'must be more than 0'),
         ('appear_timeout', lambda v: v >= 0, 'must be 0 or more'),
         ('unreachable_timeout', lambda v: v >= 0, 'must be 0 or more'),

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa as asym_rsa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _vocabulary
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from tests.simulator import auth as simauth
@@ -69,7 +69,7 @@ valid_ids = st.one_of(
     st.tuples(st.sampled_from('35'), st.integers(0, 2 ** 128 - 1), st.integers(0, 65535), st.integers(0, 2 ** 40)).map(
         lambda t: '%s%039d%05d%d' % t),
 )
-states = st.one_of(st.sampled_from(_dag.STATES + _dag.OPERATORS), st.integers(-1, 7), json_values)
+states = st.one_of(st.sampled_from(_vocabulary.DAG_STATES + _vocabulary.OPERATORS), st.integers(-1, 7), json_values)
 times = st.one_of(st.just('2024-01-10T11:34:22.556477+08:00'), st.just('1970-01-01T08:00:00+08:00'),
                   st.just('0001-01-01T00:00:00Z'), st.text(max_size=30), json_values)
 
@@ -384,7 +384,7 @@ def test_agent_information_of_any_shape_gives_a_description_or_a_typed_error(inf
 
 
 @SETTINGS
-@given(dto=st.one_of(nearly_valid_dtos(), valid_dtos(), dtos, json_values), details=st.sampled_from(_dag.DETAILS))
+@given(dto=st.one_of(nearly_valid_dtos(), valid_dtos(), dtos, json_values), details=st.sampled_from(_vocabulary.DETAILS))
 @example(dto={'id': '11', 'stage': 2 ** 80, 'max_stage': '9' * 5000, 'name': 10 ** 5000, 'state': 'FAILED',
               'nodes': [{'state': 'FAILED', 'sub_tasks': [{'state': 4, 'task_logs': 'ERROR: [x]: y'}]}]},
          details='full')
@@ -411,7 +411,7 @@ def test_normalize_dag_refuses_exactly_what_an_agent_would_not_send(dto, details
     assert not problems, 'accepted what no agent sends: %r' % (problems,)
     expected = set(_dag.RECORD_KEYS) - (set() if details == 'full' else {'nodes'})
     assert set(record) == expected
-    assert record['outcome'] in _dag.OUTCOMES and record['id'] == id_text(dto['id'])
+    assert record['outcome'] in _vocabulary.DAG_OUTCOMES and record['id'] == id_text(dto['id'])
     assert (record['state'], record['operator'], record['name']) == (dto['state'], dto['operator'], dto['name'])
     assert record['elapsed_seconds'] is None or record['elapsed_seconds'] >= 0
     assert (record['passed_nodes'] is None) is (dto.get('nodes') is None)

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 UTC = datetime.timezone.utc
@@ -622,9 +622,9 @@ def test_outcome_of_a_dto_sees_its_passed_nodes(failed_scale_out):
 
 
 def test_final_outcomes():
-    assert _dag.FINAL_OUTCOMES == ('succeeded', 'failed', 'rolled_back', 'passed', 'canceled')
-    assert set(_dag.OUTCOMES) == set(_dag.FINAL_OUTCOMES) | {'running'}
-    assert _dag.STATES == STATES and _dag.OPERATORS == OPERATORS
+    assert _vocabulary.FINAL_OUTCOMES == ('succeeded', 'failed', 'rolled_back', 'passed', 'canceled')
+    assert set(_vocabulary.DAG_OUTCOMES) == set(_vocabulary.FINAL_OUTCOMES) | {'running'}
+    assert _vocabulary.DAG_STATES == STATES and _vocabulary.OPERATORS == OPERATORS
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -862,7 +862,7 @@ def test_strict_field_messages_are_short_and_one_line():
 def test_a_strict_field_is_checked_with_or_without_details(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][6]['sub_tasks'][0]['state'] = 'pending'
-    for details in _dag.DETAILS:
+    for details in _vocabulary.DETAILS:
         assert refused(dto, details=details).startswith("DAG 142 node 7 sub-task '1507': field 'state'")
 
 
@@ -1442,7 +1442,7 @@ PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_ch
 @PROPERTY_SETTINGS
 @given(st.one_of(JSON, st.dictionaries(st.sampled_from(DAG_FIELDS + ('dag_id', 'start_time')), JSON),
                  corrupted_dtos().map(lambda case: case[0])),
-       st.sampled_from(_dag.DETAILS))
+       st.sampled_from(_vocabulary.DETAILS))
 def test_property_arbitrary_json_raises_only_value_error(value, details):
     try:
         _dag.normalize_dag(value, details=details, now=0)
@@ -1459,7 +1459,7 @@ def expected_passed_nodes(dto):
 
 
 @PROPERTY_SETTINGS
-@given(valid_dtos(), st.sampled_from(_dag.DETAILS), st.one_of(st.none(), st.integers(0, 20)))
+@given(valid_dtos(), st.sampled_from(_vocabulary.DETAILS), st.one_of(st.none(), st.integers(0, 20)))
 def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
     before = snapshot(dto)
     record = _dag.normalize_dag(dto, agent='10.0.0.1:2886', details=details, now=1.9e9, log_tail=log_tail)
@@ -1483,7 +1483,7 @@ def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
     if record['failure']:
         assert record['failure']['summary'].startswith('DAG %s ' % dto['id'])
     assert record['elapsed_seconds'] is None or record['elapsed_seconds'] >= 0.0
-    assert record['end_time'] is None or record['state'] in _dag.FINISHED_STATES
+    assert record['end_time'] is None or record['state'] in _vocabulary.FINISHED_STATES
     if details == 'full':
         assert len(record['nodes']) == len(dto.get('nodes') or [])
     json.dumps(record)
@@ -1492,7 +1492,7 @@ def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
 
 
 @PROPERTY_SETTINGS
-@given(corrupted_dtos(), st.sampled_from(_dag.DETAILS))
+@given(corrupted_dtos(), st.sampled_from(_vocabulary.DETAILS))
 def test_property_one_corrupted_field_raises_value_error_naming_it(case, details):
     dto, where, field = case
     with pytest.raises(ValueError) as caught:

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -655,7 +655,7 @@ AGENT_TEXT = st.one_of(st.text(max_size=60), st.text(alphabet=HOSTILE + 'x: ', m
 
 @SETTINGS
 @given(name=AGENT_TEXT, node_name=AGENT_TEXT, log=AGENT_TEXT, ip=AGENT_TEXT,
-       state=st.sampled_from(['FAILED', 'RUNNING', 'SUCCEED']), operator=st.sampled_from(_dag.OPERATORS))
+       state=st.sampled_from(['FAILED', 'RUNNING', 'SUCCEED']), operator=st.sampled_from(_vocabulary.OPERATORS))
 def test_property_every_helper_output_is_one_printable_line(name, node_name, log, ip, state, operator):
     dto = load('failed_cluster_scale_out.json')
     dto.update(name=name, state=state, operator=operator)

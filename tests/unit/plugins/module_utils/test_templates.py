@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _vocabulary
 
 ALL_STATES = ('retried', 'rolled_back', 'passed', 'canceled')
 UNKNOWN_NAMES = ['No template is named like this 42', '', 'cluster scale out', 'Cluster scale out ',
@@ -59,7 +59,7 @@ def test_template_names_are_matched_exactly():
 def test_every_row_of_the_table_keeps_the_rules():
     assert _templates.STATE_OF == {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed',
                                    'cancel': 'canceled'}
-    assert set(_templates.STATE_OF.values()) == set(_report.OPERATION_STATES)
+    assert set(_templates.STATE_OF.values()) == set(_vocabulary.OPERATION_STATES)
     assert _templates.TEMPLATES
     for template in _templates.TEMPLATES:
         assert template['maintenance'] in ('global', 'tenant', 'obproxy', 'none'), template
