@@ -10,7 +10,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _vocabulary
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
+from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
 
 # What the wait does not take from the operation's own options.

@@ -19,19 +19,14 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
-import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _tracked, _windows
+from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, worst
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MIN_POLL_INTERVAL
 
-# Reads of a DAG's details tried before a verdict is given without them.
-DETAIL_ATTEMPTS = 3
 STATE_VERSION = 3
-# Seconds of slack on the edges of a window compared with DAG times (both on the agent's clock): a DAG that ended
-# this close to the start of the wait is taken in rather than left out (strict for verdicts).
-WINDOW_SLACK = 1.0
 
 
 class WaitEngine(object):
@@ -73,16 +68,8 @@ class WaitEngine(object):
         self.next_poll_at = 0.0
         self.announced_appear = False
         self.events = []            # every progress line of the part, in order
-        # Windows the part could not see (agent time, epoch seconds; see the "evidence" section of
-        # docs/architecture.md): agent_start is the wait's start on the agent's clock, seen_until the agent's time
-        # of the last good read, blind_from the start of an open blind window (an outage), history_until how far
-        # the agent's history has been read back, unclosed the blind windows nobody could read back (no history).
-        self.agent_start = None
-        self.seen_until = None
-        self.blind_open = False
-        self.blind_from = None
-        self.history_until = None
-        self.unclosed = []
+        # The spans of the agent's time this part could not see (see "Blind windows" in docs/architecture.md).
+        self.windows = _windows.Windows()
         self.unverified = False     # the deadline passed before what the part could not see was read back
         self._poll_events = []
         self._attempted = set()     # (id, details) tried in the current poll
@@ -99,11 +86,11 @@ class WaitEngine(object):
     # ------------------------------------------------------------------ serialization
 
     _STATE_FIELDS = ('polls', 'good_reads', 'tracked', 'order', 'down_since', 'failures', 'last_error', 'fatal',
-                     'missing', 'next_poll_at', 'announced_appear', 'events', 'appear_timeout', 'agent_start',
-                     'seen_until', 'blind_open', 'blind_from', 'history_until', 'unclosed', 'unverified')
+                     'missing', 'next_poll_at', 'announced_appear', 'events', 'appear_timeout', 'unverified')
 
     def to_state(self):
         state = dict((name, copy.deepcopy(getattr(self, name))) for name in self._STATE_FIELDS)
+        state.update(self.windows.to_state())
         state['version'] = STATE_VERSION
         return state
 
@@ -113,6 +100,7 @@ class WaitEngine(object):
             raise ValueError('unusable wait state (version %r)' % (version,))
         for name in self._STATE_FIELDS:
             setattr(self, name, copy.deepcopy(state[name]))
+        self.windows.load_state(state)
         return self
 
     # ------------------------------------------------------------------ one poll
@@ -125,8 +113,7 @@ class WaitEngine(object):
 
     def _answered(self, now):
         if self.down_since is not None:
-            self._emit('agent %s is answering again after %s'
-                       % (_report.safe_text(self.agent or 'the agent', 80), _report.format_elapsed(now - self.down_since)))
+            self._emit(_report.agent_back_text(self.agent, now - self.down_since))
         self.down_since = None
         self.failures = 0
         self.good_reads += 1
@@ -146,7 +133,7 @@ class WaitEngine(object):
             elif not self._same_dag(entry, record):
                 return
             else:
-                self._update(entry, record, now)
+                _tracked.update_entry(entry, record, now)
             entry['in_list'] = True
             entry['left'] = False
             entry['final'] = record['outcome'] != 'running'
@@ -174,9 +161,7 @@ class WaitEngine(object):
         went on would only time out. It ends the part at once, as what it is."""
         record = self.tracked[dag_id]['record']
         self.fatal = {'kind': 'dag_vanished', 'dag_id': dag_id, 'status': 404,
-                      'message': '%s vanished: the agent answers 404 for it after this wait saw it %s (was the '
-                                 'agent re-deployed, or its task records removed?); its outcome is unknown'
-                                 % (_report.dag_label(record), _report.state_text(record))}
+                      'message': _report.dag_vanished_text(record)}
 
     def _same_dag(self, entry, record):
         """Whether ``record`` is the DAG last seen under its id (_dag.identity_problem). A mismatch ends the part:
@@ -185,18 +170,14 @@ class WaitEngine(object):
         problem = _dag.identity_problem(old, record)
         if problem:
             self.fatal = {'kind': 'dag_replaced', 'dag_id': record['id'],
-                          'message': '%s is gone: its id now names another DAG, %r (%s; was the agent re-deployed?); '
-                                     'the outcome of the DAG this wait saw is unknown'
-                                     % (_report.dag_label(old), _report.safe_text(record.get('name'), 120), problem)}
+                          'message': _report.dag_replaced_text(old, record.get('name'), problem)}
         return not problem
 
     def _announce_appear(self):
         if not self.tracked and self.appear_timeout > self.now() and not self.announced_appear \
                 and not self.read_once:
             self.announced_appear = True
-            what = 'DAG %s' % self.dag_id if self.dag_id is not None else 'matching DAG'
-            self._emit('no %s yet; waiting up to %s for it to appear'
-                       % (what, _report.format_elapsed(self.appear_timeout)))
+            self._emit(_report.appear_wait_text(self.dag_id, self.appear_timeout))
 
     def main_failed(self, error):
         """The list (or the DAG in id mode) could not be read. Before any good read, an error that is not about
@@ -214,60 +195,32 @@ class WaitEngine(object):
         if not reachability and self.good_reads == 0:
             self.fatal = info
             return
-        if not self.blind_open:
-            # From the last good read (or the start of the wait) until the next one, this part sees nothing.
-            self.blind_open = True
-            self.blind_from = self.seen_until
+        self.windows.outage()
         self.failures += 1
         if self.down_since is None:
             self.down_since = now
-            if self.read_once:
-                # A snapshot (check mode, assert_idle) reads once: it says what failed, and promises no retry.
-                self._emit(info['message'])
-            else:
-                self._emit('%s; retrying for up to %s'
-                           % (info['message'], _report.format_elapsed(self.unreachable_timeout)))
+            # A snapshot (check mode, assert_idle) reads once: it says what failed, and promises no retry.
+            self._emit(_report.read_failed_text(info['message'], None if self.read_once else self.unreachable_timeout))
 
     # ------------------------------------------------------------------ windows and the agent's history
 
     def history_window(self, agent_now, lookback=0.0):
-        """After a good read at ``agent_now`` (the agent's clock): the span (from, to) on the agent's clock that must be
-        read back from the agent's history now, or None. A blind window (an outage) that just closed; or, at the
-        first good read of a wait that names what it waits for, the ``lookback`` before the wait began (a DAG that
-        started and ended right after the change that made it has still "appeared")."""
-        if agent_now is None:
-            return None
-        if self.agent_start is None:
-            self.agent_start = agent_now - self.now()
-        window = None
-        if self.blind_open:
-            self.blind_open = False
-            window = (self.blind_from if self.blind_from is not None else self.agent_start, agent_now)
-        if self.good_reads == 1 and lookback > 0 and self.history_until is None:
-            window = (min(self.agent_start - lookback, window[0] if window else agent_now), agent_now)
-            self.history_until = agent_now
-        self.seen_until = agent_now
-        return window
+        """After a good read at ``agent_now`` (the agent's clock): the span to read back from the agent's history
+        now, or None (_windows.Windows.good_read; the lookback is for a wait that names what it waits for)."""
+        return self.windows.good_read(agent_now, self.now(), first=self.good_reads == 1, lookback=lookback)
 
     def closing_window(self):
-        """The span (from, to) of this wait on the agent's clock that no read has covered yet, to be read back from
-        the history before a verdict that says nothing went wrong; None when it was read back already, for a part
-        read once (a snapshot), or when nothing is known of the agent's clock. Even a wait of one poll has one: a
-        DAG that failed between the start of the wait (right after the change that made it) and its first read is
-        in no unfinished list any more."""
-        if self.read_once or self.agent_start is None or self.seen_until is None or self.fatal is not None:
+        """The span of this wait that no read has covered yet, to be read back before a verdict that says nothing
+        went wrong (_windows.Windows.closing); None for a part read once (a snapshot says what is unfinished now)
+        or one that has ended in an error."""
+        if self.read_once or self.fatal is not None:
             return None
-        if self.history_until is not None:
-            if self.seen_until <= self.history_until:
-                return None
-            return (self.history_until, self.seen_until)
-        return (self.agent_start, max(self.seen_until, self.agent_start))
+        return self.windows.closing()
 
     def history_read(self, records, window, closing=False):
         """The agent's history (every DAG it holds, summaries) for ``window`` (from, to) on its clock: every DAG
         that was unfinished at some moment inside it and is not tracked joins the wait, to be settled like any
         other by a read of it by id. Returns the ids that joined."""
-        start, end = window
         joined = []
         for record in records:
             entry = self.tracked.get(record['id'])
@@ -275,25 +228,15 @@ class WaitEngine(object):
                 if not self._same_dag(entry, record):
                     return joined
                 continue
-            began = _dag.parse_time(record.get('start_time'))
-            ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
-            if began is not None and began > end + WINDOW_SLACK:
-                continue
-            if ended is not None and ended < start - WINDOW_SLACK:
+            if not _windows.unfinished_within(record, window):
                 continue
             entry = self._track(record, self.now())
             entry.update(left=True, final=False, from_history=True)
             joined.append(record['id'])
-            self._emit('%s %s while this wait could not see it (read back from the agent\'s history)'
-                       % (_report.dag_label(record), 'ran' if record['outcome'] == 'running' else 'ended'))
+            self._emit(_report.read_back_text(record))
         if closing:
-            self.history_until = max(end, self.history_until or end)
+            self.windows.closed(window)
         return joined
-
-    def window_unclosed(self, window, why):
-        """A blind window that cannot be read back (an agent without the history routes): said in the result."""
-        seconds = round(max(0.0, window[1] - window[0]), 1)
-        self.unclosed.append({'seconds': seconds, 'why': why})
 
     def fail(self, info):
         """End the part at once with an error (a dict with kind and message), e.g. a remediation that was refused."""
@@ -307,8 +250,8 @@ class WaitEngine(object):
         for dag_id in self.order:
             entry = self.tracked[dag_id]
             if entry['left']:
-                request = (dag_id, entry['detail_attempts'] < DETAIL_ATTEMPTS)
-            elif self._needs_details(entry):
+                request = (dag_id, entry['detail_attempts'] < _tracked.DETAIL_ATTEMPTS)
+            elif _tracked.needs_details(entry):
                 request = (dag_id, True)
             else:
                 continue
@@ -328,7 +271,7 @@ class WaitEngine(object):
         elif not self._same_dag(entry, record):
             return
         else:
-            self._update(entry, record, now)
+            _tracked.update_entry(entry, record, now)
         entry['read_error'] = None
         final = record['outcome'] != 'running'
         if entry['left']:
@@ -346,7 +289,7 @@ class WaitEngine(object):
                 entry['node_names'] = list(node_names)
             if record.get('state') == 'FAILED':
                 entry['failure_details'] = bool((record.get('failure') or {}).get('node'))
-            if final and _nodes_consistent(record, nodes):
+            if final and _tracked.nodes_consistent(record, nodes):
                 entry['final_details'] = True
 
     def dag_read_failed(self, dag_id, error, details):
@@ -389,7 +332,7 @@ class WaitEngine(object):
         A window the part could not see nor read back (an agent without history) leaves no evidence for idle or
         succeeded: such a part is 'unreachable', saying what it could not see (strict for verdicts)."""
         outcome = self._verdict()
-        if outcome in ('idle', 'succeeded') and self.unclosed:
+        if outcome in ('idle', 'succeeded') and self.windows.unclosed:
             return 'unreachable'
         return outcome
 
@@ -406,7 +349,7 @@ class WaitEngine(object):
 
         blocking = [e for e in finals if e['record']['outcome'] in self.fail_on]
         if blocking and (deadline_passed or self.read_once or self.down_since is not None
-                         or all(self._settled(e) for e in blocking)):
+                         or all(_tracked.settled(e) for e in blocking)):
             # Fail fast: a final outcome that fails the task ends the wait even while other DAGs run.
             return worst(e['record']['outcome'] for e in blocking)
         if self.down_since is not None:
@@ -421,7 +364,7 @@ class WaitEngine(object):
             return None
         if self.read_once:
             return 'running' if pending else worst(e['record']['outcome'] for e in finals)
-        if not pending and all(self._settled(e) for e in finals):
+        if not pending and all(_tracked.settled(e) for e in finals):
             return worst(e['record']['outcome'] for e in finals)
         if deadline_passed:
             # A success whose nodes could not be read by the deadline is not a success this wait can vouch for.
@@ -479,7 +422,7 @@ class WaitEngine(object):
             'unreachable_agent': None,
             'error': None,
             'events': list(self.events),
-            'unseen_windows': list(self.unclosed),
+            'unseen_windows': copy.deepcopy(self.windows.unclosed),
         }
         for dag_id, record in zip(self.order, records):
             if record['outcome'] in ('failed', 'canceled'):
@@ -497,91 +440,26 @@ class WaitEngine(object):
             }
         if outcome == 'error':
             result['error'] = self.fatal or self._missing_error()
-        if outcome == 'unreachable' and self.down_since is None and self.unclosed:
+        if outcome == 'unreachable' and self.down_since is None and self.windows.unclosed:
             # Read well at the end, but not over every window: what ended while it could not be read is unknown.
-            message = 'agent %s could not be read for %s and %s: what ended meanwhile is unknown; since then: %s' % (
-                _report.safe_text(self.agent or '?', 80),
-                _report.format_elapsed(sum(w['seconds'] for w in self.unclosed)), self.unclosed[-1]['why'],
-                self._message(self._verdict(), result))
+            message = _report.unseen_windows_text(self.agent, self.windows.unclosed, self._message(self._verdict(), result))
         else:
             message = self._message(outcome, result)
         result['msg'] = _report.cap_message(message)
         return result
 
     def _missing_error(self):
-        return {'kind': 'not_found', 'message': 'DAG %s does not exist on %s' % (self.dag_id, self.agent or '?'),
+        return {'kind': 'not_found', 'message': _report.not_found_text(self.dag_id, self.agent),
                 'agent': self.agent, 'status': 404, 'err_code': 'Task.NotFound', 'code': None, 'agent_message': None}
 
     def _message(self, outcome, result):
-        elapsed = _report.format_elapsed(result['elapsed'])
-        running = '; '.join(r['summary'] for r in result['running'])
-        if outcome == 'error':
-            return 'cannot wait: %s' % (result['error'] or {}).get('message')
-        if outcome == 'idle':
-            return 'no matching unfinished DAG; nothing to wait for'
-        if outcome == 'unreachable':
-            info = result['unreachable_agent'] or {}
-            said = (info.get('error') or {}).get('message')
-            down_for = _report.format_elapsed(info.get('for_seconds'))
-            agent = _report.safe_text(self.agent or '?', 80)
-            # An agent that answers but cannot read the cluster DAGs (its observer down) is not a network problem:
-            # the words must not send the operator looking for one.
-            kind = (info.get('error') or {}).get('kind')
-            unknown = kind == 'cluster_unknown'
-            # An agent that answered with errors (5xx, 401 after a key change...) did answer: said so (red team).
-            answered = kind not in ('unreachable', 'cluster_unknown', 'tls', 'proxy', None)
-            if info.get('for_seconds', 0) >= self.unreachable_timeout:
-                text = '%s for %s (unreachable_timeout %ss): %s' % (
-                    ('the cluster DAGs could not be read through agent %s' if unknown
-                     else 'the reads of agent %s have failed' if answered else 'agent %s has not answered')
-                    % agent, down_for, _report.seconds_text(self.unreachable_timeout), said)
-            elif self.read_once:
-                text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown
-                                    else 'the read of agent %s failed' if answered else 'agent %s did not answer')
-                                   % agent, said)
-            else:
-                # The overall deadline, not the agent's silence, ended the wait.
-                text = 'the overall deadline (timeout %ss) passed after %s while %s (for %s): %s' % (
-                    _report.seconds_text(self.timeout), elapsed,
-                    ('the cluster DAGs could not be read through agent %s' if unknown
-                     else 'the reads of agent %s were failing' if answered else 'agent %s was not answering')
-                    % agent, down_for, said)
-            if running:
-                text += '; last known: ' + running
-            return text
-        if outcome == 'timeout':
-            text = 'timed out after %s (timeout %ss)' % (elapsed, _report.seconds_text(self.timeout))
-            if self.unverified:
-                text += " before what the wait could not see was read back from the agent's history"
-            if running:
-                text += ': ' + running
-            return text
-        if outcome in ('failed', 'canceled') and result['failures']:
-            return '; '.join(f['summary'] for f in result['failures'])
-        if outcome == 'running':
-            return 'check mode: still running: ' + running
-        parts = [_report.ended_text(record) for record in result['dags']]
-        text = '; '.join(parts)
-        if outcome == 'rolled_back':
-            text += ' (the operation did not take effect as a success)'
-        elif outcome == 'passed' and 'passed, not done' not in text:
-            text += ' (a failed step was skipped, not done)'
-        # The DAGs' own times are in the text; this is the wait's.
-        return '%s (waited %s)' % (text, elapsed)
+        return _report.part_message(outcome, result, self.agent, self.timeout, self.unreachable_timeout,
+                                    read_once=self.read_once, unverified=self.unverified)
 
     def _running_report(self, entry, now):
         record = entry['record']
-        where = "%s '%s'" % (record.get('progress') or '?', _report.safe_text(record.get('current_node'))) \
-            if record.get('current_node') else (record.get('progress') or '?')
         at_stage = round(now - entry['stage_since'], 1)
-        if entry['left']:
-            summary = '%s left the unfinished list but its final state is unknown' % _report.dag_label(record)
-            if entry.get('read_error'):
-                summary += ' (reading it failed: %s)' % entry['read_error']
-        else:
-            summary = '%s still %s at %s for %s (running %s)' % (
-                _report.dag_label(record), _report.state_text(record), where,
-                _report.format_elapsed(at_stage), _report.format_elapsed(record.get('elapsed_seconds')))
+        summary = _report.running_summary(record, entry['left'], entry.get('read_error'), at_stage)
         return {
             'id': record['id'],
             'name': record.get('name'),
@@ -602,140 +480,6 @@ class WaitEngine(object):
         self.events.append(line)
 
     def _track(self, record, now):
-        entry = {
-            'record': record,
-            'in_list': False,
-            'left': False,
-            'final': record['outcome'] != 'running',
-            'detail_stage': None,
-            'detail_attempts': 0,
-            # Node names from the first read with details: they never change in a DAG's life, so a later stage
-            # change is named from here instead of reading all the details again (the bulk of a wait's bytes).
-            'node_names': None,
-            'failure_details': False,
-            # A final read with nodes: only it shows a passed node (SUCCEED/PASS) in a DAG that ended SUCCEED/RUN.
-            'final_details': False,
-            'read_error': None,
-            'first_seen': now,
-            'stage_since': now,
-            'line_key': None,
-        }
-        self.tracked[record['id']] = entry
+        entry = self.tracked[record['id']] = _tracked.new_entry(record, now)
         self.order.append(record['id'])
         return entry
-
-    def _update(self, entry, record, now):
-        old = entry['record']
-        merged = dict(record)
-        if record.get('stage') != old.get('stage'):
-            entry['stage_since'] = now
-            entry['detail_attempts'] = 0     # a new stage: its node is worth asking for again
-            name = _node_name(entry, record.get('stage'))
-            if name and not record.get('current_node'):
-                merged['current_node'] = name
-                merged['current_node_state'] = None
-        elif not record.get('current_node') and old.get('current_node'):
-            # A summary read has no nodes: keep the node name learnt from the last detail read of this stage.
-            merged['current_node'] = old.get('current_node')
-            merged['current_node_state'] = old.get('current_node_state')
-        refailed = record.get('state') == 'FAILED' and old.get('state') == 'FAILED' and (
-            (record.get('start_time'), record.get('end_time')) != (old.get('start_time'), old.get('end_time')))
-        if refailed:
-            # Failed again (someone retried it between two reads): the same state and stage, but another run with
-            # its own failure, which must be read again rather than the first one reported.
-            entry['failure_details'] = False
-            entry['detail_attempts'] = 0
-            entry['refailed'] = entry.get('refailed', 0) + 1
-        elif record.get('state') == 'FAILED' and not (record.get('failure') or {}).get('node') \
-                and (old.get('failure') or {}).get('node') and old.get('state') == 'FAILED' \
-                and old.get('stage') == record.get('stage'):
-            merged['failure'] = old['failure']
-        if record.get('passed_nodes') is None and old.get('passed_nodes') and \
-                (old.get('state'), old.get('operator')) == (record.get('state'), record.get('operator')):
-            # A summary read after the detailed final read: keep what the nodes said.
-            merged['passed_nodes'] = old['passed_nodes']
-            merged['outcome'] = old['outcome']
-        if 'nodes' in old and 'nodes' not in record:
-            merged['nodes'] = old['nodes']
-        if record.get('state') != 'FAILED':
-            entry['failure_details'] = False
-        entry['record'] = merged
-
-    def _needs_details(self, entry):
-        record = entry['record']
-        if entry['final'] and not entry['final_details'] and record.get('state') == 'SUCCEED':
-            # Without its nodes a success cannot be told from one with a passed step: asked every poll, never
-            # given up (a verdict without them would be a claim without evidence).
-            return True
-        if entry['detail_attempts'] >= DETAIL_ATTEMPTS:
-            return False
-        if record.get('state') == 'FAILED' and not entry['failure_details']:
-            return True
-        if entry['final'] and not entry['final_details'] and record.get('state') == 'SUCCEED':
-            return True
-        return not entry['final'] and entry['detail_stage'] != record.get('stage') \
-            and not _node_name(entry, record.get('stage'))
-
-    def _settled(self, entry):
-        """A final DAG whose report is complete enough for a verdict: a failure needs its failed node unless it
-        could not be read (it is a failure either way); a success needs its nodes, always (a clean success and one
-        with a passed node look the same without them)."""
-        if entry['record'].get('state') == 'SUCCEED':
-            return entry['final_details']
-        if entry['detail_attempts'] >= DETAIL_ATTEMPTS:
-            return True
-        outcome = entry['record']['outcome']
-        if outcome in ('failed', 'canceled'):
-            return entry['failure_details']
-        if entry['record'].get('state') == 'SUCCEED':
-            return entry['final_details']
-        return True
-
-
-def _nodes_consistent(record, nodes):
-    """Whether the nodes read with a final SUCCEED agree with it: there are nodes, and for SUCCEED/RUN all are done
-    and the last stage is reached. A success whose nodes say otherwise (or are missing) is not vouched for."""
-    if record.get('state') != 'SUCCEED':
-        return True
-    if not nodes:
-        # Asked with details, answered without nodes: nothing to tell a clean success from a passed step by.
-        return False
-    if record.get('operator') != 'RUN':
-        return True
-    if record.get('stage') is not None and record.get('max_stage') is not None \
-            and record.get('stage') != record.get('max_stage'):
-        return False
-    return all(node.get('state') == 'SUCCEED' for node in nodes)
-
-
-def _node_name(entry, stage):
-    """The name of node ``stage`` (1-based) from the cached node names, or None."""
-    names = entry.get('node_names') or []
-    if isinstance(stage, int) and 1 <= stage <= len(names):
-        return names[stage - 1]
-    return None
-
-
-class Clock(object):
-    """The one clock of a wait. Called, the seconds since the wait started (optionally from an ``offset``: a
-    resumed wait), which is all the engine reads; ``monotonic()`` is the time request deadlines are set on,
-    ``wall()`` the epoch seconds DAG records are measured against, ``sleep()`` waits. Tests inject fakes of all
-    four, so nothing in a wait reads the real time behind their back."""
-
-    def __init__(self, offset=0.0, monotonic=time.monotonic, wall=time.time, sleep=time.sleep):
-        self._monotonic = monotonic
-        self._wall = wall
-        self._sleep = sleep
-        self._origin = monotonic() - float(offset)
-
-    def __call__(self):
-        return self._monotonic() - self._origin
-
-    def monotonic(self):
-        return self._monotonic()
-
-    def wall(self):
-        return self._wall()
-
-    def sleep(self, seconds):
-        self._sleep(seconds)

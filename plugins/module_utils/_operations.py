@@ -49,7 +49,6 @@ TODO = 'todo'           # the agent's precondition holds: the operation is sent
 REFUSED = 'refused'     # it cannot get there from here: the reason says what the DAG is in
 
 
-
 class OperationRefused(Exception):
     """The operation cannot be done, or it is unknown whether it was: a precondition, the agent's refusal, another
     DAG under the id, or a lost answer that no read could settle. ``before`` and ``after`` are the DAG records around

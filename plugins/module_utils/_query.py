@@ -20,7 +20,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
@@ -36,6 +36,8 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary impo
 OB_STATES = {0: 'the observer process is not running', 1: 'the observer runs but the agent has no connection to it',
              2: 'the observer is restricted', 3: 'the observer is available'}
 OB_AVAILABLE = 3
+# The first agent version with the history routes (GET /api/v1/task/dags/ob and /dags/agent).
+HISTORY_SINCE = (4, 3, 0)
 
 
 def read_plan(scope, identity):
@@ -160,3 +162,18 @@ def not_found(client, generic_id, cause):
     return ObshellNotFoundError('DAG %s does not exist on this agent (%s)' % (generic_id, cause.agent_message or cause.message),
                                 agent=getattr(client, 'address', None), status=cause.status, err_code=cause.err_code,
                                 agent_message=cause.agent_message)
+
+
+def keeps_history(client):
+    return parse_version(client.version) >= HISTORY_SINCE
+
+
+def read_history(client, scopes, name_filter, now=None):
+    """Every DAG the agent holds in ``scopes`` ('cluster', 'agent') whose name matches, as summary records (one read
+    per scope, show_details=false). Raises what a read raises; a record that is not a DAG's is a protocol error."""
+    records = []
+    for scope in scopes:
+        listed = check_entries(client, client.dag_history(scope, show_details=False))
+        records.extend(normalize_record(client, dto, client.agent, now=now)
+                       for dto in listed if name_filter(dto.get('name')))
+    return records

@@ -373,3 +373,127 @@ def lean_result(result):
         for dag in holder.get('dags') or []:
             dag['name'] = names.get(dag.get('id'), dag.get('name'))
     return result
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One part of a wait: the lines and messages of the wait engine, from the facts it hands over
+
+
+def agent_back_text(agent, down_seconds):
+    return 'agent %s is answering again after %s' % (safe_text(agent or 'the agent', 80), format_elapsed(down_seconds))
+
+
+def read_failed_text(message, retry_seconds=None):
+    """The first failed read of an outage; ``retry_seconds`` None for a snapshot, which promises no retry."""
+    if retry_seconds is None:
+        return message
+    return '%s; retrying for up to %s' % (message, format_elapsed(retry_seconds))
+
+
+def appear_wait_text(dag_id, seconds):
+    what = 'DAG %s' % dag_id if dag_id is not None else 'matching DAG'
+    return 'no %s yet; waiting up to %s for it to appear' % (what, format_elapsed(seconds))
+
+
+def dag_vanished_text(record):
+    return ('%s vanished: the agent answers 404 for it after this wait saw it %s (was the agent re-deployed, or its '
+            'task records removed?); its outcome is unknown' % (dag_label(record), state_text(record)))
+
+
+def dag_replaced_text(seen, now_name, problem):
+    return ('%s is gone: its id now names another DAG, %r (%s; was the agent re-deployed?); the outcome of the DAG '
+            'this wait saw is unknown' % (dag_label(seen), safe_text(now_name, 120), problem))
+
+
+def read_back_text(record):
+    """A DAG found in the agent's history for a span no poll saw."""
+    return "%s %s while this wait could not see it (read back from the agent's history)" % (
+        dag_label(record), 'ran' if record.get('outcome') == 'running' else 'ended')
+
+
+def not_found_text(dag_id, agent):
+    return 'DAG %s does not exist on %s' % (dag_id, agent or '?')
+
+
+def running_summary(record, left, read_error, stage_seconds):
+    """Where a DAG the wait did not see end stands: still running at a node, or left the list unread."""
+    if left:
+        summary = '%s left the unfinished list but its final state is unknown' % dag_label(record)
+        if read_error:
+            summary += ' (reading it failed: %s)' % read_error
+        return summary
+    where = "%s '%s'" % (record.get('progress') or '?', safe_text(record.get('current_node'))) \
+        if record.get('current_node') else (record.get('progress') or '?')
+    return '%s still %s at %s for %s (running %s)' % (
+        dag_label(record), state_text(record), where, format_elapsed(stage_seconds),
+        format_elapsed(record.get('elapsed_seconds')))
+
+
+def _unreachable_text(result, agent, timeout, unreachable_timeout, read_once):
+    info = result['unreachable_agent'] or {}
+    said = (info.get('error') or {}).get('message')
+    down_for = format_elapsed(info.get('for_seconds'))
+    agent = safe_text(agent or '?', 80)
+    # An agent that answers but cannot read the cluster DAGs (its observer down) is not a network problem: the words
+    # must not send the operator looking for one.
+    kind = (info.get('error') or {}).get('kind')
+    unknown = kind == 'cluster_unknown'
+    # An agent that answered with errors (5xx, 401 after a key change...) did answer: said so (red team).
+    answered = kind not in ('unreachable', 'cluster_unknown', 'tls', 'proxy', None)
+    if info.get('for_seconds', 0) >= unreachable_timeout:
+        text = '%s for %s (unreachable_timeout %ss): %s' % (
+            ('the cluster DAGs could not be read through agent %s' if unknown
+             else 'the reads of agent %s have failed' if answered else 'agent %s has not answered')
+            % agent, down_for, seconds_text(unreachable_timeout), said)
+    elif read_once:
+        text = '%s: %s' % (('agent %s could not read the cluster DAGs' if unknown
+                            else 'the read of agent %s failed' if answered else 'agent %s did not answer')
+                           % agent, said)
+    else:
+        # The overall deadline, not the agent's silence, ended the wait.
+        text = 'the overall deadline (timeout %ss) passed after %s while %s (for %s): %s' % (
+            seconds_text(timeout), format_elapsed(result['elapsed']),
+            ('the cluster DAGs could not be read through agent %s' if unknown
+             else 'the reads of agent %s were failing' if answered else 'agent %s was not answering')
+            % agent, down_for, said)
+    return text
+
+
+def part_message(outcome, result, agent, timeout, unreachable_timeout, read_once=False, unverified=False):
+    """The message of one part of a wait for its ``outcome``, from its ``result`` (_engine.WaitEngine.result)."""
+    elapsed = format_elapsed(result['elapsed'])
+    running = '; '.join(r['summary'] for r in result['running'])
+    if outcome == 'error':
+        return 'cannot wait: %s' % (result['error'] or {}).get('message')
+    if outcome == 'idle':
+        return 'no matching unfinished DAG; nothing to wait for'
+    if outcome == 'unreachable':
+        text = _unreachable_text(result, agent, timeout, unreachable_timeout, read_once)
+        if running:
+            text += '; last known: ' + running
+        return text
+    if outcome == 'timeout':
+        text = 'timed out after %s (timeout %ss)' % (elapsed, seconds_text(timeout))
+        if unverified:
+            text += " before what the wait could not see was read back from the agent's history"
+        if running:
+            text += ': ' + running
+        return text
+    if outcome in ('failed', 'canceled') and result['failures']:
+        return '; '.join(f['summary'] for f in result['failures'])
+    if outcome == 'running':
+        return 'check mode: still running: ' + running
+    text = '; '.join(ended_text(record) for record in result['dags'])
+    if outcome == 'rolled_back':
+        text += ' (the operation did not take effect as a success)'
+    elif outcome == 'passed' and 'passed, not done' not in text:
+        text += ' (a failed step was skipped, not done)'
+    # The DAGs' own times are in the text; this is the wait's.
+    return '%s (waited %s)' % (text, elapsed)
+
+
+def unseen_windows_text(agent, unclosed, since_then):
+    """A part read well at the end, but not over every window: what ended while it could not be read is unknown."""
+    return 'agent %s could not be read for %s and %s: what ended meanwhile is unknown; since then: %s' % (
+        safe_text(agent or '?', 80), format_elapsed(sum(w['seconds'] for w in unclosed)), unclosed[-1]['why'],
+        since_then)

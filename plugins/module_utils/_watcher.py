@@ -24,9 +24,9 @@ __metaclass__ = type
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
+from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
+from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import QUIET_VERDICTS
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
@@ -42,9 +42,6 @@ STATE_VERSION = 1
 # Hosts read at the same time at most; a poll of 100 idle agents is then two rounds of one request each.
 MAX_WORKERS = 64
 REMEDIATIONS = {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed'}
-# The first agent version with the history routes /dags/ob and /dags/agent (§3.1).
-HISTORY_SINCE = (4, 3, 0)
-# Verdicts that say nothing went wrong: given only after every window of the wait has been read (§ evidence).
 
 
 class Target(object):
@@ -397,27 +394,24 @@ class Watcher(object):
         """Read the agent's history for ``window`` into the part. False when it could not be read (the part then
         counts it as a failed read: no quiet verdict over a window nobody saw)."""
         engine = part.engine
-        if parse_version(client.version) < HISTORY_SINCE:
+        if not _query.keeps_history(client):
             if not closing:
                 why = 'agent version %s keeps no DAG history' % _report.safe_text(client.version, 40)
-                engine.window_unclosed(window, why)
+                engine.windows.unseen(window, why)
                 self._warn_once(client, 'agent %s could not be read for %s and %s: what ended meanwhile cannot '
                                         'be seen' % (client.address, _report.format_elapsed(window[1] - window[0]),
                                                      why))
             return True
         try:
-            records = []
-            for scope in self._history_scopes(part, client):
-                listed = _query.check_entries(client, client.dag_history(scope, show_details=False))
-                records.extend(_query.normalize_record(client, dto, client.agent, now=self.clock.wall())
-                               for dto in listed if self.name_filter(dto.get('name')))
+            records = _query.read_history(client, self._history_scopes(part, client), self.name_filter,
+                                          now=self.clock.wall())
         except ObshellRecordError as exc:
             engine.fail(exc.to_dict())
             return False
         except (ObshellError, ValueError) as exc:
             engine.main_failed(exc)
             if not closing:
-                engine.blind_from = window[0]
+                engine.windows.reopen(window[0])
             return False
         engine.history_read(records, window, closing=closing)
         return True

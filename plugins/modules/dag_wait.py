@@ -820,10 +820,9 @@ ansible_stats:
 from ansible.module_utils.basic import _load_params
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _watcher
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
+from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MAX_SLICE_SECONDS
-
 
 
 def main():

@@ -216,7 +216,7 @@ class ObshellAction(ActionBase):
         progress is live without the module printing anything itself. Returns the last module result."""
         state = None
         elapsed = 0.0
-        from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock
+        from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
         clock = Clock()
         while True:
             args = dict(module_args)

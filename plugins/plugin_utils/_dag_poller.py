@@ -17,8 +17,8 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _windows
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellError,
@@ -28,10 +28,6 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._dag_events import CLUSTER_PART, DagTracker
 
 MAX_WORKERS = 64
-# The first agent version with the history routes /dags/ob and /dags/agent (§3.1).
-HISTORY_SINCE = (4, 3, 0)
-# Seconds of slack on a window's edges (the DAG times and the window are both on the agent's clock).
-WINDOW_SLACK = 1.0
 
 
 class Agent(object):
@@ -57,7 +53,7 @@ class EventPoller(object):
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers
         self.polls = 0
-        # part -> {'seen_until': agent time of its last good read, 'blind_from': start of an open blind window}
+        # part -> the spans of its agent's time it could not see (_windows.Windows)
         self.windows = {}
 
     def close(self):
@@ -210,36 +206,26 @@ class EventPoller(object):
         for that window is read once, and every DAG that was unfinished in it joins, to be settled by a read of it
         by id: a DAG that failed while its agent (or its observer) could not be read is an event, not silence."""
         for part in blind:
-            window = self.windows.setdefault(part, {'seen_until': None, 'blind_from': None, 'blind': False})
-            if not window['blind']:
-                window.update(blind=True, blind_from=window['seen_until'])
+            self.windows.setdefault(part, _windows.Windows()).outage()
         by_address = dict((agent.address, agent) for agent in self.agents)
         for part, (address, dummy) in listed.items():
             agent = by_address[address]
             client = cluster_source.cluster if part == CLUSTER_PART else agent.own
-            now = client.agent_time
-            window = self.windows.setdefault(part, {'seen_until': None, 'blind_from': None, 'blind': False})
-            start = window['blind_from']
-            reopened = window['blind']
-            window.update(seen_until=now, blind=False, blind_from=None)
-            if not reopened or now is None or start is None or parse_version(client.version) < HISTORY_SINCE:
+            windows = self.windows.setdefault(part, _windows.Windows())
+            # Blind since the source began: there is no earlier read to compare with; events start at this one.
+            since_start = windows.blind_open and windows.blind_from is None
+            window = windows.good_read(client.agent_time, 0.0)
+            if window is None or since_start or not _query.keeps_history(client):
                 continue
             scope = 'cluster' if part == CLUSTER_PART else 'agent'
             try:
                 self._prepare(agent, client)
-                listed_dtos = _query.check_entries(client, client.dag_history(scope, show_details=False))
-                records = [_query.normalize_record(client, dto, client.agent) for dto in listed_dtos
-                           if isinstance(dto, dict) and self.name_filter(dto.get('name'))]
+                records = _query.read_history(client, [scope], self.name_filter)
             except (ObshellError, ValueError):
-                window.update(blind=True, blind_from=start)       # read back at the next good read
+                windows.reopen(window[0])       # read back at the next good read
                 continue
-            inside = []
-            for record in records:
-                began = _dag.parse_time(record.get('start_time'))
-                ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
-                if (began is None or began <= now + WINDOW_SLACK) and (ended is None or ended >= start - WINDOW_SLACK):
-                    inside.append(record)
-            self.tracker.history(part, address, inside)
+            self.tracker.history(part, address, [record for record in records
+                                                 if _windows.unfinished_within(record, window)])
 
     def _settle_all(self, listed, cluster_source):
         by_address = dict((agent.address, agent) for agent in self.agents)

@@ -134,7 +134,7 @@ def test_history_windows_are_on_the_agents_clock():
     eng.begin_poll()
     eng.main_read([])
     assert eng.history_window(EPOCH + 600.0) is None              # first read, nothing named: nothing to read back
-    assert eng.agent_start == EPOCH + 600.0                       # the agent is 10 minutes ahead: its own times rule
+    assert eng.windows.agent_start == EPOCH + 600.0                       # the agent is 10 minutes ahead: its own times rule
     clock.t = 5
     eng.begin_poll()
     eng.main_failed(ObshellConnectionError('refused', agent='a'))
@@ -230,7 +230,7 @@ def test_a_configuration_error_before_any_good_read_is_fatal_after_one_an_outage
     clock.t = 5
     eng.begin_poll()
     eng.main_failed(ObshellAuthError('wrong password', agent='a'))
-    assert eng.verdict() is None and eng.blind_open
+    assert eng.verdict() is None and eng.windows.blind_open
 
 
 def test_the_state_round_trips_through_json_windows_included():
@@ -240,11 +240,11 @@ def test_the_state_round_trips_through_json_windows_included():
     clock.t = 5
     eng.begin_poll()
     eng.main_failed(ObshellConnectionError('refused', agent='a'))
-    eng.window_unclosed((EPOCH, EPOCH + 5), 'old agent')
+    eng.windows.unseen((EPOCH, EPOCH + 5), 'old agent')
     restored, dummy = engine(clock=clock)
     restored.load_state(json.loads(json.dumps(eng.to_state())))
     assert restored.to_state() == eng.to_state()
-    assert restored.blind_open and restored.unclosed == [{'seconds': 5.0, 'why': 'old agent'}]
+    assert restored.windows.blind_open and restored.windows.unclosed == [{'seconds': 5.0, 'why': 'old agent'}]
     with pytest.raises(ValueError):
         restored.load_state(dict(eng.to_state(), version=2))
 
