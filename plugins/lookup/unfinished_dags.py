@@ -329,6 +329,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _query, _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellError,
@@ -474,24 +475,22 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _cluster(agents, clients, listed, scope, name_filter, details, failures, unreachable):
-        """The cluster DAGs, once: from the first CLUSTER AGENT that can read them, else the next."""
-        answered = [agent for agent, dummy in listed]
-        candidates = [agent for agent in answered if clients[agent].identity == _client.CLUSTER_AGENT]
-        problems = []
-        for agent in candidates:
-            try:
-                dummy, records = _query.list_unfinished(clients[agent], name_filter=name_filter, details=details,
-                                                        plan=['cluster'])
-                return [(agent, records)]
-            except ObshellError as exc:
-                problems.append(str(exc))
-        if problems:
-            failures.append('cluster DAGs unknown: no CLUSTER AGENT could read them: %s' % '; '.join(problems))
-        elif unreachable:
-            # An agent that did not answer may be the CLUSTER AGENT that holds them: unknown, never "none".
-            failures.append('cluster DAGs unknown: no %s answered (%d of %d agents could not be reached)'
-                            % (_client.CLUSTER_AGENT, len(unreachable), len(agents)))
-        elif scope == 'cluster':
-            failures.append('none of the agents asked is a %s, so none can list the cluster DAGs'
-                            % _client.CLUSTER_AGENT)
+        """The cluster DAGs, once: from the first CLUSTER AGENT that can read them, else the next
+        (_cluster_dags.read_cluster_dags; the same rule of evidence as a wait's when none is a CLUSTER AGENT)."""
+
+        def read(agent, client):
+            return _query.list_unfinished(client, name_filter=name_filter, details=details, plan=['cluster'])[1]
+
+        got = read_cluster_dags([(agent, clients[agent]) for agent, dummy in listed], read)
+        if got.source is not None:
+            return [(got.source, got.records)]
+        if got.errors:
+            failures.append('cluster DAGs unknown: no %s could read them: %s'
+                            % (_client.CLUSTER_AGENT, '; '.join(str(exc) for exc in got.errors.values())))
+            return []
+        # An agent that did not answer may be the CLUSTER AGENT that holds them: its identity is not read.
+        problem = no_cluster_agent(got.identities + [None] * len(unreachable), scope, False,
+                                   _client.format_address(*agents[0]), group='the list')
+        if problem is not None:
+            failures.append(str(problem))
         return []

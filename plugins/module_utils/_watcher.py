@@ -24,16 +24,15 @@ __metaclass__ = type
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
-from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import QUIET_VERDICTS
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
-    ObshellClusterUnknownError,
     ObshellConnectionError,
     ObshellConfigError,
     ObshellError,
-    ObshellIdentityError,
     ObshellNotFoundError,
     ObshellRecordError,
 )
@@ -293,84 +292,70 @@ class Watcher(object):
         down, no longer a cluster agent), from the next CLUSTER AGENT of the batch, and the result says so."""
         engine = part.engine
         order = [part.source] + [index for index in range(len(part.sources)) if index != part.source]
-        identities = []
-        last_error = None
-        errors = {}                 # source index -> its own error in this poll: each agent is blamed for its own
         # One budget for the whole poll, however many cluster agents are tried in turn: after the deadline, the
         # last read gets 0.5 s in all, not 0.5 s per agent (12 silent agents would end the wait 6 s late).
         until = self.clock.monotonic() + max(0.5, engine.timeout - engine.now())
-        for tried, index in enumerate(order):
-            if tried and until - self.clock.monotonic() < 0.05:
-                if last_error is None:
-                    last_error = ObshellConnectionError('the overall deadline passed before another %s of the batch '
-                                                        'could be asked for the cluster DAGs' % CLUSTER_AGENT,
-                                                        agent=part.target.client.address)
-                break
-            target = part.sources[index]
-            client = target.client
+
+        def prepare(index, client):
             self._cap_requests(client, engine, until)
-            try:
-                self._refresh(target)
-                identities.append(client.identity)
-                if client.identity != CLUSTER_AGENT:
-                    continue
-                part.saw_cluster_agent = True
-                if (engine.last_error or {}).get('kind') == 'cluster_unknown' and engine.down_since is not None:
-                    # Only the observer was missing: its state is asked first (no auth, no list), every poll.
-                    ob_state = _query.read_ob_state(client)
-                    if ob_state is not None and ob_state != _query.OB_AVAILABLE:
-                        raise _query.cluster_unknown(client, ob_state=ob_state)
-                records = self._records(client, 'cluster')
-            except ObshellRecordError as exc:
-                engine.fail(exc.to_dict())
-                return
-            except (ObshellError, ValueError) as exc:
-                self._needs_refresh.add(client)
-                last_error = errors[index] = exc
-                identities.append(None)
-                continue
-            if index != part.source:
-                failed = part.sources[part.source]
-                if engine.good_reads:
-                    own = errors.get(part.source)
-                    reason = str(own) if own is not None else 'it is not a %s any more (it is %s)' % (
-                        CLUSTER_AGENT, _report.safe_text(failed.client.identity, 40))
-                    part.switches.append({'from': failed.host, 'to': target.host, 'reason': reason,
-                                          'at': round(engine.now(), 1)})
-                    self._event(part, 'cluster DAGs are now read from %s (%s): %s stopped answering them: %s' % (
-                        _report.safe_text(target.host, 80), client.address, _report.safe_text(failed.host, 80),
-                        _report.safe_text(reason, 300)))
-                part.source = index
-                engine.agent = client.address
-            engine.main_read(records)
-            self._read_back(part, client)
-            self._follow_ups(part)
+            self._refresh(part.sources[index])
+
+        def read(index, client):
+            part.saw_cluster_agent = True
+            if (engine.last_error or {}).get('kind') == 'cluster_unknown' and engine.down_since is not None:
+                # Only the observer was missing: its state is asked first (no auth, no list), every poll.
+                ob_state = _query.read_ob_state(client)
+                if ob_state is not None and ob_state != _query.OB_AVAILABLE:
+                    raise _query.cluster_unknown(client, ob_state=ob_state)
+            return self._records(client, 'cluster')
+
+        try:
+            got = read_cluster_dags([(index, part.sources[index].client) for index in order], read, prepare,
+                                    seconds_left=lambda: until - self.clock.monotonic(), fatal=(ObshellRecordError,))
+        except ObshellRecordError as exc:
+            engine.fail(exc.to_dict())
             return
-        if last_error is None and CLUSTER_AGENT not in identities:
-            they_are = ', '.join(sorted(set(str(i) for i in identities)))
-            if part.saw_cluster_agent or engine.good_reads or engine.tracked:
-                # The part had a CLUSTER AGENT, and none is left (one being scaled in, or UNIDENTIFIED): the cluster
-                # DAGs are unknown now, never "none". Waited out like an outage, then unreachable.
-                last_error = ObshellClusterUnknownError(
-                    'cluster DAGs unknown: no agent of the batch is a %s any more (they are %s)'
-                    % (CLUSTER_AGENT, they_are), agent=part.target.client.address)
-            elif self.scope == 'auto' and all(identity in NO_CLUSTER for identity in identities):
-                # Every agent, read in this poll, is in no initialised cluster (SINGLE, or a cluster not yet made):
-                # there are no cluster DAGs.
-                part.dropped = True
+        for index in got.errors:
+            self._needs_refresh.add(part.sources[index].client)
+        if got.source is not None:
+            self._cluster_read_from(part, got)
+            return
+        last_error = list(got.errors.values())[-1] if got.errors else None
+        if last_error is None and got.out_of_time:
+            last_error = ObshellConnectionError('the overall deadline passed before another %s of the batch could '
+                                                'be asked for the cluster DAGs' % CLUSTER_AGENT,
+                                                agent=part.target.client.address)
+        if last_error is None:
+            last_error = no_cluster_agent(got.identities, self.scope,
+                                          bool(part.saw_cluster_agent or engine.good_reads or engine.tracked),
+                                          part.target.client.address)
+            if last_error is None:
+                part.dropped = True         # a batch without a cluster: there are no cluster DAGs
                 return
-            elif self.scope == 'auto':
-                # Agents moving into or out of a cluster (SCALING IN/OUT, TAKE OVER, UNIDENTIFIED) cannot list its
-                # DAGs, which exist: unknown, not none.
-                last_error = ObshellClusterUnknownError(
-                    'cluster DAGs unknown: no agent of the batch is a %s (they are %s); the cluster they belong to '
-                    'cannot be read through them' % (CLUSTER_AGENT, they_are), agent=part.target.client.address)
-            else:
-                last_error = ObshellIdentityError(
-                    'no agent of the batch is a %s (they are %s): none can list the cluster DAGs' % (
-                        CLUSTER_AGENT, they_are), agent=part.target.client.address)
         # The agent the part asks (its label, "asked X via host") is blamed for its own error, not another's.
-        engine.main_failed(errors.get(part.source) or last_error)
+        engine.main_failed(got.errors.get(part.source) or last_error)
+
+    def _cluster_read_from(self, part, got):
+        """The cluster DAGs were read; from another CLUSTER AGENT than last time, the part says so and stays there."""
+        engine = part.engine
+        target = part.sources[got.source]
+        client = target.client
+        if got.source != part.source:
+            failed = part.sources[part.source]
+            if engine.good_reads:
+                own = got.errors.get(part.source)
+                reason = str(own) if own is not None else 'it is not a %s any more (it is %s)' % (
+                    CLUSTER_AGENT, _report.safe_text(failed.client.identity, 40))
+                part.switches.append({'from': failed.host, 'to': target.host, 'reason': reason,
+                                      'at': round(engine.now(), 1)})
+                self._event(part, 'cluster DAGs are now read from %s (%s): %s stopped answering them: %s' % (
+                    _report.safe_text(target.host, 80), client.address, _report.safe_text(failed.host, 80),
+                    _report.safe_text(reason, 300)))
+            part.source = got.source
+            engine.agent = client.address
+        engine.main_read(got.records)
+        self._read_back(part, client)
+        self._follow_ups(part)
 
     # ------------------------------------------------------------------ the agents' history (blind windows)
 

@@ -18,11 +18,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _windows
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellError,
-    ObshellIdentityError,
     ObshellNotFoundError,
 )
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._dag_events import CLUSTER_PART, DagTracker
@@ -53,6 +52,7 @@ class EventPoller(object):
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers
         self.polls = 0
+        self.had_cluster_agent = False
         # part -> the spans of its agent's time it could not see (_windows.Windows)
         self.windows = {}
 
@@ -84,34 +84,18 @@ class EventPoller(object):
             return None, exc
 
     def _read_cluster(self, recheck=()):
-        """(answering agent or None, records or None, [(agent, error)], identities seen, [agents re-checked]).
+        """The cluster DAGs from the first CLUSTER AGENT of the list that can give them (_cluster_dags); an agent
+        after it that could not read them at an earlier poll (``recheck``: addresses) is asked too, so that its
+        recovery is seen."""
 
-        The first CLUSTER AGENT of the list that can give the cluster DAGs is asked; an agent after it that could
-        not read them at an earlier poll (``recheck``: addresses) is asked too, so that its recovery is seen."""
-        tried = []
-        identities = []
-        answered = None
-        records = None
-        rechecked = []
-        for agent in self.agents:
-            if answered is not None and agent.address not in recheck:
-                continue
-            client = agent.cluster
-            try:
-                self._prepare(agent, client)
-                identities.append(client.identity)
-                if client.identity != CLUSTER_AGENT:
-                    continue
-                dummy, listed = _query.list_unfinished(client, name_filter=self.name_filter, plan=['cluster'])
-            except (ObshellError, ValueError) as exc:
-                agent.refresh.add(client)
-                tried.append((agent, exc))
-                continue
-            if answered is None:
-                answered, records = agent, listed
-            else:
-                rechecked.append(agent)
-        return answered, records, tried, identities, rechecked
+        def read(agent, client):
+            return _query.list_unfinished(client, name_filter=self.name_filter, plan=['cluster'])[1]
+
+        got = read_cluster_dags([(agent, agent.cluster) for agent in self.agents], read, self._prepare,
+                                recheck=[agent for agent in self.agents if agent.address in recheck])
+        for agent in got.errors:
+            agent.refresh.add(agent.cluster)
+        return got
 
     def _settle(self, agent, client, wanted):
         """Reads of /dag/{id} with nodes: [(id, record or None, error or None, missing)]."""
@@ -164,27 +148,30 @@ class EventPoller(object):
                 listed['agent ' + agent.address] = (agent.address, records)
             else:
                 errors[agent.address] = error
-        cluster_failures = []
         if self.scope in ('auto', 'cluster'):
-            cluster_source, records, cluster_failures, identities, rechecked = results[-1]
+            got = results[-1]
+            cluster_source = got.source
             read_from = cluster_source.address if cluster_source is not None else None
             if cluster_source is not None:
-                listed[CLUSTER_PART] = (cluster_source.address, records)
+                listed[CLUSTER_PART] = (cluster_source.address, got.records)
                 tracker.cluster_read(cluster_source.address, None)
-            for agent in rechecked:
+            for agent in got.rechecked:
                 tracker.cluster_read(agent.address, None)
-            for agent, error in cluster_failures:
+            for agent, error in got.errors.items():
                 if isinstance(error, ObshellClusterUnknownError):
                     tracker.cluster_read(agent.address, error, read_from)
                 elif errors.get(agent.address) is None:
                     errors[agent.address] = error
-            if cluster_source is None and not cluster_failures and CLUSTER_AGENT not in identities \
-                    and self.scope == 'cluster':
-                error = ObshellIdentityError('no agent of the list is a %s: none can list the cluster DAGs'
-                                             % CLUSTER_AGENT, agent=self.agents[0].address)
-                tracker.cluster_unreadable(self.agents[0].address, error)
-            elif cluster_source is None and cluster_failures:
-                tracker.cluster_unreadable(cluster_failures[-1][0].address, cluster_failures[-1][1])
+            if cluster_source is None and got.errors:
+                agent, error = list(got.errors.items())[-1]
+                tracker.cluster_unreadable(agent.address, error)
+            elif cluster_source is None:
+                # No agent of the list is a CLUSTER AGENT: the same rule of evidence as a wait's.
+                error = no_cluster_agent(got.identities, self.scope, self.had_cluster_agent, self.agents[0].address,
+                                         group='the list')
+                if error is not None:
+                    tracker.cluster_unreadable(self.agents[0].address, error)
+            self.had_cluster_agent = self.had_cluster_agent or got.saw_cluster_agent
         tracker.lists(listed)
         self._read_back(listed, cluster_source, [part for part in self._parts() if part not in listed])
         for address, error in self._settle_all(listed, cluster_source):

@@ -321,3 +321,42 @@ def test_dag_wait_with_hosts_takes_the_password_from_the_plays_vars(sim_cluster,
     waited = load(tmp_path, 'play_vars.json')
     assert waited['outcome'] == 'idle', waited['msg']
     assert PASSWORD not in result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------------------------ the lookup shares the rule
+
+LOOKUP_PLAY = """
+- name: Ask the lookup
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Ask for the unfinished DAGs of every agent
+      block:
+        - name: Ask
+          ansible.builtin.set_fact:
+            listed: "{{{{ query('oceanbase.obshell.unfinished_dags', *groups['observers'], retries=0) }}}}"
+      rescue:
+        - name: Keep the error
+          ansible.builtin.set_fact:
+            lookup_error: "{{{{ ansible_failed_result.msg }}}}"
+    - name: Save what it said
+      ansible.builtin.copy:
+        content: "{{{{ {{'listed': listed | default(None), 'error': lookup_error | default(None)}} | to_json }}}}"
+        dest: "{out}/lookup.json"
+        mode: "0600"
+"""
+
+
+def test_the_lookup_never_answers_no_cluster_dags_for_agents_that_are_taking_over_a_cluster(sim_cluster, tmp_path):
+    """Agents taking over a cluster (TAKE OVER MASTER / FOLLOWER, §2.1) cannot list its DAGs, which exist: the lookup
+    fails saying they are unknown (the wait's rule, _cluster_dags), where it used to answer [] (nothing running)."""
+    sim = sim_cluster(agents=2, password=PASSWORD, scenario=held_scale_out(hold_at=3))
+    assert wait_until(lambda: sim.find_dag('Cluster scale out') is not None)
+    sim.agents[0].identity = 'TAKE OVER MASTER'
+    sim.agents[1].identity = 'TAKE OVER FOLLOWER'
+    result = run_playbook(LOOKUP_PLAY.format(out=str(tmp_path)), inventory(sim))
+    assert result.rc == 0, result.output
+    said = load(tmp_path, 'lookup.json')
+    assert said['listed'] is None, said
+    assert 'cluster DAGs unknown' in said['error'] and 'TAKE OVER FOLLOWER, TAKE OVER MASTER' in said['error'], \
+        said['error']

@@ -357,6 +357,37 @@ def test_scope_cluster_without_a_cluster_agent_is_cluster_unknown():
     assert names(events) == ['cluster_unknown'] and events[0]['obshell']['error']['kind'] == 'identity'
 
 
+@pytest.mark.parametrize('identity', ['SCALING OUT', 'SCALING IN', 'TAKE OVER FOLLOWER', 'UNIDENTIFIED'])
+def test_agents_moving_into_or_out_of_a_cluster_are_cluster_unknown_not_silence(identity):
+    """Scope auto: agents that belong to a cluster whose DAGs they cannot list are not a group without a cluster
+    (the wait's rule, _cluster_dags): before, the source said nothing, as for SINGLE agents."""
+    source, clients = poller(2)
+    for client in clients:
+        client.identity_value = identity
+    events = source.poll()
+    assert 'cluster_unknown' in names(events)
+    unknown = [event for event in events if event['obshell']['event'] == 'cluster_unknown'][0]
+    assert unknown['obshell']['error']['kind'] == 'cluster_unknown' and identity in unknown['obshell']['error']['message']
+
+
+def test_single_agents_have_no_cluster_dags_and_no_event_says_otherwise():
+    source, clients = poller(2)
+    for client in clients:
+        client.identity_value = 'SINGLE'
+    assert names(source.poll()) == [] and names(source.poll()) == []
+
+
+def test_a_list_whose_cluster_agent_is_scaled_in_is_cluster_unknown_even_when_the_rest_are_single():
+    source, clients = poller(2)
+    clients[1].identity_value = 'SINGLE'
+    clients[0].lists['cluster'] = [dto(stage=2)]
+    assert names(source.poll()) == ['dag_appeared']
+    clients[0].identity_value = 'SINGLE'        # re-deployed as a single agent: the cluster it served is unknown
+    events = source.poll()
+    assert 'cluster_unknown' in names(events), events
+    assert 'any more' in [e for e in events if e['obshell']['event'] == 'cluster_unknown'][0]['obshell']['error']['message']
+
+
 # ------------------------------------------------------------------------------------------------ the arguments
 
 

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# FOR INTERNAL COLLECTION USE ONLY
+# The content of this file is not part of the public API of this collection and may change without notice.
+"""The cluster DAGs of a group of agents, read through one CLUSTER AGENT (only it can list them, §2.4), failing
+over to the next when it cannot answer; and what it means when no agent of the group is a CLUSTER AGENT.
+
+Written once for the wait (_watcher.py), the lookup and the event source (plugin_utils/_dag_poller.py): each gives
+its agents in the order to ask and how to read one; the rule of evidence is the same for all three (a group
+without a CLUSTER AGENT has no cluster DAGs only when every agent is in no initialised cluster).
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import collections
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellClusterUnknownError,
+    ObshellError,
+    ObshellIdentityError,
+)
+from ansible_collections.oceanbase.obshell.plugins.module_utils._report import safe_text
+
+# Seconds left under which no further agent is asked once one has been (its answer would come after the deadline).
+MIN_SECONDS_LEFT = 0.05
+
+
+class ClusterRead(object):
+    """One attempt at the cluster DAGs over a group: ``source`` the key of the agent that gave them (None: none
+    did), ``records`` what it gave, ``errors`` {key: error} of the agents that could not, ``identities`` those read
+    on the way, ``rechecked`` the keys of agents asked again after the source (to see them recover) that answered,
+    ``out_of_time`` whether the deadline stopped the fail-over."""
+
+    def __init__(self):
+        self.source = None
+        self.records = None
+        self.errors = collections.OrderedDict()
+        self.identities = []
+        self.rechecked = []
+        self.out_of_time = False
+
+    @property
+    def saw_cluster_agent(self):
+        return CLUSTER_AGENT in self.identities
+
+
+def read_cluster_dags(candidates, read, prepare=None, recheck=(), seconds_left=None, fatal=()):
+    """Ask ``candidates`` ((key, client) in order) for the cluster DAGs until one gives them.
+
+    ``prepare(key, client)`` runs before each (deadlines, a refresh of the identity); ``read(key, client)`` returns
+    the records or raises. An agent that is not a CLUSTER AGENT is passed over (its identity is noted). Keys in
+    ``recheck`` are asked even after the source answered. ``seconds_left()``, when given, stops the fail-over once
+    the deadline is that close. Errors of ``fatal`` types are raised; any other ObshellError or ValueError is that
+    agent's, noted, and the next one is asked."""
+    result = ClusterRead()
+    for tried, (key, client) in enumerate(candidates):
+        if result.source is not None and key not in recheck:
+            continue
+        if tried and seconds_left is not None and seconds_left() < MIN_SECONDS_LEFT:
+            result.out_of_time = True
+            break
+        try:
+            if prepare is not None:
+                prepare(key, client)
+            result.identities.append(client.identity)
+            if client.identity != CLUSTER_AGENT:
+                continue
+            records = read(key, client)
+        except fatal:
+            raise
+        except (ObshellError, ValueError) as exc:
+            result.errors[key] = exc
+            continue
+        if result.source is None:
+            result.source, result.records = key, records
+        else:
+            result.rechecked.append(key)
+    return result
+
+
+def no_cluster_agent(identities, scope, had_one, agent, group='the batch'):
+    """Why a group none of whose agents is a CLUSTER AGENT gives no cluster DAGs, as the error to report; None when
+    it has none to give. ``identities`` are the agents' identities read now (None: an agent that could not be reached),
+    ``had_one`` whether a CLUSTER AGENT was seen in the group before, ``agent`` the address the error is of.
+
+    Strict for verdicts: only a group whose every agent is in no initialised cluster (SINGLE, MASTER, FOLLOWER)
+    and never had a CLUSTER AGENT has no cluster DAGs (scope auto). Agents moving into or out of a cluster (SCALING
+    IN/OUT, TAKE OVER, UNIDENTIFIED) or not read cannot list its DAGs, which exist: unknown, never none. With scope
+    cluster the user asked for them: a group that cannot give them is an error."""
+    known = sorted(set(safe_text(identity, 40) for identity in identities if identity is not None))
+    unread = len([identity for identity in identities if identity is None])
+    they_are = '; '.join(([', '.join(known)] if known else []) +
+                         (['%d could not be reached' % unread] if unread else [])) or 'none was read'
+    if had_one:
+        # The group had a CLUSTER AGENT, and none is left (one being scaled in, or UNIDENTIFIED): the cluster DAGs
+        # are unknown now, never "none"; waited out like an outage.
+        return ObshellClusterUnknownError('cluster DAGs unknown: no agent of %s is a %s any more (they are %s)'
+                                          % (group, CLUSTER_AGENT, they_are), agent=agent)
+    if scope == 'auto':
+        if identities and all(identity in NO_CLUSTER for identity in identities):
+            return None
+        return ObshellClusterUnknownError('cluster DAGs unknown: no agent of %s is a %s (they are %s); the cluster '
+                                          'they belong to cannot be read through them'
+                                          % (group, CLUSTER_AGENT, they_are), agent=agent)
+    return ObshellIdentityError('no agent of %s is a %s (they are %s): none can list the cluster DAGs'
+                                % (group, CLUSTER_AGENT, they_are), agent=agent)

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, OceanBase obshell collection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The cluster DAGs through one CLUSTER AGENT, with fail-over, and the rule for a group without one: written once
+for the wait, the lookup and the event source. Tried from the side of a group that tries to pass for one without a
+cluster."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import IDENTITIES, NO_CLUSTER
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
+from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
+    ObshellClusterUnknownError,
+    ObshellConnectionError,
+    ObshellIdentityError,
+    ObshellRecordError,
+)
+
+
+class Agent(object):
+    def __init__(self, name, identity='CLUSTER AGENT', answer=None):
+        self.name = name
+        self.identity = identity
+        self.answer = answer if answer is not None else ['dags of %s' % name]
+        self.asked = 0
+
+
+def read(key, client):
+    client.asked += 1
+    if isinstance(client.answer, Exception):
+        raise client.answer
+    return client.answer
+
+
+def test_the_first_cluster_agent_that_answers_gives_them_and_the_others_are_not_asked():
+    agents = [Agent('f', 'FOLLOWER'), Agent('a', answer=ObshellConnectionError('down', agent='a')), Agent('b'),
+              Agent('c')]
+    got = read_cluster_dags([(agent.name, agent) for agent in agents], read)
+    assert got.source == 'b' and got.records == ['dags of b']
+    assert list(got.errors) == ['a'] and got.identities == ['FOLLOWER', 'CLUSTER AGENT', 'CLUSTER AGENT']
+    assert [agent.asked for agent in agents] == [0, 1, 1, 0]      # a FOLLOWER is never asked for cluster DAGs
+    assert got.saw_cluster_agent and not got.out_of_time
+
+
+def test_agents_to_recheck_are_asked_after_the_source_and_said_when_they_answer():
+    agents = [Agent('a'), Agent('b', answer=ObshellClusterUnknownError('observer down', agent='b')), Agent('c'),
+              Agent('d')]
+    got = read_cluster_dags([(agent.name, agent) for agent in agents], read, recheck=('b', 'c'))
+    assert got.source == 'a' and got.rechecked == ['c'] and list(got.errors) == ['b']
+    assert agents[3].asked == 0
+
+
+def test_garbage_is_not_failed_over_but_raised():
+    agents = [Agent('a', answer=ObshellRecordError('not a DAG', agent='a')), Agent('b')]
+    with pytest.raises(ObshellRecordError):
+        read_cluster_dags([(agent.name, agent) for agent in agents], read, fatal=(ObshellRecordError,))
+    assert agents[1].asked == 0
+
+
+def test_the_deadline_stops_the_fail_over_but_never_the_first_ask():
+    agents = [Agent('a', answer=ObshellConnectionError('down', agent='a')), Agent('b')]
+    got = read_cluster_dags([(agent.name, agent) for agent in agents], read, seconds_left=lambda: 0.0)
+    assert got.source is None and got.out_of_time and [agent.asked for agent in agents] == [1, 0]
+
+
+def test_a_refresh_that_fails_is_that_agents_error():
+    def prepare(key, client):
+        if key == 'a':
+            raise ObshellConnectionError('refused', agent='a')
+    agents = [Agent('a'), Agent('b')]
+    got = read_cluster_dags([(agent.name, agent) for agent in agents], read, prepare)
+    assert got.source == 'b' and list(got.errors) == ['a'] and got.identities == ['CLUSTER AGENT']
+
+
+@settings(max_examples=300, deadline=None)
+@given(identities=st.lists(st.one_of(st.none(), st.sampled_from([i for i in IDENTITIES if i != 'CLUSTER AGENT'])),
+                           max_size=6),
+       scope=st.sampled_from(['auto', 'cluster']), had_one=st.booleans())
+def test_a_group_without_a_cluster_agent_has_no_cluster_dags_only_when_none_can_exist(identities, scope, had_one):
+    problem = no_cluster_agent(identities, scope, had_one, '10.0.0.1:2886')
+    none_can_exist = scope == 'auto' and not had_one and bool(identities) and all(
+        identity in NO_CLUSTER for identity in identities)
+    assert (problem is None) == none_can_exist
+    if problem is not None:
+        # Unknown (an outage to wait out) unless the user asked for cluster DAGs of a group that has no cluster.
+        expected = ObshellIdentityError if scope == 'cluster' and not had_one else ObshellClusterUnknownError
+        assert type(problem) is expected
+        for identity in identities:
+            assert ('could not be reached' if identity is None else identity) in str(problem)
+        if None in identities:
+            assert '%d could not be reached' % identities.count(None) in str(problem)
+        assert problem.agent == '10.0.0.1:2886'
+
+
+def test_an_identity_from_the_agent_is_escaped_in_the_message():
+    problem = no_cluster_agent(['SCALING\nOUT\x1b[2J'], 'auto', False, 'a:1')
+    assert '\n' not in str(problem) and '\x1b' not in str(problem)
