@@ -5,7 +5,8 @@
 #
 # FOR INTERNAL COLLECTION USE ONLY
 # The content of this file is not part of the public API of this collection and may change without notice.
-"""The one OBShell agent client: auth v1/v2, envelopes, errors, retries, over the transport of _transport.py.
+"""The one OBShell agent client: requests over the transport of _transport.py, envelopes, errors, retries within a
+deadline, and the agent's endpoints. What a request's auth carries, and what an auth failure means, is _auth.py's.
 
 Used by modules on targets and by lookup/action plugins on the controller. Section numbers refer to the
 protocol spec (obshell-api.md).
@@ -19,12 +20,11 @@ import random
 import re
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _auth, _crypto
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address, parse_time
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
-    ObshellConfigError,
     ObshellConnectionError,
     ObshellError,
     ObshellIdentityError,
@@ -32,13 +32,10 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellProtocolError,
     ObshellServerError,
 )
-
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import AUTH_VERSIONS
-SINGLE = 'SINGLE'
+
 TASK_PREFIX = '/api/v1/task'
-# /dag|node|sub_task/{id} of an obproxy task: its generic id starts with 4 or 5 (§4.4, §11.2).
-_OBPROXY_ROUTE_RE = re.compile(r'^/api/v1/task/(dag|node|sub_task)/[45]\d*(/|\?|$)')
 
 # Agent-side failures that are deterministic: retrying them only burns the budget.
 _PERMANENT_5XX = (
@@ -47,30 +44,6 @@ _PERMANENT_5XX = (
     'Request.Body.Decrypt.AES.KeyAndIv.Invalid',
     'Request.Body.Decrypt.AES.ContentLength.Invalid',
 )
-
-# What each auth failure means for the person running the playbook (§1.13).
-_AUTH_HINTS = {
-    'Security.Authentication.Header.DecryptFailed':
-        'the agent could not decrypt the auth header (its RSA key may have changed, e.g. after an upgrade)',
-    'Security.Authentication.Header.UriMismatch':
-        'the agent saw a different request URI than the one signed (is a proxy rewriting paths?)',
-    'Security.Authentication.Expired':
-        'the auth header expired before the agent checked it: the agent clock is ahead of this host by more '
-        'than the header lifetime; synchronise the clocks',
-    'Security.Authentication.Timestamp.Invalid': 'the agent rejected the auth timestamp',
-    'Security.Authentication.IncorrectOceanbasePassword':
-        'the root@sys password is wrong (option password / OBSHELL_PASSWORD)',
-    'Security.Authentication.IncorrectAgentPassword':
-        'the agent password is wrong (option agent_password / OBSHELL_AGENT_PASSWORD)',
-    'Security.Authentication.WithAgentPassword':
-        'this agent has an agent password set: give agent_password (OBSHELL_AGENT_PASSWORD)',
-    'Security.Authentication.WithOceanBasePassword':
-        'this agent expects the root@sys password (option password), not agent_password',
-    'Security.Authentication.AgentPasswordNotInitialized':
-        'this operation needs an agent password, and the agent has none set',
-    'Security.Authentication.IncorrectToken': 'the agent rejected the token',
-    'Request.Header.NotFound': 'the agent requires an auth header and received none',
-}
 
 
 def parse_version(text):
@@ -201,22 +174,12 @@ class ObshellClient(object):
         return self._public_key
 
     def auth_version(self):
-        """v1 or v2, from the option or from /api/v1/info (supportedAuth first, then version; §1.11)."""
+        """v1 or v2, from the option or from /api/v1/info (_auth.choose_version: supportedAuth first, then version;
+        §1.11)."""
         if self.auth_version_option != 'auto':
             return self.auth_version_option
         info = self.info()
-        supported = info.get('supportedAuth') or []
-        # Anything but a list (a proxy, a broken agent) is treated as absent: choose by version instead.
-        for candidate in (supported if isinstance(supported, list) else []):
-            if candidate in ('v2', 'v1'):
-                return candidate
-        version = parse_version(info.get('version'))
-        if version[:3] == (4, 2, 2):
-            return 'v1'
-        if version >= (4, 2, 3):
-            return 'v2'
-        raise ObshellAuthError('cannot choose an auth version: the agent reports version %r and supportedAuth %r; '
-                               'set auth_version explicitly' % (info.get('version'), supported), agent=self.address)
+        return _auth.choose_version(info, parse_version(info.get('version')), agent=self.address)
 
     def describe(self):
         """Agent identity for results: what a playbook wants to know about who answered."""
@@ -321,48 +284,17 @@ class ObshellClient(object):
     # ------------------------------------------------------------------ auth headers
 
     def _credentials(self, uri=''):
-        """(header name, password) for this agent, following the identity/password table (§1.8, §1.11)."""
-        info = self.info()
-        agent_password_set = bool(info.get('security'))
-        if _OBPROXY_ROUTE_RE.match(uri):
-            # Obproxy tasks (ids 4... and 5...) take the agent password only (§11.2): say so before sending.
-            if self._agent_password is None:
-                raise ObshellConfigError('%s is an obproxy task, which the agent shows only with the agent password: '
-                                         'give agent_password (OBSHELL_AGENT_PASSWORD)' % uri.split('?')[0].rsplit('/', 1)[-1],
-                                         agent=self.address)
-            return 'X-OCS-Agent-Header', self._agent_password
-        if agent_password_set and self._agent_password is not None:
-            return 'X-OCS-Agent-Header', self._agent_password
-        if info.get('identity') == SINGLE:
-            if agent_password_set:
-                raise ObshellAuthError('is a SINGLE agent with an agent password set: give agent_password '
-                                       '(OBSHELL_AGENT_PASSWORD)', agent=self.address)
-            # A SINGLE agent without an agent password accepts anything and checks nothing (§1.8).
-            return 'X-OCS-Header', ''
-        return 'X-OCS-Header', self._password or ''
+        """(header name, password) for a request to ``uri`` of this agent (_auth.credentials)."""
+        return _auth.credentials(self.info(), uri, self._password, self._agent_password, agent=self.address)
 
     def _auth_headers(self, uri, body):
-        """Headers and the (possibly encrypted) body bytes for one request."""
+        """Headers and the (possibly encrypted) body bytes for one request: _auth.sign, with this agent's key, auth
+        version and credentials."""
         expires_at = int(time.time()) + self.ts_lifetime + self._ts_offset
         key = self.public_key()
-        if self.auth_version() == 'v1':
-            payload = json.dumps(body).encode('utf-8') if body is not None else None
-            _header, password = self._credentials(uri)
-            try:
-                return {'X-OCS-Auth': _crypto.auth_v1_header(key, password, expires_at)}, payload
-            except _crypto.TooLongForOneBlock as exc:
-                raise ObshellConfigError(
-                    'auth v1 (OBShell 4.2.2) carries the password in one RSA block, and it does not fit: the '
-                    '%s option is %d characters long, and this agent\'s %d-bit key takes at most %d' % (
-                        'agent_password' if _header == 'X-OCS-Agent-Header' else 'password', len(password or ''),
-                        key.bits, exc.room), agent=self.address)
+        version = self.auth_version()
         header, password = self._credentials(uri)
-        aes_key, aes_iv = _crypto.new_session_keys()
-        payload = None
-        if body is not None:
-            payload = _crypto.aes_encrypt(aes_key, aes_iv, json.dumps(body).encode('utf-8'))
-        value = _crypto.auth_v2_header(key, password, uri, expires_at, aes_key, aes_iv)
-        return {header: value}, payload
+        return _auth.sign(version, key, header, password, uri, body, expires_at, agent=self.address)
 
     # ------------------------------------------------------------------ transport
 
@@ -382,10 +314,7 @@ class ObshellClient(object):
             except ObshellAuthError as exc:
                 if not is_read:
                     raise
-                # 4.3.1+ says DecryptFailed (or old code 1); 4.2.4 to 4.3.0 say code 10008 "Verification failed:
-                # header decrypt failed" (§1.13): the same key rotation, e.g. after a rolling upgrade restarted it.
-                if exc.err_code == 'Security.Authentication.Header.DecryptFailed' or exc.code == 1 or \
-                        'decrypt failed' in (exc.agent_message or ''):
+                if _auth.key_rotated(exc):
                     if refreshed_key:
                         raise
                     # Key rotated (e.g. upgraded into 4.4.2): fetch it again and repeat once (§1.12).
@@ -467,19 +396,11 @@ class ObshellClient(object):
         said = agent_message or 'no message'
         details = dict(agent=self.address, status=status, err_code=err_code, code=code, agent_message=agent_message)
 
-        is_auth = (status == 401 or code in (1, 10008) or (err_code or '').startswith('Security.Authentication')
-                   or err_code == 'Request.Header.NotFound'
-                   or (agent_message or '').startswith('Verification failed'))
-        if is_auth:
-            hint = _AUTH_HINTS.get(err_code) or _legacy_auth_hint(agent_message, code)
-            if err_code == 'Security.Authentication.IncorrectOceanbasePassword' and not self._password:
-                # The usual cause: only agent_password was given, to an agent that has none set (§1.8).
-                hint = 'no root@sys password was given (option password / OBSHELL_PASSWORD)' + (
-                    '; agent_password is not used because this agent has no agent password set'
-                    if self._agent_password is not None else '')
+        if _auth.is_failure(status, code, err_code, agent_message):
+            hint = _auth.failure_hint(err_code, agent_message, code, self._password, self._agent_password)
             exc = ObshellAuthError('%s: authentication failed: %s (agent said: %s%s, HTTP %s)'
                                    % (where, hint, said, ' [%s]' % err_code if err_code else '', status), **details)
-            exc.agent_clock_ahead = _clock_ahead(envelope)
+            exc.agent_clock_ahead = _auth.clock_ahead(envelope)
             raise exc
         label = err_code or (code if code is not None else 'no code')
         message = '%s: the agent answered HTTP %s [%s]: %s' % (where, status, label, said)
@@ -489,30 +410,3 @@ class ObshellClient(object):
             permanent = err_code in _PERMANENT_5XX or 'cannot build response body' in said
             raise ObshellServerError(message, retryable=not permanent, **details)
         raise ObshellApiError(message, **details)
-
-
-def _legacy_auth_hint(message, code):
-    """Pre-4.3.1 agents say little: 4.2.3 sends 'err.unauthorized' for every failure (§1.13)."""
-    message = message or ''
-    if code == 1 or 'decrypt' in message:
-        return 'the agent could not decrypt the auth header (its RSA key may have changed)'
-    if 'expired' in message:
-        return 'the auth header expired (check the clocks of this host and the agent)'
-    if 'uri mismatch' in message:
-        return 'the agent saw a different request URI than the one signed'
-    if 'not found' in message:
-        return 'the agent received no auth header'
-    if 'denied' in message:
-        return 'wrong password (password for root@sys, or agent_password)'
-    return 'wrong password, expired header or clock skew (this agent version does not say which)'
-
-
-def _clock_ahead(envelope):
-    """Seconds the agent's clock runs ahead of ours, from the envelope timestamp; None if unknown."""
-    stamp = envelope.get('timestamp')
-    if not isinstance(stamp, str):
-        return None
-    agent_now = parse_time(stamp)
-    if agent_now is None:
-        return None
-    return max(0.0, agent_now - time.time())

@@ -8,8 +8,8 @@
 """The cluster model, as _dag is for DAGs: what ``GET /api/v1/ob/info`` (param.ObInfoResp, spec §11.5) says about
 an OceanBase cluster, read strictly into facts: the cluster (name, id, version, shared storage, whether the
 topology is known), its agents (address, port, zone, identity, version, observer) and what had to be left out.
-The identities an agent reports (§2.1) and the CLUSTER AGENT constant are defined here, once. Pure functions,
-standard library only."""
+The identities an agent reports (§2.1) and the CLUSTER_AGENT and SINGLE constants are defined here, once. Pure
+functions, standard library only."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -22,15 +22,16 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._report import s
 
 OB_INFO = '/api/v1/ob/info'
 CLUSTER_AGENT = 'CLUSTER AGENT'
+SINGLE = 'SINGLE'
 # §2.1: every identity an agent reports
-IDENTITIES = ('SINGLE', 'MASTER', 'FOLLOWER', CLUSTER_AGENT, 'TAKE OVER MASTER', 'TAKE OVER FOLLOWER', 'SCALING OUT',
+IDENTITIES = (SINGLE, 'MASTER', 'FOLLOWER', CLUSTER_AGENT, 'TAKE OVER MASTER', 'TAKE OVER FOLLOWER', 'SCALING OUT',
               'SCALING IN', 'UNIDENTIFIED')
 # Agents of a cluster that is not initialised yet: no root@sys password (§1.8)
 NOT_INITIALISED = ('MASTER', 'FOLLOWER')
 # Identities whose agent is in no initialised OceanBase cluster: a batch of only these has no cluster DAGs. Any other
 # (SCALING IN/OUT, TAKE OVER, UNIDENTIFIED) belongs to, or is moving into or out of, a cluster whose DAGs it cannot
 # list: those DAGs are unknown, not absent.
-NO_CLUSTER = ('SINGLE',) + NOT_INITIALISED
+NO_CLUSTER = (SINGLE,) + NOT_INITIALISED
 # A DNS name as ssh and the agents accept it: labels of letters, digits, '_' and '-', not starting with '-'
 _NAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?'
                       r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$')
@@ -204,7 +205,7 @@ def _agents(agent_info, servers, warnings):
 
 def not_a_cluster(cluster, agents, seed_identity):
     """Why an answer does not describe a cluster to list (a SINGLE agent, one being scaled in), or None."""
-    if seed_identity == 'SINGLE' or all(agent['identity'] == 'SINGLE' for agent in agents):
+    if seed_identity == SINGLE or all(agent['identity'] == SINGLE for agent in agents):
         return ('is a SINGLE agent, not part of an OceanBase cluster: it has no cluster to list (name an agent '
                 'of the cluster, or initialise the cluster first)')
     if cluster['id'] is None and not cluster['name'] and not cluster['topology_known'] and len(agents) == 1:

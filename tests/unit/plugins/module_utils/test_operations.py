@@ -2,8 +2,9 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of plugins/module_utils/_operations.py: the evidence table of "already", the lost answer read back
-(never "did not take"), someone acting between the read and the POST, and another DAG under the same id.
+"""Unit tests of plugins/module_utils/_operations.py and _assess.py: the evidence table of "already", the lost
+answer read back (never "did not take"), someone acting between the read and the POST, and another DAG under the
+same id.
 
 The agent here is a fake that serves one DAG DTO which the tests change as the real agent would (§4.8)."""
 
@@ -14,7 +15,7 @@ import copy
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _assess, _dag, _operations
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellConnectionError,
@@ -222,7 +223,7 @@ TABLE = [
 @pytest.mark.parametrize('state, source, verdict, words', TABLE,
                          ids=['%s-%s-%d' % (row[0], row[2], index) for index, row in enumerate(TABLE)])
 def test_the_evidence_table(state, source, verdict, words):
-    got, reason = _operations.assess(record(source), state)
+    got, reason = _assess.assess(record(source), state)
     assert got == verdict, reason
     assert words in reason
 
@@ -249,7 +250,7 @@ INCONSISTENT = [
 
 @pytest.mark.parametrize('state, source, words', INCONSISTENT)
 def test_an_end_state_whose_nodes_disagree_is_no_evidence(state, source, words):
-    got, reason = _operations.assess(record(source), state)
+    got, reason = _assess.assess(record(source), state)
     assert got == 'refused'
     assert 'does not hold together' in reason and words in reason, reason
 
@@ -257,11 +258,11 @@ def test_an_end_state_whose_nodes_disagree_is_no_evidence(state, source, words):
 def test_a_single_node_pass():
     passed_node = failed(nodes=[node(1, 'SUCCEED'), node(2, 'SUCCEED', 'PASS'), node(3, 'PENDING', runs=0),
                                 node(4, 'PENDING', runs=0)], state='READY')
-    assert _operations.assess(record(passed_node), 'passed', '1202') == ('done', "passed at node 1202 'Add server'")
-    assert _operations.assess(record(failed()), 'passed', '1202') == ('todo', '')
-    assert _operations.assess(record(failed()), 'passed', '1201') == ('refused', 'the node is SUCCEED/RUN, not FAILED')
-    assert _operations.assess(record(failed()), 'passed', '1299') == ('refused', 'it has no node 1299')
-    assert _operations.assess(record(running()), 'passed', '1202')[1] == 'the DAG is RUNNING/RUN at 2/4, not FAILED'
+    assert _assess.assess(record(passed_node), 'passed', '1202') == ('done', "passed at node 1202 'Add server'")
+    assert _assess.assess(record(failed()), 'passed', '1202') == ('todo', '')
+    assert _assess.assess(record(failed()), 'passed', '1201') == ('refused', 'the node is SUCCEED/RUN, not FAILED')
+    assert _assess.assess(record(failed()), 'passed', '1299') == ('refused', 'it has no node 1299')
+    assert _assess.assess(record(running()), 'passed', '1202')[1] == 'the DAG is RUNNING/RUN at 2/4, not FAILED'
 
 
 def test_item_5_retry_of_a_dag_someone_passed_is_refused_naming_the_node():
@@ -549,12 +550,12 @@ def test_a_post_that_was_never_sent_says_so():
     ('PASS', failed(), failed(), False),
 ])
 def test_took_evidence(operator, before, after, took):
-    assert bool(_operations.took_evidence(record(before), record(after), operator)) is took
+    assert bool(_assess.took_evidence(record(before), record(after), operator)) is took
 
 
 def test_took_evidence_of_a_node_pass():
     after = failed(state='READY', nodes=[node(1, 'SUCCEED'), node(2, 'SUCCEED', 'PASS'), node(3, 'PENDING'),
                                          node(4, 'PENDING')])
-    assert _operations.took_evidence(record(failed()), record(after), 'PASS', '1202').startswith(
+    assert _assess.took_evidence(record(failed()), record(after), 'PASS', '1202').startswith(
         'the node is SUCCEED/PASS')
-    assert _operations.took_evidence(record(failed()), record(failed()), 'PASS', '1202') == ''
+    assert _assess.took_evidence(record(failed()), record(failed()), 'PASS', '1202') == ''
