@@ -23,7 +23,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
-    _crypto, _dag, _options, _report, _transport, _verdict, _watcher)
+    _crypto, _dag, _options, _parts, _report, _transport, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _role
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
@@ -195,7 +195,7 @@ class ActionModule(ObshellAction):
                 except (ObshellError, ValueError) as exc:
                     raise AnsibleActionFail('%s: cannot set up the OBShell client for %s: %s'
                                             % (self.MODULE, host, to_native(exc)))
-                targets.append(_watcher.Target(host, client))
+                targets.append(_parts.Target(host, client))
             combined, watcher = _watcher.run_wait(values, targets, check_mode=bool(self._task.check_mode),
                                                   on_event=progress.line, warn=self._display_warning)
         finally:

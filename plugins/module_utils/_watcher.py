@@ -23,12 +23,12 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _parts, _query, _remediation, _report, _verdict
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
-from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import WaitEngine
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import QUIET_VERDICTS
+from ansible_collections.oceanbase.obshell.plugins.module_utils._watcher_history import HistoryReads
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellConfigError,
@@ -40,68 +40,9 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 STATE_VERSION = 1
 # Hosts read at the same time at most; a poll of 100 idle agents is then two rounds of one request each.
 MAX_WORKERS = 64
-REMEDIATIONS = {'retry': 'retried', 'rollback': 'rolled_back', 'pass': 'passed'}
 
 
-class Target(object):
-    """One host of the wait: its inventory name (the label of its lines and results) and its agent's client."""
-
-    def __init__(self, host, client):
-        self.host = host
-        self.client = client
-        self.described = None       # client.describe() at the last good read
-
-
-class Part(object):
-    """What one engine watches: ``kind`` 'cluster' (cluster DAGs, from ``sources`` in turn), 'agent' (the host's
-    own DAGs), 'all' (the aggregated list of one agent) or 'dag' (one DAG by id)."""
-
-    def __init__(self, kind, host, engine, sources):
-        self.kind = kind
-        self._host = host
-        self.engine = engine
-        self.sources = sources      # Targets; the first is asked, the others when it fails (cluster only)
-        self.source = 0
-        self.dropped = False        # scope auto and no CLUSTER AGENT at all: there are no cluster DAGs
-        self.saw_cluster_agent = False  # a source was a CLUSTER AGENT at some poll: the cluster exists
-        self.switches = []          # [{'from', 'to', 'reason', 'at'}]
-        self.remediations = []
-
-    @property
-    def target(self):
-        return self.sources[self.source]
-
-    @property
-    def host(self):
-        """The host the part belongs to; for the cluster DAGs, the host whose agent is asked now."""
-        return self.target.host if self.kind == 'cluster' else self._host
-
-    @property
-    def label(self):
-        return '%s [cluster]' % self.target.host if self.kind == 'cluster' else self.target.host
-
-
-def build_parts(targets, scope, params, clock, read_once, dag_id=None):
-    """The parts of a wait over ``targets`` (Targets, in batch order). ``params`` holds the wait options."""
-    def engine(target):
-        return WaitEngine(timeout=params['timeout'], poll_interval=params['poll_interval'],
-                          appear_timeout=params.get('appear_timeout') or 0.0,
-                          unreachable_timeout=params['unreachable_timeout'],
-                          fail_on=params.get('fail_on', _verdict.DEFAULT_FAIL_ON), dag_id=dag_id,
-                          agent=target.client.address, clock=clock, read_once=read_once)
-    if dag_id is not None:
-        return [Part('dag', targets[0].host, engine(targets[0]), targets[:1])]
-    parts = []
-    if scope in ('auto', 'cluster'):
-        parts.append(Part('cluster', targets[0].host, engine(targets[0]), list(targets)))
-    if scope in ('auto', 'agent'):
-        parts.extend(Part('agent', target.host, engine(target), [target]) for target in targets)
-    if scope == 'all':
-        parts.extend(Part('all', target.host, engine(target), [target]) for target in targets)
-    return parts
-
-
-class Watcher(object):
+class Watcher(HistoryReads):
     """Polls the parts until each has a verdict (or one fails the wait), and combines them."""
 
     def __init__(self, parts, scope='auto', names=None, details='summary', mode='wait', fail_on=None,
@@ -357,123 +298,6 @@ class Watcher(object):
         self._read_back(part, client)
         self._follow_ups(part)
 
-    # ------------------------------------------------------------------ the agents' history (blind windows)
-
-    def _history_scopes(self, part, client):
-        if part.kind == 'cluster':
-            return ['cluster']
-        if part.kind == 'all' and client.identity == CLUSTER_AGENT:
-            return ['agent', 'cluster']
-        return ['agent']
-
-    def _read_back(self, part, client):
-        """After a good read: read back from the agent's history the blind window that just closed (and, for a
-        wait that names its DAGs, the appear window before it began)."""
-        engine = part.engine
-        lookback = engine.appear_timeout if self.name_filter else 0.0
-        window = engine.history_window(client.agent_time, lookback)
-        if window is not None:
-            self._history(part, client, window)
-
-    def _history(self, part, client, window, closing=False):
-        """Read the agent's history for ``window`` into the part. False when it could not be read (the part then
-        counts it as a failed read: no quiet verdict over a window nobody saw)."""
-        engine = part.engine
-        if not _query.keeps_history(client):
-            if not closing:
-                why = 'agent version %s keeps no DAG history' % _report.safe_text(client.version, 40)
-                engine.windows.unseen(window, why)
-                self._warn_once(client, 'agent %s could not be read for %s and %s: what ended meanwhile cannot '
-                                        'be seen' % (client.address, _report.format_elapsed(window[1] - window[0]),
-                                                     why))
-            return True
-        try:
-            records = _query.read_history(client, self._history_scopes(part, client), self.name_filter,
-                                          now=self.clock.wall())
-        except ObshellRecordError as exc:
-            engine.fail(exc.to_dict())
-            return False
-        except (ObshellError, ValueError) as exc:
-            engine.main_failed(exc)
-            if not closing:
-                engine.windows.reopen(window[0])
-            return False
-        engine.history_read(records, window, closing=closing)
-        return True
-
-    def _warn_once(self, client, text):
-        if client.address not in self._warned:
-            self._warned.add(client.address)
-            if self.warn is not None:
-                self.warn(text)
-
-    def _identities_rechecked(self, parts):
-        """Before a verdict that says nothing went wrong, after more than one poll: the identity of each quiet
-        part's agent read again now (it is otherwise read again only after a failed read). False when one changed
-        (an agent that became a CLUSTER AGENT gives a batch without a cluster one, read before any verdict) or could
-        not be read (the part then counts it as a failed read: no quiet verdict from an agent nobody reached)."""
-        targets = []
-        for part in parts:
-            if part.target.described is not None and part.target not in targets:
-                targets.append(part.target)
-
-        def reread(target):
-            before = target.described.get('identity')
-            try:
-                target.client.info(refresh=True)
-            except (ObshellError, ValueError) as exc:
-                self._needs_refresh.add(target.client)
-                return exc
-            target.described = target.client.describe()
-            return target.described.get('identity') == before
-        if len(targets) > 1:
-            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(targets))) as pool:
-                answers = dict(zip([id(t) for t in targets], pool.map(reread, targets)))
-        else:
-            answers = dict((id(target), reread(target)) for target in targets)
-        for part in parts:
-            answer = answers.get(id(part.target))
-            if isinstance(answer, Exception):
-                part.engine.main_failed(answer)
-        return all(answer is True for answer in answers.values())
-
-    def _close_windows(self, parts):
-        """Before a verdict that says nothing went wrong: every agent's identity checked again and every span of
-        the wait that the polls did not cover (what began and ended between two polls) read back from history.
-        'quiet' when nothing changed and nothing new joined, 'changed' when an identity changed, 'joined' when a
-        DAG joined from the history (or it could not be read)."""
-        if any(part.engine.polls > 1 and not part.engine.read_once for part in parts) and \
-                not self._identities_rechecked(parts):
-            return 'changed'
-
-        def close(part):
-            engine = part.engine
-            # A wait on one DAG by id reads that DAG in any state: it has no window to close.
-            window = engine.closing_window() if part.kind != 'dag' else None
-            if window is None:
-                return True
-            client = part.target.client
-            self._cap_requests(client, engine)
-            tracked = len(engine.tracked)
-            if not self._history(part, client, window, closing=True) or len(engine.tracked) != tracked:
-                self._follow_ups(part)
-                return False
-            return True
-
-        # Every part of a group is closed (no short cut), and then all must be quiet.
-        quiet = all(self._per_client(parts, lambda group: [close(part) for part in group].count(False) == 0))
-        for part in parts:
-            for line in part.engine.end_poll():
-                self._event(part, line)
-        return 'quiet' if quiet else 'joined'
-
-    def _close_appear_windows(self):
-        """A DAG seen in any part ends the appear window of every part: the operation has started."""
-        if any(part.engine.tracked for part in self.parts):
-            for part in self.parts:
-                if not part.engine.tracked:
-                    part.engine.close_appear_window()
-
     def _event(self, part, line):
         self.lines.append('%s | %s' % (part.label, line))
         if self.on_event is not None:
@@ -482,49 +306,22 @@ class Watcher(object):
     # ------------------------------------------------------------------ decisions
 
     def _remediate(self, part):
-        """A failed cluster DAG and remediation configured: act on it, then wait on. True if acted."""
-        if self.remediation is None or part.kind not in ('cluster', 'dag') or part.engine.read_once:
-            return False
-        if len(part.remediations) >= self.max_remediations:
-            return False
+        """A failed cluster DAG and remediation configured: act on it (_remediation.attempt), then wait on. True if
+        acted."""
         engine = part.engine
-        failed = [engine.tracked[dag_id]['record'] for dag_id in engine.order
-                  if engine.tracked[dag_id]['final'] and engine.tracked[dag_id]['record']['outcome'] == 'failed'
-                  and engine.tracked[dag_id]['record']['kind'] == 'cluster']
-        if not failed or engine.timeout - engine.now() <= 0.5:
+        if self.remediation is None or part.kind not in ('cluster', 'dag') or engine.read_once \
+                or len(part.remediations) >= self.max_remediations:
             return False
-        record = failed[0]
-        state = REMEDIATIONS[self.remediation]
-        attempt = {'attempt': len(part.remediations) + 1, 'action': self.remediation, 'state': state,
-                   'dag_id': record['id'], 'dag_name': record.get('name'), 'operator': None, 'outcome': None,
-                   'msg': None, 'failure': (record.get('failure') or {}).get('summary')}
-        self._event(part, 'remediation (%s, attempt %d of at most %d): %s' % (
-            self.remediation, attempt['attempt'], self.max_remediations, attempt['failure']))
+        record = _remediation.failed_cluster_dag(engine)
+        if record is None:
+            return False
         client = part.target.client
         self._cap_requests(client, engine)
-        try:
-            # A lost answer is read back on the wait's own clock, within its deadline (and its unreachable budget).
-            budget = min(engine.timeout - engine.now(), engine.unreachable_timeout)
-            done = _operations.operate(client, record['id'], state, warn=self.warn,
-                                       expect={'name': record.get('name')},
-                                       deadline=self.clock.monotonic() + max(0.5, budget),
-                                       poll_interval=engine.poll_interval, sleep=self.clock.sleep,
-                                       clock=self.clock.monotonic)
-        except _operations.OperationRefused as exc:
-            attempt.update(outcome='refused', msg=exc.message)
-            part.remediations.append(attempt)
-            self._event(part, 'remediation refused: %s' % exc.message)
-            return False
-        except ObshellError as exc:
-            attempt.update(outcome='error', msg=str(exc))
-            part.remediations.append(attempt)
-            self._event(part, 'remediation failed: %s' % exc)
-            return False
-        attempt.update(operator=done['operator'], outcome='sent' if done['operator'] else 'not needed', msg=done['msg'])
+        attempt = _remediation.attempt(engine, client, record, self.remediation, len(part.remediations) + 1,
+                                       self.max_remediations, self.clock, lambda line: self._event(part, line),
+                                       warn=self.warn)
         part.remediations.append(attempt)
-        engine.reopen(record['id'])
-        self._event(part, 'remediation: %s' % done['msg'])
-        return True
+        return attempt['outcome'] in ('sent', 'not needed')
 
     def _finished(self):
         """True when the wait is over: every part has a verdict, or one part failed (fail fast)."""
@@ -619,13 +416,6 @@ class Watcher(object):
         return combined
 
 
-def wait_params(values):
-    """The options of a wait, from validated option values (dag_wait's, dag's or the role's)."""
-    return dict(timeout=values['timeout'], poll_interval=values['poll_interval'],
-                appear_timeout=values.get('appear_timeout') or 0.0, unreachable_timeout=values['unreachable_timeout'],
-                fail_on=values.get('fail_on') if values.get('fail_on') is not None else _verdict.DEFAULT_FAIL_ON)
-
-
 def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_seconds=None, on_event=None,
              sleep=None, warn=None):
     """Run (a slice of) a wait on ``targets`` with the validated option ``values`` of dag_wait. Returns (the
@@ -637,10 +427,10 @@ def run_wait(values, targets, check_mode=False, clock=None, state=None, slice_se
     mode = values.get('mode') or 'wait'
     # Ansible's check mode and assert_idle read the state once (assert_idle then fails unless nothing is unfinished).
     read_once = bool(check_mode) or mode == 'assert_idle'
-    parts = build_parts(targets, values.get('scope') or 'auto', wait_params(values), clock, read_once, dag_id=dag_id)
+    parts = _parts.build_parts(targets, values.get('scope') or 'auto', _parts.wait_params(values), clock, read_once, dag_id=dag_id)
     watcher = Watcher(parts, scope=values.get('scope') or 'auto', names=values.get('names'),
                       details=values.get('details') or 'summary', mode=mode,
-                      fail_on=wait_params(values)['fail_on'], remediation=values.get('on_failure'),
+                      fail_on=_parts.wait_params(values)['fail_on'], remediation=values.get('on_failure'),
                       max_remediations=values.get('max_remediations') or 0, clock=clock, on_event=on_event,
                       request_timeout=values.get('request_timeout') or 10.0, warn=warn)
     if state:

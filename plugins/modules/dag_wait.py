@@ -819,7 +819,7 @@ ansible_stats:
 
 from ansible.module_utils.basic import _load_params
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _parts, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MAX_SLICE_SECONDS
@@ -859,7 +859,7 @@ def main():
         if slice_options:
             max_seconds = min(float(slice_options.get('max_seconds') or MAX_SLICE_SECONDS), MAX_SLICE_SECONDS)
         combined, watcher = _watcher.run_wait(
-            params, [_watcher.Target(label, client)], check_mode=module.check_mode, clock=clock,
+            params, [_parts.Target(label, client)], check_mode=module.check_mode, clock=clock,
             state=slice_options.get('state'), slice_seconds=max_seconds,
             on_event=lambda part_label, line: lines.append('%s | %s' % (part_label, line)), warn=module.warn)
         if combined is None:

@@ -26,7 +26,7 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _parts, _watcher
 
 PASSWORD = 'Rel1ab-root/pw'
 AGENT_PASSWORD = 'Rel1ab-agent/pw'
@@ -126,7 +126,7 @@ def run_wait(agent, between=None, client=None, batch=None, environ=None, **optio
         # What Progress.line prints: "<label> | <line>".
         lines.append((time.monotonic(), '%s | %s' % (label, line)))
 
-    targets = [_watcher.Target('obs%d' % (index + 1), c) for index, c in enumerate(clients)]
+    targets = [_parts.Target('obs%d' % (index + 1), c) for index, c in enumerate(clients)]
     started = time.monotonic()
     try:
         combined, watcher = _watcher.run_wait(params, targets, sleep=sleep, on_event=on_event)

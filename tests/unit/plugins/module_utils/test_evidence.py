@@ -20,7 +20,7 @@ import pytest
 
 from test_watcher import AGENT_EPOCH, LOCAL_ID, NODES, FakeAgent, FakeClock, dto, observer_down, refused, scale_out
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _parts, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellServerError
 
 import test_watcher
@@ -85,7 +85,7 @@ def wait(agents, clock, **changes):
     warnings = []
     if not isinstance(agents, list):
         agents = [agents]
-    targets = [_watcher.Target('obs%d' % (index + 1), agent) for index, agent in enumerate(agents)]
+    targets = [_parts.Target('obs%d' % (index + 1), agent) for index, agent in enumerate(agents)]
     combined, watcher = _watcher.run_wait(test_watcher.options(**changes), targets, clock=clock, sleep=clock.sleep,
                                           warn=warnings.append)
     result = _watcher.wait_result(combined, watcher, single_host=len(agents) == 1)

@@ -50,7 +50,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _verdict, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _parts, _verdict, _watcher
 
 import wait_world
 from wait_world import BASE_EPOCH, CLUSTER_AGENT, IDENTITIES, ODD_KINDS, World, listed_unfinished, true_outcome
@@ -231,7 +231,7 @@ class WaitModel(RuleBasedStateMachine):
         self.t0 = world.t
         self.seq0 = world.seq
         world.note('the wait starts')
-        targets = [_watcher.Target('obs%d' % (agent.index + 1), wait_world.FakeClient(world, agent))
+        targets = [_parts.Target('obs%d' % (agent.index + 1), wait_world.FakeClient(world, agent))
                    for agent in world.agents]
         dag_id = None
         if self.by_id:
@@ -247,8 +247,8 @@ class WaitModel(RuleBasedStateMachine):
                       request_timeout=10.0)
         clock = WorldClock(self)
         read_once = self.mode == 'assert_idle'
-        parts = _watcher.build_parts(targets, self.scope, _watcher.wait_params(values), clock, read_once,
-                                     dag_id=dag_id)
+        parts = _parts.build_parts(targets, self.scope, _parts.wait_params(values), clock, read_once,
+                                   dag_id=dag_id)
         watcher = _watcher.Watcher(parts, scope=self.scope, names=self.names, details='summary', mode=self.mode,
                                    fail_on=values['fail_on'], remediation=None, max_remediations=0,
                                    clock=clock, request_timeout=10.0, warn=self.warnings.append)

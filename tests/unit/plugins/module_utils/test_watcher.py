@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _engine, _options, _verdict, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _engine, _options, _parts, _verdict, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
@@ -257,7 +257,7 @@ def wait(agents, clock, check_mode=False, **changes):
     """Run a wait over one fake agent (or a list of them, hosts obs1, obs2...) and return (result, watcher)."""
     if not isinstance(agents, list):
         agents = [agents]
-    targets = [_watcher.Target('obs%d' % (index + 1), agent) for index, agent in enumerate(agents)]
+    targets = [_parts.Target('obs%d' % (index + 1), agent) for index, agent in enumerate(agents)]
     lines = []
     combined, watcher = _watcher.run_wait(options(**changes), targets, check_mode=check_mode, clock=clock,
                                           sleep=clock.sleep, on_event=lambda label, line: lines.append(line))
@@ -979,7 +979,7 @@ def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
     slices = 0
     while True:
         slices += 1
-        combined, watcher = _watcher.run_wait(options(poll_interval=2.0), [_watcher.Target('obs1', sliced_agent)],
+        combined, watcher = _watcher.run_wait(options(poll_interval=2.0), [_parts.Target('obs1', sliced_agent)],
                                               clock=clock, sleep=clock.sleep,
                                               state=json.loads(json.dumps(state)) if state else None,
                                               slice_seconds=60)
@@ -998,7 +998,7 @@ def test_state_round_trip_gives_the_same_verdict_in_slices(clock):
 
 def test_slice_returns_at_the_first_change(agent, clock):
     scale_out(agent, step=30.0)
-    targets = [_watcher.Target('obs1', agent)]
+    targets = [_parts.Target('obs1', agent)]
     first, watcher = _watcher.run_wait(options(), targets, clock=clock, sleep=clock.sleep, slice_seconds=60)
     assert first is None
     assert clock.t == 0.0 and watcher.lines        # the DAG appeared at the first poll
@@ -1013,7 +1013,7 @@ def test_load_state_rejects_foreign_state(agent, clock):
     with pytest.raises(ValueError):
         engine.load_state({'version': 99})
     with pytest.raises(ValueError):
-        _watcher.run_wait(options(), [_watcher.Target('obs1', agent)], clock=clock, state={'version': 99})
+        _watcher.run_wait(options(), [_parts.Target('obs1', agent)], clock=clock, state={'version': 99})
 
 
 # ---------------------------------------------------------------------------------------------- options
