@@ -17,8 +17,6 @@ the combination of the hosts' parts). The role's settings, its hosts and its ver
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from collections import ChainMap
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 
@@ -138,18 +136,10 @@ class ActionModule(ObshellAction):
         values = _options.resolve(self._task.args, task_vars, self.controller_environ(), {'progress': None})
         return values.get('progress') not in (False, 'false', 'False', 'no', '0', 0)
 
-    def _play_scoped(self, task_vars):
-        """The obshell_* variables this task sees that are not its host's own (play vars, vars_files, role and block
-        vars): the same for every host of the play, yet absent from hostvars, which hold only each host's own. A
-        host of ``hosts`` takes them where it has none of its own (as dag_info on that host would see them)."""
-        hostvars = task_vars.get('hostvars') or {}
-        own = hostvars.get(task_vars.get('inventory_hostname')) or {}
-        return dict((key, self._templar.template(value)) for key, value in task_vars.items()
-                    if key.startswith('obshell_') and key not in own)
-
-    def _values(self, spec, host_vars, environ, host_name, drop=()):
+    def _values(self, spec, host_vars, environ, host_name, drop=(), shared_vars=None):
         args = dict((key, value) for key, value in self._task.args.items() if key not in drop)
-        values = self.validated(_options.resolve(args, host_vars, environ, spec, host_name=host_name), spec)
+        values = self.validated(_options.resolve(args, host_vars, environ, spec, host_name=host_name,
+                                                 shared_vars=shared_vars), spec)
         problems = _options.check_remediation_options(values)
         if values['id'] is not None:
             try:
@@ -183,9 +173,9 @@ class ActionModule(ObshellAction):
                 self.fail(['hosts: %s not in the inventory' % ', '.join(unknown)])
             # Each host's agent address comes from its own variables, never from one templated `host`.
             # Without `hosts` itself: validating it again per host copied the whole list each time (2 s at 100 hosts).
-            shared = self._play_scoped(task_vars)
-            per_host = [(host, self._values(spec, ChainMap(hostvars[host], shared), environ, host,
-                                            drop=('host', 'hosts')))
+            shared = _options.play_scoped(task_vars, self._templar.template)
+            per_host = [(host, self._values(spec, hostvars[host], environ, host, drop=('host', 'hosts'),
+                                            shared_vars=shared))
                         for host in hosts]
         targets = []
         try:

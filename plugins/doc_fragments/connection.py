@@ -110,9 +110,12 @@ requirements:
   - requests >= 2.25 (and PySocks, for example C(pip install requests[socks]), for a socks5:// or socks5h:// proxy)
 notes:
   - "Where settings come from, for every plugin of this collection, first match wins: the task's option
-    (C(module_defaults) for the group C(group/oceanbase.obshell.obshell) count as task options); the host's
-    C(obshell_<option>) variable (for example C(obshell_port) in group_vars); the environment variable
-    C(OBSHELL_<OPTION>); the default."
+    (C(module_defaults) for the group C(group/oceanbase.obshell.obshell) count as task options); the
+    C(obshell_<option>) variable of the host (for example C(obshell_port) in group_vars, or a play var); the
+    environment variable C(OBSHELL_<OPTION>); for the lookup and the inventory plugin, their C(ansible.cfg)
+    setting; the default. A host asked from the controller for another (each host of
+    O(oceanbase.obshell.dag_wait#module:hosts), an inventory host named as a lookup term) takes its own inventory
+    variable first, then the play's."
   - Modules (M(oceanbase.obshell.dag_info), M(oceanbase.obshell.facts), M(oceanbase.obshell.dag)) run on the
     host and ask its agent from there; the environment variables and the TLS files are read on the host.
     M(oceanbase.obshell.dag_wait) with O(ignore:run_on=controller), the lookup, the inventory plugin and the role

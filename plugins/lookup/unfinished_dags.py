@@ -320,6 +320,7 @@ _list:
       elements: str'''
 
 import difflib
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible import constants as C
@@ -363,7 +364,7 @@ class LookupModule(LookupBase):
         if not 1 <= max_workers <= MAX_WORKERS:
             raise AnsibleLookupError('unfinished_dags: max_workers must be between 1 and %d, got %s'
                                      % (MAX_WORKERS, max_workers))
-        settings = self._settings(terms, kwargs, (variables or {}).get('hostvars') or {})
+        settings = self._settings(terms, kwargs, variables or {})
         agents = [agent for agent, dummy in settings]
 
         clients = dict((agent, _options.client_from_options(values, host=agent[0], port=agent[1]))
@@ -412,30 +413,34 @@ class LookupModule(LookupBase):
         raise AnsibleLookupError('unfinished_dags: %s; the options are %s'
                                  % ('; '.join(problems), ', '.join(sorted(known))))
 
-    def _settings(self, terms, kwargs, hostvars):
+    def _settings(self, terms, kwargs, variables):
         """[((host, port), connection values)], one per agent to ask, in the order of the terms.
 
-        An inventory host's values go through the precedence that dag_wait applies to each of its ``hosts``: an
-        option given to the lookup, else the host's own obshell_* variable, else OBSHELL_*, else ansible.cfg,
-        else the default (Ansible's config system applies that order, given the host's variables); its address
-        is obshell_host, else OBSHELL_HOST, else ansible_host, else its name, never the lookup's ``host``."""
+        An inventory host's values come from _options.resolve, as for each host of dag_wait's ``hosts``: an option
+        given to the lookup, else the host's own obshell_* variable, else the play's, else OBSHELL_*, else the
+        lookup's ini setting, else the default; its address is obshell_host, else OBSHELL_HOST, else ansible_host,
+        else its name, never the lookup's ``host``."""
         own = _options.plugin_values(self)
         problems = _options.check_connection_options(own)
         if problems:
             raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(problems))
+        hostvars = variables.get('hostvars') or {}
+        host_terms = [to_native(term) for term in terms or () if term is not None and to_native(term) in hostvars]
+        if host_terms:
+            shared = _options.play_scoped(variables, self._templar.template)
+            configured = self._configured(variables, kwargs)
+            given = dict((name, value) for name, value in kwargs.items()
+                         if name != 'host' and name in _options.CONNECTION_SPEC)
         settings, seen = [], set()
-        not_for_hosts = dict((name, value) for name, value in kwargs.items() if name != 'host')
         for index, term in enumerate(terms or [None]):
             if term is None:
                 values = own
                 agent = (own['host'] or _options.LOCAL_AGENT, own['port'])
             elif to_native(term) in hostvars:
                 term = to_native(term)
-                host_vars = hostvars[term]
-                self.set_options(var_options=host_vars, direct=not_for_hosts)
-                values = _options.plugin_values(self)
-                values['host'] = values.get('host') or host_vars.get('ansible_host') or term
-                problems = _options.check_connection_options(values)
+                values, problems = _options.validate(_options.resolve(
+                    given, hostvars[term], os.environ, _options.CONNECTION_SPEC, host_name=term, shared_vars=shared,
+                    configured=configured), _options.CONNECTION_SPEC)
                 if problems:
                     raise AnsibleLookupError('unfinished_dags: the settings of the inventory host %s: %s'
                                              % (term, '; '.join(problems)))
@@ -451,6 +456,15 @@ class LookupModule(LookupBase):
                 seen.add(agent)
                 settings.append((agent, values))
         return settings
+
+    def _configured(self, variables, kwargs):
+        """The lookup's connection settings from Ansible's config alone (ansible.cfg, the defaults): what an
+        inventory host falls back to after its variables and the environment."""
+        self.set_options(var_options={}, direct={})
+        try:
+            return _options.plugin_values(self)
+        finally:
+            self.set_options(var_options=variables, direct=kwargs)
 
     @staticmethod
     def _ask(client, endpoint, name_filter, details):

@@ -13,16 +13,19 @@ one environment variable (``OBSHELL_<NAME>``). Precedence, the same everywhere (
 fragment oceanbase.obshell.connection):
 
 1. the task's option (``module_defaults`` come in here too, under the task's own options);
-2. the host's ``obshell_<name>`` variable;
+2. the host's ``obshell_<name>`` variable as the task sees it; for a host asked from the controller for another
+   (dag_wait's ``hosts``, a lookup term), its own inventory variable, else the play's (play_scoped());
 3. the environment variable ``OBSHELL_<NAME>`` (on the controller for controller-side plugins, on the host for
-   modules, which read it through ``env_fallback``);
+   modules, which read it through ``env_fallback``); for the lookup and the inventory, then their ansible.cfg;
 4. the default. ``host`` defaults to the host's ``ansible_host`` (else its inventory name) when the agent is asked
    from the controller, and to 127.0.0.1 (the host's own agent) when a module asks from the host.
 
 The rules are written once, here: ``resolve()`` applies them for action plugins (task args, host variables, the
-controller's environment), the argspecs' ``env_fallback`` for modules, and ``plugin_values()`` reads a lookup's or
-the inventory's options (Ansible's config system applies the same order there); every path ends in
-``client_from_options()``. Documented in
+play's obshell_* variables, the controller's environment), for the arguments an action gives a module run on the
+host (whose argspec's ``env_fallback`` then reads the host's environment), and for each inventory host a lookup
+asks (over the lookup's own ini settings). ``plugin_values()`` reads the inventory's and the lookup's own options,
+to which Ansible's config system has applied the same order. ``validate()`` checks the result for every path, and
+every path ends in ``client_from_options()``. Documented in
 the doc fragments oceanbase.obshell.connection, oceanbase.obshell.query and oceanbase.obshell.wait; ansible-test's
 validate-modules keeps module docs and argspecs in line.
 """
@@ -36,6 +39,8 @@ import math
 import re
 
 from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._tls_files import file_problem
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON
@@ -123,37 +128,71 @@ def without_fallbacks(spec):
 
 
 def plugin_values(plugin, names=None):
-    """The connection options of a lookup or inventory plugin whose options were set with set_options(): Ansible's
-    own config system has already applied the precedence (direct option, obshell_* variable, environment, ini,
-    default). The lookup sets its options again with each inventory host's own variables for that host's values,
-    so that a host of its terms gets the order resolve() gives each host of dag_wait's ``hosts``."""
+    """The settings of a lookup or inventory plugin whose options were set with set_options(): Ansible's config
+    system has applied the precedence (direct option, variable, environment, ini, default)."""
     return dict((name, plugin.get_option(name)) for name in (names or CONNECTION_OPTION_NAMES))
 
 
-def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None):
-    """Option values for an action plugin, by the precedence of this module's docstring.
+def play_scoped(task_vars, template=None):
+    """The obshell_* variables a task sees that are not its host's own (play vars, vars_files, role and block vars):
+    the same for every host of the play, yet absent from hostvars, which hold only each host's own. A host asked
+    from the controller (dag_wait's ``hosts``, a lookup term) takes them where it has none of its own, as dag_info
+    on that host would see them."""
+    task_vars = task_vars or {}
+    own = (task_vars.get('hostvars') or {}).get(task_vars.get('inventory_hostname')) or {}
+    return dict((key, template(value) if template is not None else value) for key, value in task_vars.items()
+                if key.startswith('obshell_') and key not in own)
 
-    ``task_args`` are the task's arguments (module_defaults already merged in by ansible); ``host_vars`` the
-    variables of the host the settings are for (task_vars, or hostvars[h] for one host of a batch); ``environ`` the
-    environment (the controller's, with the task's ``environment:`` over it). Options of ``spec`` that are neither
-    connection options nor set stay unset, for the argspec's defaults. Returns a new dict.
+
+def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None, shared_vars=None,
+            configured=None, template=None):
+    """Option values for the host ``host_vars`` belong to, by the precedence of this module's docstring; the one
+    place it is written, for actions (on the controller, or the arguments of a module run on the host) and the
+    lookup.
+
+    ``task_args`` are the task's (or the lookup's) arguments, module_defaults merged in by Ansible; ``host_vars``
+    the host's variables (task_vars, or hostvars[h] for one host of a batch); ``shared_vars`` the obshell_*
+    variables of the play (play_scoped()), taken where the host has none; ``environ`` the environment (the
+    controller's, with the task's ``environment:`` over it), read only when ``controller`` (a module reads its own
+    host's); ``configured`` a plugin's settings from Ansible's config (ini, its defaults), taken last but never for
+    ``host``; ``template`` renders a variable's value. Options of ``spec`` that stay unset get the argspec's
+    defaults. Returns a new dict.
     """
     resolved = dict(task_args)
-    host_vars = host_vars or {}
+    layers = [host_vars or {}, shared_vars or {}]
     for name in spec:
         if resolved.get(name) is not None:
             continue
         if name in CONNECTION_SPEC:
-            value = _plain(host_vars.get('obshell_' + name))
+            value = None
+            for layer in layers:
+                value = layer.get('obshell_' + name)
+                if value is not None:
+                    value = _plain(template(value) if template is not None else value)
+                    break
             if value is None and controller:
                 value = environ.get(_env(name))
+            if value is None and configured and name != 'host':
+                value = configured.get(name)
             if value is not None:
                 resolved[name] = value
         elif name == 'progress' and controller and environ.get('OBSHELL_PROGRESS') is not None:
             resolved[name] = environ.get('OBSHELL_PROGRESS')
     if 'host' in spec and resolved.get('host') is None and controller:
+        host_vars = host_vars or {}
         resolved['host'] = host_vars.get('ansible_host') or host_vars.get('inventory_hostname') or host_name
     return resolved
+
+
+def validate(values, spec, check_files=True):
+    """``values`` checked against ``spec`` (types, choices, defaults) and by the collection's own checks: (the
+    validated values, [problems naming each bad option])."""
+    result = ArgumentSpecValidator(without_fallbacks(spec)).validate(values)
+    if result.error_messages:
+        return None, [('unsupported parameters: %s' % error if isinstance(error, UnsupportedError) else str(error))
+                      for error in result.errors]
+    validated = result.validated_parameters
+    return validated, check_connection_options(validated, check_files=check_files) + check_wait_options(validated)
 
 
 def _plain(value):

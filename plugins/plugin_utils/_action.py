@@ -15,8 +15,6 @@ import os
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -186,29 +184,19 @@ class ObshellAction(ActionBase):
         raise AnsibleActionFail('%s: %s' % (self.MODULE, '; '.join(problems)))
 
     def validated(self, values, spec, check_files=True):
-        """``values`` checked against ``spec`` (types, choices, defaults) and by the collection's own checks; an
-        AnsibleActionFail naming every bad option otherwise."""
-        result = ArgumentSpecValidator(_options.without_fallbacks(spec)).validate(values)
-        if result.error_messages:
-            self.fail([('unsupported parameters: %s' % error if isinstance(error, UnsupportedError) else str(error))
-                       for error in result.errors])
-        validated = result.validated_parameters
-        problems = _options.check_connection_options(validated, check_files=check_files)
-        problems += _options.check_wait_options(validated)
+        """``values`` checked (_options.validate); an AnsibleActionFail naming every bad option otherwise."""
+        validated, problems = _options.validate(values, spec, check_files=check_files)
         if problems:
             self.fail(problems)
         return validated
 
     def module_args(self, task_vars, spec):
-        """The task's arguments for a module run on the host, with the host's ``obshell_*`` variables for the
-        connection options the task leaves unset (the module then applies the environment and the defaults)."""
-        args = dict(self._task.args)
-        for name in _options.CONNECTION_OPTION_NAMES:
-            if name in spec and args.get(name) is None:
-                value = task_vars.get('obshell_' + name)
-                if value is not None:
-                    args[name] = self._templar.template(value)
-        return args
+        """The task's arguments for a module run on the host, with the ``obshell_*`` variables the task sees for the
+        connection options it leaves unset (_options.resolve; the module then applies the environment and the
+        defaults)."""
+        connection = dict((name, spec[name]) for name in _options.CONNECTION_OPTION_NAMES if name in spec)
+        return _options.resolve(self._task.args, task_vars, {}, connection, controller=False,
+                                template=lambda value: self._templar.template(value))
 
     def run_module_slices(self, module_name, module_args, task_vars, progress, label=None):
         """Run a wait as the module ``module_name`` on the host, in slices that return at every change (or after at

@@ -142,3 +142,33 @@ def test_the_busy_gate_fails_when_no_agent_answers_even_with_warn(sim_cluster, t
     assert result.rc != 0, result.output
     assert 'GATE PASSED' not in result.output
     assert 'cluster DAGs unknown' in result.output and 'could not be reached' in result.output, result.output
+
+
+def test_a_play_variable_serves_the_hosts_without_their_own_as_in_dag_wait(sim_cluster, tmp_path):
+    """The lookup takes an inventory host's settings by the one precedence (_options.resolve): the host's own
+    obshell_* variable, else the play's, else OBSHELL_* (here wrong, and never reached for either host)."""
+    alpha = sim_cluster(agents=1, password='Alpha-pass-1', scenario=held_scale_out(hold_at=3))
+    beta = sim_cluster(agents=1, password='Beta-pass-2', scenario='idle')
+    assert wait_until(lambda: alpha.find_dag('Cluster scale out') is not None)
+    hosts = {
+        'obs_alpha': {'ansible_host': '127.0.0.1', 'obshell_port': alpha.agents[0].port},
+        'obs_beta': {'ansible_host': '127.0.0.1', 'obshell_port': beta.agents[0].port,
+                     'obshell_password': 'Beta-pass-2'},
+    }
+    playbook = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    obshell_password: Alpha-pass-1
+  tasks:
+    - name: Ask both hosts
+      ansible.builtin.set_fact:
+        outcome: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_alpha', 'obs_beta', retries=0) }}"
+""" + SAVE.format(var='outcome', name='outcome', out=str(tmp_path))
+    inventory = local_inventory(hosts, group='observers')
+    inventory = inventory.replace('all:\n', 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n', 1)
+    result = run_playbook(playbook, inventory, extra_env={'OBSHELL_PASSWORD': 'wrong-for-both'})
+    # Both agents were read with auth (a wrong password fails the lookup); the cluster DAGs once, from the first.
+    assert result.rc == 0, result.output
+    outcome = load(tmp_path, 'outcome')
+    assert [dag['agent'] for dag in outcome] == [alpha.agents[0].address]

@@ -9,6 +9,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
 
@@ -124,3 +125,50 @@ def test_a_user_part_in_a_host_is_refused_without_repeating_it(text):
     with pytest.raises(ValueError) as caught:
         _options.parse_agent(text)
     assert 'S3cret-pw' not in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------------ one precedence
+
+LAYERS = ('task', 'host', 'play', 'env', 'configured')
+
+
+@settings(max_examples=300, deadline=None)
+@given(present=st.dictionaries(st.sampled_from(sorted(_options.CONNECTION_SPEC)),
+                               st.sets(st.sampled_from(LAYERS)), max_size=len(_options.CONNECTION_SPEC)),
+       controller=st.booleans())
+def test_every_setting_comes_from_the_first_layer_that_has_it_in_one_order(present, controller):
+    """Whatever layers hold a value, resolve() (the one path of actions, modules' arguments and the lookup's hosts)
+    takes it from the first of: the task, the host's own variable, the play's, the environment (on the controller),
+    the plugin's configured setting (never for host), then the host's address."""
+    task, host_vars, play, environ, configured = {}, {'ansible_host': 'addr-of-host'}, {}, {}, {}
+    for name, layers in present.items():
+        for layer in layers:
+            value = '%s-%s' % (layer, name)
+            if layer == 'task':
+                task[name] = value
+            elif layer == 'host':
+                host_vars['obshell_' + name] = value
+            elif layer == 'play':
+                play['obshell_' + name] = value
+            elif layer == 'env':
+                environ['OBSHELL_' + name.upper()] = value
+            else:
+                configured[name] = value
+    resolved = _options.resolve(task, host_vars, environ, _options.CONNECTION_SPEC, controller=controller,
+                                host_name='inventory-name', shared_vars=play, configured=configured)
+    for name in _options.CONNECTION_SPEC:
+        usable = [layer for layer in LAYERS if layer in present.get(name, ())
+                  and (controller or layer != 'env') and not (name == 'host' and layer == 'configured')]
+        if usable:
+            assert resolved[name] == '%s-%s' % (usable[0], name)
+        elif name == 'host' and controller:
+            assert resolved[name] == 'addr-of-host'
+        else:
+            assert resolved.get(name) is None
+
+
+def test_the_plays_variables_are_those_the_host_does_not_hold_itself_rendered():
+    task_vars = {'inventory_hostname': 'h1', 'hostvars': {'h1': {'obshell_port': 1}},
+                 'obshell_port': 1, 'obshell_password': '{{ secret }}', 'other': 'x'}
+    assert _options.play_scoped(task_vars, lambda value: value.replace('{{ secret }}', 'S')) == \
+        {'obshell_password': 'S'}
