@@ -27,7 +27,7 @@ import math
 import re
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import (
     DAG_STATES, DETAILS, FINISHED_STATES, OPERATORS,
 )
@@ -403,16 +403,16 @@ def identity_problem(seen, now):
         return ''
     if after < before:
         return 'it started at %s, before the DAG seen under this id (%s)' % (
-            _report.safe_text(now.get('start_time'), 60), _report.safe_text(seen.get('start_time'), 60))
+            _text.safe_text(now.get('start_time'), 60), _text.safe_text(seen.get('start_time'), 60))
     if seen.get('state') in ('RUNNING', 'SUCCEED') and now.get('operator') != 'CANCEL':
         return 'its start time moved from %s to %s although it was seen %s' % (
-            _report.safe_text(seen.get('start_time'), 60), _report.safe_text(now.get('start_time'), 60),
+            _text.safe_text(seen.get('start_time'), 60), _text.safe_text(now.get('start_time'), 60),
             seen.get('state'))
     return ''
 
 
 def _shown(value):
-    return "'%s'" % _report.safe_text(value, 80) if isinstance(value, str) else str(value)
+    return "'%s'" % _text.safe_text(value, 80) if isinstance(value, str) else str(value)
 
 
 def is_unfinished_maintenance_failure(record):
@@ -556,7 +556,7 @@ def _failure(record, nodes, log_tail):
                 'agent': task['agent'],
                 'execute_times': task['execute_times'],
                 # A hostile or broken agent can log megabytes: what is kept (and printed) is cut, saying so.
-                'log_tail': [_report.cut_text(line) for line in _tail(task['logs'], log_tail)],
+                'log_tail': [_text.cut_text(line) for line in _tail(task['logs'], log_tail)],
                 'error': _cut_error(parse_error(task['logs'])),
             })
     # The reason is written once, by _report, for every report and message of the collection.
@@ -567,7 +567,7 @@ def _failure(record, nodes, log_tail):
 
 def _cut_error(error):
     if error is not None:
-        error['message'] = _report.cut_text(error['message'])
+        error['message'] = _text.cut_text(error['message'])
     return error
 
 
@@ -577,7 +577,7 @@ def _passed_nodes(nodes):
             for node in nodes if node['state'] == 'SUCCEED' and node['operator'] == 'PASS']
 
 
-def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=_report.LOG_TAIL):
+def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=_text.LOG_TAIL):
     """The normalized record of a DagDetailDTO (§4.1), as every plugin of the collection returns it.
 
     ``agent`` is the ``ip:port`` of the agent that answered; ``details`` 'summary' or 'full' (adds 'nodes');

@@ -21,7 +21,7 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, worst
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MIN_POLL_INTERVAL
@@ -126,7 +126,7 @@ class WaitEngine(object):
     def _answered(self, now):
         if self.down_since is not None:
             self._emit('agent %s is answering again after %s'
-                       % (_report.safe_text(self.agent or 'the agent', 80), _report.format_elapsed(now - self.down_since)))
+                       % (_text.safe_text(self.agent or 'the agent', 80), _report.format_elapsed(now - self.down_since)))
         self.down_since = None
         self.failures = 0
         self.good_reads += 1
@@ -187,7 +187,7 @@ class WaitEngine(object):
             self.fatal = {'kind': 'dag_replaced', 'dag_id': record['id'],
                           'message': '%s is gone: its id now names another DAG, %r (%s; was the agent re-deployed?); '
                                      'the outcome of the DAG this wait saw is unknown'
-                                     % (_report.dag_label(old), _report.safe_text(record.get('name'), 120), problem)}
+                                     % (_report.dag_label(old), _text.safe_text(record.get('name'), 120), problem)}
         return not problem
 
     def _announce_appear(self):
@@ -205,7 +205,7 @@ class WaitEngine(object):
         for a moment) and is retried until unreachable_timeout."""
         now = self.now()
         info = error.to_dict() if isinstance(error, ObshellError) else {'kind': 'error', 'message': str(error)}
-        info['message'] = _report.safe_text(info.get('message'), 1000)
+        info['message'] = _text.safe_text(info.get('message'), 1000)
         if not (getattr(error, 'cut_by_deadline', False) and self.last_error):
             # A read the overall deadline cut short tells when we stopped listening, not why the agent is silent:
             # the reason already known stays the one reported.
@@ -354,7 +354,7 @@ class WaitEngine(object):
         entry = self.tracked.get(dag_id)
         if entry is None:
             return
-        entry['read_error'] = _report.safe_text(str(error), 500)
+        entry['read_error'] = _text.safe_text(str(error), 500)
         if details:
             entry['detail_attempts'] += 1
 
@@ -500,12 +500,12 @@ class WaitEngine(object):
         if outcome == 'unreachable' and self.down_since is None and self.unclosed:
             # Read well at the end, but not over every window: what ended while it could not be read is unknown.
             message = 'agent %s could not be read for %s and %s: what ended meanwhile is unknown; since then: %s' % (
-                _report.safe_text(self.agent or '?', 80),
+                _text.safe_text(self.agent or '?', 80),
                 _report.format_elapsed(sum(w['seconds'] for w in self.unclosed)), self.unclosed[-1]['why'],
                 self._message(self._verdict(), result))
         else:
             message = self._message(outcome, result)
-        result['msg'] = _report.cap_message(message)
+        result['msg'] = _text.cap_message(message)
         return result
 
     def _missing_error(self):
@@ -523,7 +523,7 @@ class WaitEngine(object):
             info = result['unreachable_agent'] or {}
             said = (info.get('error') or {}).get('message')
             down_for = _report.format_elapsed(info.get('for_seconds'))
-            agent = _report.safe_text(self.agent or '?', 80)
+            agent = _text.safe_text(self.agent or '?', 80)
             # An agent that answers but cannot read the cluster DAGs (its observer down) is not a network problem:
             # the words must not send the operator looking for one.
             kind = (info.get('error') or {}).get('kind')
@@ -571,7 +571,7 @@ class WaitEngine(object):
 
     def _running_report(self, entry, now):
         record = entry['record']
-        where = "%s '%s'" % (record.get('progress') or '?', _report.safe_text(record.get('current_node'))) \
+        where = "%s '%s'" % (record.get('progress') or '?', _text.safe_text(record.get('current_node'))) \
             if record.get('current_node') else (record.get('progress') or '?')
         at_stage = round(now - entry['stage_since'], 1)
         if entry['left']:

@@ -23,7 +23,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _verdict
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _text, _verdict
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
@@ -248,7 +248,7 @@ class Watcher(object):
             # Waited on by id and by names, and the DAG is not one of them: a contradiction, never "nothing to wait
             # for" (the DAG does run).
             engine.fail({'kind': 'not_named', 'message': '%s is not one of names %s' % (
-                _report.dag_label(record), ', '.join(_report.safe_text(p, 80) for p in self.name_filter.patterns))})
+                _report.dag_label(record), ', '.join(_text.safe_text(p, 80) for p in self.name_filter.patterns))})
             return
         engine.main_read([record])
 
@@ -288,7 +288,7 @@ class Watcher(object):
         record = _query.normalize_record(client, dto, client.agent, details=details, now=self.clock.wall())
         if record['id'] != dag_id:
             raise ObshellRecordError('GET /dag/%s answered with the record of DAG %s' % (
-                dag_id, _report.safe_text(record['id'], 60)), agent=client.address)
+                dag_id, _text.safe_text(record['id'], 60)), agent=client.address)
         return record
 
     def _poll_cluster(self, part):
@@ -337,12 +337,12 @@ class Watcher(object):
                 if engine.good_reads:
                     own = errors.get(part.source)
                     reason = str(own) if own is not None else 'it is not a %s any more (it is %s)' % (
-                        CLUSTER_AGENT, _report.safe_text(failed.client.identity, 40))
+                        CLUSTER_AGENT, _text.safe_text(failed.client.identity, 40))
                     part.switches.append({'from': failed.host, 'to': target.host, 'reason': reason,
                                           'at': round(engine.now(), 1)})
                     self._event(part, 'cluster DAGs are now read from %s (%s): %s stopped answering them: %s' % (
-                        _report.safe_text(target.host, 80), client.address, _report.safe_text(failed.host, 80),
-                        _report.safe_text(reason, 300)))
+                        _text.safe_text(target.host, 80), client.address, _text.safe_text(failed.host, 80),
+                        _text.safe_text(reason, 300)))
                 part.source = index
                 engine.agent = client.address
             engine.main_read(records)
@@ -399,7 +399,7 @@ class Watcher(object):
         engine = part.engine
         if parse_version(client.version) < HISTORY_SINCE:
             if not closing:
-                why = 'agent version %s keeps no DAG history' % _report.safe_text(client.version, 40)
+                why = 'agent version %s keeps no DAG history' % _text.safe_text(client.version, 40)
                 engine.window_unclosed(window, why)
                 self._warn_once(client, 'agent %s could not be read for %s and %s: what ended meanwhile cannot '
                                         'be seen' % (client.address, _report.format_elapsed(window[1] - window[0]),

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _templates, _text, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 UTC = datetime.timezone.utc
@@ -940,9 +940,9 @@ def test_unicode_and_huge_values():
 
 def test_failure_data_keeps_long_agent_text_cut_saying_how_much(failed_scale_out):
     # A hostile or broken agent can log megabytes: the failure record keeps each log line and the error message up
-    # to _report.LOG_LINE_LIMIT characters, and says exactly how many more there were. Short text is kept whole.
-    limit = _report.LOG_LINE_LIMIT
-    assert _report.TEXT_LIMIT <= limit <= 100000
+    # to _text.LOG_LINE_LIMIT characters, and says exactly how many more there were. Short text is kept whole.
+    limit = _text.LOG_LINE_LIMIT
+    assert _text.TEXT_LIMIT <= limit <= 100000
     megabyte = 'é' * 2 ** 20
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['sub_tasks'][0]['task_logs'] = ['x' * limit, megabyte, 'ERROR: [A.B]: ' + megabyte]
