@@ -328,7 +328,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _query, _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag_lists, _options, _query, _transport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellError,
@@ -354,7 +354,7 @@ class LookupModule(LookupBase):
         scope = self.get_option('scope')
         details = self.get_option('details')
         try:
-            name_filter = _dag.compile_name_filter(self.get_option('names'))
+            name_filter = _dag_lists.compile_name_filter(self.get_option('names'))
         except ValueError as exc:
             raise AnsibleLookupError('unfinished_dags: %s' % to_native(exc))
         on_unreachable = self.get_option('on_unreachable')
@@ -395,7 +395,7 @@ class LookupModule(LookupBase):
                 raise AnsibleLookupError('unfinished_dags: ' + text)
             if on_unreachable == 'warn':
                 display.warning('unfinished_dags: ' + text)
-        return _dag.dedupe([record for dummy_agent, records in listed for record in records])
+        return _dag_lists.dedupe([record for dummy_agent, records in listed for record in records])
 
     def _refuse_unknown(self, kwargs):
         """A keyword that is not an option of this lookup (a typo: ``nmes=``) would be dropped by Ansible's config

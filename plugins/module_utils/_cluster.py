@@ -17,7 +17,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._text import safe_text
 
 OB_INFO = '/api/v1/ob/info'

@@ -26,7 +26,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import 
     read_cluster,
     shown,
 )
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._text import safe_text
 

@@ -21,7 +21,7 @@ __metaclass__ = type
 import copy
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _text
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_fields, _report, _templates, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, worst
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MIN_POLL_INTERVAL
@@ -275,8 +275,8 @@ class WaitEngine(object):
                 if not self._same_dag(entry, record):
                     return joined
                 continue
-            began = _dag.parse_time(record.get('start_time'))
-            ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
+            began = _dag_fields.parse_time(record.get('start_time'))
+            ended = _dag_fields.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
             if began is not None and began > end + WINDOW_SLACK:
                 continue
             if ended is not None and ended < start - WINDOW_SLACK:

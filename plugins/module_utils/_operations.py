@@ -19,7 +19,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _report, _text
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_fields, _query, _report, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
@@ -255,10 +255,10 @@ def expected_problem(record, name=None, start_time=None):
     if name is not None and record.get('name') != name:
         return "its name is '%s', not '%s'" % (_text.safe_text(record.get('name') or '?'), _text.safe_text(name))
     if start_time is not None:
-        wanted = _dag.parse_time(start_time)
+        wanted = _dag_fields.parse_time(start_time)
         if wanted is None:
             return 'start_time %s is not an RFC 3339 time' % _text.safe_text(start_time, 60)
-        got = _dag.parse_time(record.get('start_time'))
+        got = _dag_fields.parse_time(record.get('start_time'))
         if got is None or abs(got - wanted) > 0.001:
             return ('it started at %s, not %s: it was retried, rolled back or canceled since, or it is another DAG '
                     'under a reused id' % (_text.safe_text(record.get('start_time') or 'an unset time', 60),
@@ -409,7 +409,7 @@ def _fingerprint(record):
 
 
 def _later(now, before, field):
-    first, second = _dag.parse_time(before.get(field)), _dag.parse_time(now.get(field))
+    first, second = _dag_fields.parse_time(before.get(field)), _dag_fields.parse_time(now.get(field))
     return second is not None and (first is None or second > first + 0.001)
 
 

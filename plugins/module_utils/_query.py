@@ -19,7 +19,7 @@ available.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _dag_lists
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
@@ -141,13 +141,13 @@ def query_unfinished(client, scope='auto', name_filter=None, details='summary', 
         'scope': plan,
         'dags': records,
         'idle': not records,
-        'counts': _dag.count_states(records),
+        'counts': _dag_lists.count_states(records),
     }
 
 
 def query_one(client, generic_id, details='summary', now=None):
     """One DAG by generic id, in any state (validated before anything is sent)."""
-    generic_id = _dag.validate_generic_id(generic_id)
+    generic_id = _dag_id.validate_generic_id(generic_id)
     try:
         dto = client.dag(generic_id, show_details=True)
     except ObshellNotFoundError as exc:

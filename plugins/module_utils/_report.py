@@ -15,6 +15,7 @@ messages) goes through ``safe_text`` (_text.py) before it is put into a line or 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import validate_generic_id
 from ansible_collections.oceanbase.obshell.plugins.module_utils._text import (
     MESSAGE_LIMIT, cap_message, cut_text, safe_text,
 )
@@ -140,7 +141,6 @@ def follow_up(record, allowed):
 
     ``allowed`` is what _templates.allowed_operations returns: (states, known). For an unknown template every state
     is listed, with a note that the agent decides."""
-    from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import validate_generic_id
     states, known = allowed
     states = [state for state in OPERATION_STATES if state in states and state != 'canceled']
     note = None

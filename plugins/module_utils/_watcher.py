@@ -23,7 +23,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _query, _report, _text, _verdict
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _operations, _query, _report, _text, _verdict
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
 from ansible_collections.oceanbase.obshell.plugins.module_utils._engine import Clock, WaitEngine
@@ -113,7 +113,7 @@ class Watcher(object):
                  max_workers=MAX_WORKERS, warn=None):
         self.parts = parts
         self.scope = scope
-        self.name_filter = _dag.compile_name_filter(names)
+        self.name_filter = _dag_lists.compile_name_filter(names)
         self.details = details
         self.mode = mode
         self.fail_on = tuple(fail_on if fail_on is not None else _verdict.DEFAULT_FAIL_ON)

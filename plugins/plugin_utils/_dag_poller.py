@@ -17,7 +17,7 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_fields, _dag_lists, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
@@ -52,7 +52,7 @@ class EventPoller(object):
                  max_workers=MAX_WORKERS):
         self.agents = agents
         self.scope = scope
-        self.name_filter = _dag.compile_name_filter(names)
+        self.name_filter = _dag_lists.compile_name_filter(names)
         self.request_timeout = float(request_timeout)
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers
@@ -235,8 +235,8 @@ class EventPoller(object):
                 continue
             inside = []
             for record in records:
-                began = _dag.parse_time(record.get('start_time'))
-                ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
+                began = _dag_fields.parse_time(record.get('start_time'))
+                ended = _dag_fields.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
                 if (began is None or began <= now + WINDOW_SLACK) and (ended is None or ended >= start - WINDOW_SLACK):
                     inside.append(record)
             self.tracker.history(part, address, inside)

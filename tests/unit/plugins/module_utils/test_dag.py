@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the DAG model (plugins/module_utils/_dag.py). Section numbers refer to obshell-api.md.
+"""Unit tests of the DAG model (plugins/module_utils/_dag.py, _dag_id.py, _dag_fields.py, _dag_lists.py). Section
+numbers refer to obshell-api.md.
 
 The fields a verdict rests on are strict (a DTO that is not what an agent sends raises ValueError naming the field);
 the fields only shown to people degrade. Each strict field is attacked on its own below, with the values a broken
@@ -23,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _templates, _text, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_fields, _dag_id, _dag_lists, _templates, _text, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 UTC = datetime.timezone.utc
@@ -116,7 +117,7 @@ def simple_dto(**fields):
     dto.update(fields)
     if 'dag_id' not in fields:
         try:
-            dto['dag_id'] = _dag.id_number(dto['id'])      # the table id its generic id embeds (§4.4)
+            dto['dag_id'] = _dag_id.id_number(dto['id'])      # the table id its generic id embeds (§4.4)
         except (TypeError, ValueError):
             pass
     return dto
@@ -381,8 +382,8 @@ def test_failure_of_a_parallel_node_lists_every_failed_agent(failed_scale_out):
 def test_failed_pre_431_local_dag(failed_pre431):
     record = _dag.normalize_dag(failed_pre431, agent='127.0.0.1:2886', details='full')
     assert record['kind'] == 'agent'
-    assert not hasattr(_dag, 'id_owner')                           # removed: dead code
-    assert _dag.id_number(record['id']) == 7
+    assert not hasattr(_dag_id, 'id_owner')                         # removed: dead code
+    assert _dag_id.id_number(record['id']) == 7
     # No maintenance_type: the table of known templates decides (whatever it says about 'Start observer').
     maintenance = _templates.maintenance_of('Start observer')
     assert record['maintenance'] == maintenance and record['maintenance_key'] is None
@@ -1022,10 +1023,10 @@ def test_is_unfinished_maintenance_failure_odd_input():
 ])
 def test_valid_generic_ids(value, normalized, kind, obproxy, number):
     expected = normalized or value
-    assert _dag.validate_generic_id(value) == expected
-    assert _dag.id_kind(value) == kind
-    assert _dag.id_is_obproxy(value) is obproxy
-    assert _dag.id_number(value) == number
+    assert _dag_id.validate_generic_id(value) == expected
+    assert _dag_id.id_kind(value) == kind
+    assert _dag_id.id_is_obproxy(value) is obproxy
+    assert _dag_id.id_number(value) == number
 
 
 @pytest.mark.parametrize('value', [
@@ -1040,14 +1041,14 @@ def test_valid_generic_ids(value, normalized, kind, obproxy, number):
 ])
 def test_ids_with_a_zero_leading_address_are_refused_to_users(value):
     with pytest.raises(ValueError) as caught:
-        _dag.validate_generic_id(value)
+        _dag_id.validate_generic_id(value)
     message = str(caught.value)
     assert 'is not a valid OBShell generic task id' in message
     assert 'starts with a zero byte' in message
     # The other helpers decode such ids as an agent renders them: reading a list must not fail.
-    assert _dag.id_kind(value) == 'agent'
-    assert _dag.id_number(value) == int(str(value)[-1])
-    assert _dag.id_is_obproxy(value) is (str(value)[0] in '45')
+    assert _dag_id.id_kind(value) == 'agent'
+    assert _dag_id.id_number(value) == int(str(value)[-1])
+    assert _dag_id.id_is_obproxy(value) is (str(value)[0] in '45')
 
 
 @pytest.mark.parametrize('value', [
@@ -1089,7 +1090,7 @@ def test_ids_with_a_zero_leading_address_are_refused_to_users(value):
     b'11',
 ])
 def test_invalid_generic_ids(value):
-    for function in (_dag.validate_generic_id, _dag.id_kind, _dag.id_is_obproxy, _dag.id_number):
+    for function in (_dag_id.validate_generic_id, _dag_id.id_kind, _dag_id.id_is_obproxy, _dag_id.id_number):
         with pytest.raises(ValueError, match='is not a valid OBShell generic task id') as caught:
             function(value)
         assert caught.type is ValueError
@@ -1098,25 +1099,25 @@ def test_invalid_generic_ids(value):
 
 def test_invalid_id_message_names_value_and_shape():
     with pytest.raises(ValueError) as caught:
-        _dag.validate_generic_id('abc')
+        _dag_id.validate_generic_id('abc')
     assert str(caught.value).startswith(
         "'abc' is not a valid OBShell generic task id: ids are digits; a cluster DAG id starts with 1 (e.g. 142), "
         "a local agent DAG id starts with 2 or 3 followed by the agent's address and port (e.g. 22130706433028861)")
     with pytest.raises(ValueError, match=r"^'2123' is not a valid .*longer than 16 digits"):
-        _dag.validate_generic_id('2123')
+        _dag_id.validate_generic_id('2123')
     with pytest.raises(ValueError, match=r"^'9123' is not a valid .*the first digit must be 1, 2, 3, 4 or 5"):
-        _dag.validate_generic_id('9123')
+        _dag_id.validate_generic_id('9123')
     with pytest.raises(ValueError, match=r'64-bit integer'):
-        _dag.validate_generic_id('1' + str(2 ** 63))
+        _dag_id.validate_generic_id('1' + str(2 ** 63))
     with pytest.raises(ValueError, match=r'IPv4 address is out of range'):
-        _dag.validate_generic_id(ipv4_id(2 ** 32))
+        _dag_id.validate_generic_id(ipv4_id(2 ** 32))
     with pytest.raises(ValueError) as caught:
-        _dag.validate_generic_id('x' * 10000)
+        _dag_id.validate_generic_id('x' * 10000)
     assert len(str(caught.value)) < 500
 
 
 def test_id_owner_was_removed():
-    assert not hasattr(_dag, 'id_owner')
+    assert not hasattr(_dag_id, 'id_owner')
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1140,7 +1141,7 @@ def epoch(*args, **kwargs):
     ('2024-01-10T03:34:22.1234567890123Z', epoch(2024, 1, 10, 3, 34, 22) + 0.123456789),
 ])
 def test_parse_time(text, expected):
-    assert _dag.parse_time(text) == pytest.approx(expected, abs=1e-6)
+    assert _dag_fields.parse_time(text) == pytest.approx(expected, abs=1e-6)
 
 
 @pytest.mark.parametrize('text', [
@@ -1160,7 +1161,7 @@ def test_parse_time(text, expected):
     1704857662,
 ])
 def test_unparsable_or_unset_times(text):
-    assert _dag.parse_time(text) is None
+    assert _dag_fields.parse_time(text) is None
 
 
 def test_zero_time_after_retry_is_not_set():
@@ -1199,11 +1200,11 @@ def test_elapsed_and_end_time_by_state(state, end_time, elapsed):
 def test_count_states():
     records = [{'state': 'RUNNING'}, {'state': 'FAILED'}, {'state': 'RUNNING'}, {'state': None}, {'state': 'ODD'},
                {'state': 'READY'}, {'state': ['odd']}, 'not a record']
-    counts = _dag.count_states(records)
+    counts = _dag_lists.count_states(records)
     assert counts == {'READY': 1, 'RUNNING': 2, 'FAILED': 1, 'ODD': 1, 'UNKNOWN': 2, 'total': 7}
     assert list(counts) == ['READY', 'RUNNING', 'FAILED', 'ODD', 'UNKNOWN', 'total']
-    assert _dag.count_states([]) == {'total': 0}
-    assert _dag.count_states(None) == {'total': 0}
+    assert _dag_lists.count_states([]) == {'total': 0}
+    assert _dag_lists.count_states(None) == {'total': 0}
 
 
 def test_dedupe(seed_dag):
@@ -1215,7 +1216,7 @@ def test_dedupe(seed_dag):
     anonymous = normalize(simple_dto(id='13'))
     records = [first, local_1, later, local_2, again, anonymous]
     before = copy.deepcopy(records)
-    result = _dag.dedupe(records)
+    result = _dag_lists.dedupe(records)
     assert records == before
     assert [record['id'] for record in result] == ['11', '20167772161028865', '20167772162028865', '13']
     assert result[0]['stage'] == 3                                   # the first seen wins
@@ -1223,9 +1224,9 @@ def test_dedupe(seed_dag):
     assert result[1]['seen_on'] == ['10.0.0.1:2886']
     assert result[2]['seen_on'] == ['10.0.0.2:2886']
     assert result[3]['seen_on'] == []
-    assert _dag.dedupe(result) == result                             # idempotent
-    assert _dag.dedupe([]) == []
-    odd = _dag.dedupe([{'id': ['11'], 'agent': 'a'}, {'id': ['11'], 'agent': 'b'}, 'not a record'])
+    assert _dag_lists.dedupe(result) == result                             # idempotent
+    assert _dag_lists.dedupe([]) == []
+    odd = _dag_lists.dedupe([{'id': ['11'], 'agent': 'a'}, {'id': ['11'], 'agent': 'b'}, 'not a record'])
     assert [record['seen_on'] for record in odd] == [['a'], ['b']]
 
 
@@ -1252,10 +1253,10 @@ NAMES = ['Cluster scale out', 'Local scale out', 'Start OB', 'Stop OB', 'Upgrade
     (['Nothing like it'], []),
 ])
 def test_name_filter(patterns, expected):
-    name_filter = _dag.NameFilter(patterns)
+    name_filter = _dag_lists.NameFilter(patterns)
     assert [name for name in NAMES if name_filter(name)] == expected
     records = [{'name': name} for name in NAMES]
-    assert [r['name'] for r in _dag.compile_name_filter(patterns).filter(records)] == expected
+    assert [r['name'] for r in _dag_lists.compile_name_filter(patterns).filter(records)] == expected
     assert bool(name_filter) is (patterns not in (None, [], ['']))
 
 
@@ -1263,25 +1264,25 @@ def test_name_filter_invalid_regex():
     # (C++ would not do: Python 3.11 reads ++ as a possessive quantifier.)
     for pattern in ('Cluster (scale', '*Stop', '[abc', 'a{2,1}'):
         with pytest.raises(ValueError) as caught:
-            _dag.NameFilter(['Stop OB', pattern])
+            _dag_lists.NameFilter(['Stop OB', pattern])
         assert repr(pattern) in str(caught.value)
         assert 'regular expression' in str(caught.value)
 
 
 def test_name_filter_invalid_regex_that_is_a_known_exact_name():
-    name_filter = _dag.compile_name_filter(['Odd (name'], known_names=['Odd (name', 'Other'])
+    name_filter = _dag_lists.compile_name_filter(['Odd (name'], known_names=['Odd (name', 'Other'])
     assert name_filter('Odd (name') is True
     assert name_filter('Odd (name 2') is False
 
 
 def test_name_filter_odd_names():
-    name_filter = _dag.NameFilter(['OB'])
+    name_filter = _dag_lists.NameFilter(['OB'])
     assert name_filter(None) is False
     assert name_filter(42) is False
     assert name_filter.filter([{'name': None}, 'x', {'name': 'Start OB'}]) == [{'name': 'Start OB'}]
-    assert _dag.NameFilter([1]).matches('Upgrade 1') is True
+    assert _dag_lists.NameFilter([1]).matches('Upgrade 1') is True
     with pytest.raises(ValueError):
-        _dag.NameFilter([True])
+        _dag_lists.NameFilter([True])
 
 
 def test_display_helpers_moved_to_report():
@@ -1336,8 +1337,8 @@ def valid_dtos(draw):
         'dag_id': JSON, 'maintenance_key': JSON, 'start_time': TIMES, 'end_time': TIMES, 'additional_data': JSON,
         'surprise': JSON,
     })))
-    if _dag._as_int(dto.get('dag_id')) is not None:
-        dto['dag_id'] = _dag.id_number(dto['id'])      # a number given must be the one the generic id embeds
+    if _dag_fields.as_int(dto.get('dag_id')) is not None:
+        dto['dag_id'] = _dag_id.id_number(dto['id'])      # a number given must be the one the generic id embeds
     return dto
 
 
@@ -1487,8 +1488,8 @@ def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
     if details == 'full':
         assert len(record['nodes']) == len(dto.get('nodes') or [])
     json.dumps(record)
-    assert _dag.count_states([record])['total'] == 1
-    assert len(_dag.dedupe([record, record])) == 1
+    assert _dag_lists.count_states([record])['total'] == 1
+    assert len(_dag_lists.dedupe([record, record])) == 1
 
 
 @PROPERTY_SETTINGS
@@ -1511,13 +1512,13 @@ def test_property_one_corrupted_field_raises_value_error_naming_it(case, details
 @given(st.one_of(st.text(), st.text(alphabet='0123456789 ', max_size=60), st.integers(), VALID_IDS, JSON))
 def test_property_validate_generic_id_raises_only_value_error(value):
     try:
-        normalized = _dag.validate_generic_id(value)
+        normalized = _dag_id.validate_generic_id(value)
     except ValueError as exc:
         assert 'is not a valid OBShell generic task id' in str(exc)
         return
     assert normalized.isdigit() and normalized.isascii()
-    assert _dag.validate_generic_id(normalized) == normalized
-    assert _dag.id_kind(normalized) == ('cluster' if normalized[0] == '1' else 'agent')
+    assert _dag_id.validate_generic_id(normalized) == normalized
+    assert _dag_id.id_kind(normalized) == ('cluster' if normalized[0] == '1' else 'agent')
 
 
 @PROPERTY_SETTINGS
@@ -1525,13 +1526,13 @@ def test_property_validate_generic_id_raises_only_value_error(value):
 def test_property_ipv4_ids(parts):
     address, port, number, prefix = parts
     generic_id = ipv4_id(address, port, number, prefix)
-    assert _dag.id_number(generic_id) == number
-    assert _dag.id_is_obproxy(generic_id) is (prefix == '4')
+    assert _dag_id.id_number(generic_id) == number
+    assert _dag_id.id_is_obproxy(generic_id) is (prefix == '4')
     if address >> 24:
-        assert _dag.validate_generic_id(generic_id) == generic_id
+        assert _dag_id.validate_generic_id(generic_id) == generic_id
     else:
         with pytest.raises(ValueError, match='starts with a zero byte'):
-            _dag.validate_generic_id(generic_id)
+            _dag_id.validate_generic_id(generic_id)
 
 
 @PROPERTY_SETTINGS
@@ -1539,13 +1540,13 @@ def test_property_ipv4_ids(parts):
 def test_property_ipv6_ids(parts):
     address, port, number, prefix = parts
     generic_id = ipv6_id(address, port, number, prefix)
-    assert _dag.id_number(generic_id) == number
-    assert _dag.id_is_obproxy(generic_id) is (prefix == '5')
+    assert _dag_id.id_number(generic_id) == number
+    assert _dag_id.id_is_obproxy(generic_id) is (prefix == '5')
     if address >> 120:
-        assert _dag.validate_generic_id(generic_id) == generic_id
+        assert _dag_id.validate_generic_id(generic_id) == generic_id
     else:
         with pytest.raises(ValueError, match='starts with a zero byte'):
-            _dag.validate_generic_id(generic_id)
+            _dag_id.validate_generic_id(generic_id)
 
 
 @PROPERTY_SETTINGS
@@ -1555,18 +1556,18 @@ def test_property_ipv6_ids(parts):
 def test_property_parse_time_matches_datetime(moment, nanos):
     text = moment.isoformat()
     base = moment.timestamp()
-    assert _dag.parse_time(text) == pytest.approx(base, abs=1e-5)
+    assert _dag_fields.parse_time(text) == pytest.approx(base, abs=1e-5)
     if moment.microsecond:
         with_nanos = text.replace('.%06d' % moment.microsecond, '.%06d%03d' % (moment.microsecond, nanos))
-        assert _dag.parse_time(with_nanos) == pytest.approx(base + nanos * 1e-9, abs=1e-5)
-    assert _dag.parse_time(moment.astimezone(UTC).isoformat().replace('+00:00', 'Z')) == pytest.approx(base, abs=1e-5)
+        assert _dag_fields.parse_time(with_nanos) == pytest.approx(base + nanos * 1e-9, abs=1e-5)
+    assert _dag_fields.parse_time(moment.astimezone(UTC).isoformat().replace('+00:00', 'Z')) == pytest.approx(base, abs=1e-5)
 
 
 @PROPERTY_SETTINGS
 @given(st.lists(st.text(max_size=12), max_size=4), st.text(max_size=20))
 def test_property_name_filter_raises_only_value_error(patterns, name):
     try:
-        name_filter = _dag.NameFilter(patterns)
+        name_filter = _dag_lists.NameFilter(patterns)
     except ValueError:
         return
     result = name_filter(name)

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _text, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _report, _templates, _text, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -532,10 +532,10 @@ def test_follow_up_suggests_no_command_the_collection_refuses(failed_scale_out):
     # will fail before it reaches the agent. follow_up still prints that command as "the exact next step". It should
     # give command None and say why (the agent cannot take an operation on this id), not suggest what cannot work.
     loopback_id = '3' + '0' * 38 + '1' + '02886' + '7'
-    record = normalize(dict(failed_scale_out, id=loopback_id, dag_id=_dag.id_number(loopback_id)))
+    record = normalize(dict(failed_scale_out, id=loopback_id, dag_id=_dag_id.id_number(loopback_id)))
     follow_up = _report.follow_up(record, _templates.allowed_operations(record))
     with pytest.raises(ValueError, match='starts with a zero byte'):
-        _dag.validate_generic_id(loopback_id)
+        _dag_id.validate_generic_id(loopback_id)
     assert follow_up['command'] is None, follow_up['command']
     assert follow_up['note']
 

@@ -14,7 +14,7 @@ import runpy
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_fields
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellNotFoundError,
@@ -27,7 +27,7 @@ from tests.unit.plugins.module_utils.test_watcher import dto
 
 PLUGIN = os.path.join(COLLECTION_LINK, 'extensions', 'eda', 'plugins', 'event_source', 'dag_events.py')
 A0, A1 = '10.0.0.1:2886', '10.0.0.2:2886'
-AGENT_NOW = _dag.parse_time('2026-05-08T10:00:00+08:00')      # the START of test_watcher's DTOs
+AGENT_NOW = _dag_fields.parse_time('2026-05-08T10:00:00+08:00')      # the START of test_watcher's DTOs
 
 
 def record(full=False, **fields):
