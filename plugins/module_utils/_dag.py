@@ -8,10 +8,12 @@
 """The DAG model: a DagDetailDTO made a normalized record (nodes, sub-tasks, the failure record), its outcome,
 whether a later record is still the same DAG, and the errors its sub-tasks logged.
 
-Pure functions on plain data, standard library only, no I/O. The only impure default is the clock used for the
-elapsed time of a running DAG, and callers can pass ``now`` instead. Section numbers (§x.y) refer to the protocol
-spec (obshell-api.md). Generic ids are in _dag_id.py, the readers of one field and the times in _dag_fields.py,
-lists of records (counts, dedupe, name filters) in _dag_lists.py.
+Pure functions on plain data, standard library only, no I/O. The model returns facts; the texts people read are
+rendered by the reports alone, and the reading layer (_query.normalize) adds a failed record's one-line
+``failure.summary``. The only impure default is the clock used for the elapsed time of a running DAG, and callers
+can pass ``now`` instead. Section numbers (§x.y) refer to the protocol spec (obshell-api.md). Generic ids are in
+_dag_id.py, the readers of one field and the times in _dag_fields.py, lists of records (counts, dedupe, name
+filters) in _dag_lists.py.
 
 A DTO from the agent is never trusted to be well formed. The fields a verdict rests on (id, name, state, operator,
 stage, max_stage, maintenance_type, nodes and their states) must have the agent's types and values: anything else
@@ -25,7 +27,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _templates
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_fields import (
     as_enum, as_id, as_int, as_text, elapsed, field_error, now_seconds, parse_time, safe_copy, strict_enum,
     strict_int, strict_list, strict_text, time_field,
@@ -271,9 +273,7 @@ def _failure(record, nodes, log_tail):
                 'log_tail': [cut_text(line) for line in _tail(task['logs'], log_tail)],
                 'error': _cut_error(parse_error(task['logs'])),
             })
-    # The reason is written once, by _report, for every report and message of the collection.
-    failure['summary'] = _report.failure_reason(dict(record, outcome='canceled' if canceled else 'failed',
-                                                     failure=failure))
+    # No summary here: the model returns facts. The reading layer (_query.normalize) adds the one-line reason.
     return failure
 
 
@@ -290,7 +290,8 @@ def _passed_nodes(nodes):
 
 
 def normalize_dag(dto, agent=None, details='summary', now=None, log_tail=LOG_TAIL):
-    """The normalized record of a DagDetailDTO (§4.1), as every plugin of the collection returns it.
+    """The normalized record of a DagDetailDTO (§4.1), as every plugin of the collection returns it but for the
+    failure's one-line ``summary``, which _query.normalize adds.
 
     ``agent`` is the ``ip:port`` of the agent that answered; ``details`` 'summary' or 'full' (adds 'nodes');
     ``now`` (datetime, epoch seconds or RFC 3339 text; default: the current time) is used for the elapsed time

@@ -6,10 +6,11 @@
 
 - The envelope parser (ObshellClient._parse / _raise_error / _contents) and what the plugins build on it
   (list_unfinished): arbitrary bytes and arbitrary JSON give a value or an ObshellError, nothing else.
-- The DTO parser (_dag.normalize_dag): arbitrary JSON, DTOs built from valid parts and valid DTOs with a strict field
-  made wrong give a JSON-serializable record or ValueError (its documented error, turned into ObshellProtocolError by
-  _query for the plugins), and which of the two is decided by an oracle written here from the rules (spec §4.1, §4.2,
-  §4.4): a DTO is refused exactly when it is not what an agent sends, with a message naming the field.
+- The DTO parser (_query.normalize: _dag.normalize_dag, and the failure's summary): arbitrary JSON, DTOs built from
+  valid parts and valid DTOs with a strict field made wrong give a JSON-serializable record or ValueError (its
+  documented error, turned into ObshellProtocolError by _query for the plugins), and which of the two is decided by
+  an oracle written here from the rules (spec §4.1, §4.2, §4.4): a DTO is refused exactly when it is not what an
+  agent sends, with a message naming the field.
 - Generic-id validation (_dag_id.validate_generic_id): arbitrary values give a digit string or ValueError, again exactly
   as an oracle of §4.4 and §11.4 says (ids whose agent address starts with a zero byte are refused).
 - The simulator's header and body decryption: arbitrary header values and arbitrary (validly encrypted) auth JSON
@@ -399,7 +400,7 @@ def test_agent_information_of_any_shape_gives_a_description_or_a_typed_error(inf
 def test_normalize_dag_refuses_exactly_what_an_agent_would_not_send(dto, details):
     problems = dto_problems(dto)
     try:
-        record = _dag.normalize_dag(dto, agent='10.0.0.1:2886', details=details, now=1760000000.0)
+        record = _query.normalize(dto, agent='10.0.0.1:2886', details=details, now=1760000000.0)
     except ValueError as exc:
         message = str(exc)
         assert exc.__class__ is ValueError and message

@@ -24,7 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_fields, _dag_id, _dag_lists, _templates, _text, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _dag, _dag_fields, _dag_id, _dag_lists, _query, _report, _templates, _text, _vocabulary)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 UTC = datetime.timezone.utc
@@ -153,6 +154,12 @@ def normalize(dto, **kwargs):
     return _dag.normalize_dag(dto, **kwargs)
 
 
+def returned_record(dto, **kwargs):
+    """The record as the plugins return it: the model's, with the failure's one-line summary (_query.normalize)."""
+    kwargs.setdefault('now', 0)
+    return _query.normalize(dto, **kwargs)
+
+
 def refused(dto, **kwargs):
     """The message of the ValueError normalize_dag raises for ``dto`` (details='full'); fails if it does not raise."""
     kwargs.setdefault('details', 'full')
@@ -270,7 +277,8 @@ def test_bad_arguments(seed_dag, kwargs, message):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Failed DAGs (§4.6). The summary is _report.failure_reason's, which test_report.py covers in depth.
+# Failed DAGs (§4.6). The summary is _report.failure_reason's, which test_report.py covers in depth; the model
+# writes none, the reading layer (_query.normalize) adds it to every record a plugin returns.
 
 
 SCALE_OUT_ERROR = ('Unexpected error: check server 10.0.0.4:2882 failed: dial tcp 10.0.0.4:2882: '
@@ -298,7 +306,7 @@ def test_failed_scale_out_record(failed_scale_out):
 
 
 def test_failed_scale_out_failure_record(failed_scale_out):
-    failure = _dag.normalize_dag(failed_scale_out, now=0)['failure']
+    failure = _query.normalize(failed_scale_out, now=0)['failure']
     logs = failed_scale_out['nodes'][5]['sub_tasks'][0]['task_logs']
     assert len(logs) == 12
     assert failure == {
@@ -318,7 +326,7 @@ def test_failed_scale_out_failure_record(failed_scale_out):
 
 @pytest.mark.parametrize('log_tail, expected', [(3, 3), (0, 0), (-1, 0), (None, 12), (50, 12)])
 def test_failure_log_tail_length(failed_scale_out, log_tail, expected):
-    failure = _dag.normalize_dag(failed_scale_out, log_tail=log_tail)['failure']
+    failure = _query.normalize(failed_scale_out, log_tail=log_tail)['failure']
     tail = failure['sub_tasks'][0]['log_tail']
     assert len(tail) == expected
     if expected:
@@ -329,7 +337,7 @@ def test_failure_log_tail_length(failed_scale_out, log_tail, expected):
 
 def test_failure_without_nodes(failed_scale_out):
     summary_only = dict(failed_scale_out, nodes=None, additional_data=None)   # show_details=false (§3.2)
-    record = _dag.normalize_dag(summary_only)
+    record = _query.normalize(summary_only)
     assert record['current_node'] is None
     assert record['passed_nodes'] is None                                     # not read, so not known
     assert record['failure'] == {
@@ -342,7 +350,7 @@ def test_failure_without_nodes(failed_scale_out):
 def test_failure_falls_back_to_the_current_stage(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['state'] = 'RUNNING'        # no node says FAILED: node[stage-1] is the failed one
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['node'] == {'id': '1206', 'name': 'Prev check for scale_out', 'stage': 6}
     assert failure['sub_tasks'][0]['agent'] == '10.0.0.1:2886'
     assert failure['summary'] == SCALE_OUT_REASON
@@ -351,7 +359,7 @@ def test_failure_falls_back_to_the_current_stage(failed_scale_out):
 def test_failure_names_the_first_failed_node_not_the_stage(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['stage'] = 7                             # odd agent data: the FAILED node wins over node[stage-1]
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['node']['stage'] == 6
     assert failure['summary'].startswith("DAG 142 'Cluster scale out' failed at node 6/9 ")
 
@@ -359,7 +367,7 @@ def test_failure_names_the_first_failed_node_not_the_stage(failed_scale_out):
 def test_failure_of_a_node_without_failed_sub_tasks(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['sub_tasks'][0]['state'] = 'SUCCEED'
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['node']['stage'] == 6 and failure['sub_tasks'] == []
     assert failure['summary'] == "DAG 142 'Cluster scale out' failed at node 6/9 'Prev check for scale_out'"
 
@@ -371,7 +379,7 @@ def test_failure_of_a_parallel_node_lists_every_failed_agent(failed_scale_out):
                       task_logs=['ERROR: [Task.Timeout]: task 1510 timeout']))
     tasks.append(dict(tasks[0], id='1511', state='SUCCEED', execute_agent={'ip': '10.0.0.3', 'port': 2886}))
     tasks.append(dict(tasks[0], id='1512', execute_agent={'ip': 'fe80::1', 'port': 2886}, task_logs=None))
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert [task['id'] for task in failure['sub_tasks']] == ['1506', '1510', '1512']
     assert failure['sub_tasks'][2]['agent'] == '[fe80::1]:2886'
     assert failure['sub_tasks'][2]['error'] is None
@@ -380,7 +388,7 @@ def test_failure_of_a_parallel_node_lists_every_failed_agent(failed_scale_out):
 
 
 def test_failed_pre_431_local_dag(failed_pre431):
-    record = _dag.normalize_dag(failed_pre431, agent='127.0.0.1:2886', details='full')
+    record = _query.normalize(failed_pre431, agent='127.0.0.1:2886', details='full')
     assert record['kind'] == 'agent'
     assert not hasattr(_dag_id, 'id_owner')                         # removed: dead code
     assert _dag_id.id_number(record['id']) == 7
@@ -400,7 +408,7 @@ def test_failed_pre_431_local_dag(failed_pre431):
                                   "127.0.0.1:2886: start observer failed: exit status 1")
     assert _dag.is_unfinished_maintenance_failure(record) is (maintenance in ('global', 'tenant', 'obproxy'))
     # Without maintenance_type and with an unknown template the model cannot tell a maintenance DAG: False.
-    unknown = _dag.normalize_dag(dict(failed_pre431, name='No template is named like this 42'))
+    unknown = _query.normalize(dict(failed_pre431, name='No template is named like this 42'))
     assert (unknown['maintenance'], unknown['maintenance_source']) == (None, None)
     assert _dag.is_unfinished_maintenance_failure(unknown) is False
     assert record['nodes'][2]['end_time'] == '2025-03-01T02:01:03.987654321Z'
@@ -408,7 +416,7 @@ def test_failed_pre_431_local_dag(failed_pre431):
 
 
 def test_canceled_dag():
-    record = _dag.normalize_dag(canceled_stop_ob())
+    record = _query.normalize(canceled_stop_ob())
     assert record['outcome'] == 'canceled'
     assert record['maintenance'] == 'none' and record['maintenance_source'] == 'agent'
     assert _dag.is_unfinished_maintenance_failure(record) is False
@@ -422,9 +430,23 @@ def test_canceled_dag():
 
 
 def test_canceled_dag_without_nodes():
-    failure = _dag.normalize_dag(canceled_stop_ob(with_nodes=False))['failure']
+    failure = _query.normalize(canceled_stop_ob(with_nodes=False))['failure']
     assert failure == {'node': None, 'sub_tasks': [], 'canceled': True,
                        'summary': "DAG 157 'Stop OB' was canceled (its failed node could not be read)"}
+
+
+def test_the_model_returns_facts_and_the_reading_layer_adds_the_summary(failed_scale_out):
+    facts = _dag.normalize_dag(failed_scale_out, agent='10.0.0.3:2886', details='full', now=0)
+    assert 'summary' not in facts['failure']
+    record = _query.normalize(failed_scale_out, agent='10.0.0.3:2886', details='full', now=0)
+    assert list(record['failure']) == ['node', 'sub_tasks', 'canceled', 'summary']
+    assert record['failure'] == dict(facts['failure'], summary=_report.failure_reason(facts))
+    assert record['failure']['summary'] == SCALE_OUT_REASON
+    assert dict(record, failure=None) == dict(facts, failure=None)
+    canceled = _dag.normalize_dag(canceled_stop_ob())
+    assert 'summary' not in canceled['failure']
+    assert _query.normalize(canceled_stop_ob())['failure']['summary'] == _report.failure_reason(canceled)
+    assert _query.normalize(dict(failed_scale_out, state='RUNNING'))['failure'] is None
 
 
 @pytest.mark.parametrize('logs, expected', [
@@ -450,7 +472,7 @@ def test_parse_error(logs, expected):
 def test_failure_summary_is_one_line(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['sub_tasks'][0]['task_logs'] = ['ERROR: [X.Y]: line one\nline two\r\ndone: succeeded']
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['sub_tasks'][0]['error'] == {'code': 'X.Y', 'message': 'line one\nline two\r\ndone: succeeded'}
     assert '\n' not in failure['summary'] and '\r' not in failure['summary']
     assert failure['summary'].endswith('[X.Y] line one\\nline two\\r\\ndone: succeeded')
@@ -677,7 +699,7 @@ def test_id_with_whitespace_is_not_what_an_agent_sends():
     ipv4_id(1, prefix='4'), ipv6_id(1, prefix='5'),
 ])
 def test_ids_with_a_zero_leading_address_are_still_read(value):
-    record = normalize(simple_dto(id=value, state='FAILED'))
+    record = returned_record(simple_dto(id=value, state='FAILED'))
     assert record['id'] == value and record['kind'] == 'agent'
     assert record['failure']['summary'].startswith('DAG %s ' % value)
 
@@ -925,7 +947,7 @@ def test_unknown_keys_kept_in_extra():
 
 def test_unicode_and_huge_values():
     name = '扩容 \u2603 ' + 'x' * 100000
-    record = normalize(simple_dto(name=name, state='FAILED', nodes=None))
+    record = returned_record(simple_dto(name=name, state='FAILED', nodes=None))
     assert record['name'] == name                                         # the data is kept verbatim
     assert record['failure']['summary'].startswith("DAG 11 '扩容 \u2603 x")
     # The text people read is cut.
@@ -933,7 +955,7 @@ def test_unicode_and_huge_values():
     huge_logs = ['line %d' % n for n in range(100000)] + ['ERROR: [A.B]: ' + 'é' * 10000]
     dto = copy.deepcopy(load('failed_cluster_scale_out.json'))
     dto['nodes'][5]['sub_tasks'][0]['task_logs'] = huge_logs
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert len(failure['sub_tasks'][0]['log_tail']) == 10
     assert failure['sub_tasks'][0]['log_tail'][:9] == huge_logs[-10:-1]
     assert len(failure['summary']) < 1000
@@ -1446,7 +1468,7 @@ PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_ch
        st.sampled_from(_vocabulary.DETAILS))
 def test_property_arbitrary_json_raises_only_value_error(value, details):
     try:
-        _dag.normalize_dag(value, details=details, now=0)
+        _query.normalize(value, details=details, now=0)
     except ValueError as exc:
         # exactly ValueError, not a subclass (UnicodeError, json.JSONDecodeError...) leaking from a codec or parser
         assert exc.__class__ is ValueError and str(exc)
@@ -1463,7 +1485,7 @@ def expected_passed_nodes(dto):
 @given(valid_dtos(), st.sampled_from(_vocabulary.DETAILS), st.one_of(st.none(), st.integers(0, 20)))
 def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
     before = snapshot(dto)
-    record = _dag.normalize_dag(dto, agent='10.0.0.1:2886', details=details, now=1.9e9, log_tail=log_tail)
+    record = _query.normalize(dto, agent='10.0.0.1:2886', details=details, now=1.9e9, log_tail=log_tail)
     assert snapshot(dto) == before
     assert list(record) == [key for key in _dag.RECORD_KEYS if details == 'full' or key != 'nodes']
     for key in ('id', 'name', 'state', 'operator', 'stage', 'max_stage'):

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _engine
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_id, _engine, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellAuthError,
     ObshellClusterUnknownError,
@@ -45,7 +45,7 @@ def record(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN
                          ('FAILED' if state == 'FAILED' and index == stage else 'PENDING'),
                          'operator': 'RUN', 'start_time': stamp(start), 'end_time': stamp(start),
                          'additional_data': None, 'sub_tasks': []} for index in range(1, max_stage + 1)]
-    return _dag.normalize_dag(dto, agent='10.0.0.1:2886', details='full' if nodes else 'summary', now=EPOCH)
+    return _query.normalize(dto, agent='10.0.0.1:2886', details='full' if nodes else 'summary', now=EPOCH)
 
 
 def engine(**options):

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _report, _templates, _text, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_id, _query, _report, _templates, _text, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -104,8 +104,9 @@ def simple_dto(**fields):
 
 
 def normalize(dto, **kwargs):
+    """The record as the plugins return it (_query.normalize: the model's, with the failure's summary)."""
     kwargs.setdefault('now', '2024-01-10T11:35:04.556477+08:00')
-    return _dag.normalize_dag(dto, **kwargs)
+    return _query.normalize(dto, **kwargs)
 
 
 def hostile_failed_dto(failed_scale_out, text=HOSTILE):
@@ -622,7 +623,7 @@ def test_failure_report_summary_keeps_the_follow_up_when_cut(failed_scale_out):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Every helper, fed hostile agent text through normalize_dag
+# Every helper, fed hostile agent text through _query.normalize
 
 
 @pytest.mark.parametrize('state, operator', [('FAILED', 'RUN'), ('FAILED', 'CANCEL'), ('RUNNING', 'ROLLBACK'),
