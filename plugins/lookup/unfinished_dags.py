@@ -328,7 +328,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag_lists, _options, _query, _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag_id, _dag_lists, _options, _query, _transport
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellError,
@@ -462,7 +462,7 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _collect(agent, future, unreachable, failures):
-        label = _client.format_address(*agent)
+        label = _dag_id.format_address(*agent)
         try:
             identity, records = future.result()
             return records if identity is not None else []
