@@ -21,7 +21,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
-    _crypto, _dag, _options, _parts, _report, _transport, _verdict, _watcher)
+    _crypto, _dag_id, _dag_lists, _options, _parts, _report, _transport, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _role
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
@@ -143,11 +143,11 @@ class ActionModule(ObshellAction):
         problems = _options.check_remediation_options(values)
         if values['id'] is not None:
             try:
-                values['id'] = _dag.validate_generic_id(values['id'])
+                values['id'] = _dag_id.validate_generic_id(values['id'])
             except ValueError as exc:
                 problems.append('id: %s' % to_native(exc))
         try:
-            _dag.compile_name_filter(values['names'])
+            _dag_lists.compile_name_filter(values['names'])
         except ValueError as exc:
             problems.append(to_native(exc))
         if problems:

@@ -189,7 +189,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import 
     shown,
 )
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_source import ClusterSource, ClusterSourceError
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 
 try:
     # ansible-core 2.19+: what a plugin sets is data, never templated, unless marked trusted.

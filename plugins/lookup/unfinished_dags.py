@@ -329,7 +329,9 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _client, _crypto, _dag, _options, _query, _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _crypto, _dag_id, _dag_lists, _options, _query, _transport)
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
@@ -356,7 +358,7 @@ class LookupModule(LookupBase):
         scope = self.get_option('scope')
         details = self.get_option('details')
         try:
-            name_filter = _dag.compile_name_filter(self.get_option('names'))
+            name_filter = _dag_lists.compile_name_filter(self.get_option('names'))
         except ValueError as exc:
             raise AnsibleLookupError('unfinished_dags: %s' % to_native(exc))
         on_unreachable = self.get_option('on_unreachable')
@@ -397,7 +399,7 @@ class LookupModule(LookupBase):
                 raise AnsibleLookupError('unfinished_dags: ' + text)
             if on_unreachable == 'warn':
                 display.warning('unfinished_dags: ' + text)
-        return _dag.dedupe([record for dummy_agent, records in listed for record in records])
+        return _dag_lists.dedupe([record for dummy_agent, records in listed for record in records])
 
     def _refuse_unknown(self, kwargs):
         """A keyword that is not an option of this lookup (a typo: ``nmes=``) would be dropped by Ansible's config
@@ -477,7 +479,7 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _collect(agent, future, unreachable, failures):
-        label = _client.format_address(*agent)
+        label = _dag_id.format_address(*agent)
         try:
             identity, records = future.result()
             return records if identity is not None else []
@@ -500,11 +502,11 @@ class LookupModule(LookupBase):
             return [(got.source, got.records)]
         if got.errors:
             failures.append('cluster DAGs unknown: no %s could read them: %s'
-                            % (_client.CLUSTER_AGENT, '; '.join(str(exc) for exc in got.errors.values())))
+                            % (CLUSTER_AGENT, '; '.join(str(exc) for exc in got.errors.values())))
             return []
         # An agent that did not answer may be the CLUSTER AGENT that holds them: its identity is not read.
         problem = no_cluster_agent(got.identities + [None] * len(unreachable), scope, False,
-                                   _client.format_address(*agents[0]), group='the list')
+                                   _dag_id.format_address(*agents[0]), group='the list')
         if problem is not None:
             failures.append(str(problem))
         return []

@@ -17,7 +17,7 @@ read-back must show before it says "it took".
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_fields, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import FINISHED_STATES, OPERATION_STATES, UNFINISHED_STATES
 
 # The verdicts of assess().
@@ -44,7 +44,7 @@ def _node_at(record, stage):
 
 
 def _names(nodes):
-    return ', '.join("'%s'" % _report.safe_text(node.get('name') or '?', 80) for node in nodes)
+    return ', '.join("'%s'" % _text.safe_text(node.get('name') or '?', 80) for node in nodes)
 
 
 def _passed(record):
@@ -129,7 +129,7 @@ def assess(record, state, node_id=None):
             return REFUSED, 'it has no node %s' % node_id
         node_pair = (node.get('state'), node.get('operator'))
         if node_pair == ('SUCCEED', 'PASS'):
-            return done("passed at node %s '%s'" % (node_id, _report.safe_text(node.get('name') or '?', 80)))
+            return done("passed at node %s '%s'" % (node_id, _text.safe_text(node.get('name') or '?', 80)))
         if dag_state != 'FAILED':
             return REFUSED, 'the DAG is %s, not FAILED' % where(record)
         if node.get('state') != 'FAILED':
@@ -152,7 +152,7 @@ def assess(record, state, node_id=None):
                                  'retried' % (where(record), _names(passed)))
             current = _node_at(record, record.get('stage'))
             if current is not None and current.get('operator') == 'RETRY':
-                return UNDERWAY, "being retried (node '%s' carries operator RETRY)" % _report.safe_text(
+                return UNDERWAY, "being retried (node '%s' carries operator RETRY)" % _text.safe_text(
                     current.get('name') or '?', 80)
             retried = [n for n in _nodes(record) or [] if n.get('operator') == 'RETRY']
             if retried:
@@ -212,16 +212,16 @@ def _not_failed(record, passed):
 def expected_problem(record, name=None, start_time=None):
     """Why the DAG under the id is not the one the caller named (options name, start_time), or ''."""
     if name is not None and record.get('name') != name:
-        return "its name is '%s', not '%s'" % (_report.safe_text(record.get('name') or '?'), _report.safe_text(name))
+        return "its name is '%s', not '%s'" % (_text.safe_text(record.get('name') or '?'), _text.safe_text(name))
     if start_time is not None:
-        wanted = _dag.parse_time(start_time)
+        wanted = _dag_fields.parse_time(start_time)
         if wanted is None:
-            return 'start_time %s is not an RFC 3339 time' % _report.safe_text(start_time, 60)
-        got = _dag.parse_time(record.get('start_time'))
+            return 'start_time %s is not an RFC 3339 time' % _text.safe_text(start_time, 60)
+        got = _dag_fields.parse_time(record.get('start_time'))
         if got is None or abs(got - wanted) > 0.001:
             return ('it started at %s, not %s: it was retried, rolled back or canceled since, or it is another DAG '
-                    'under a reused id' % (_report.safe_text(record.get('start_time') or 'an unset time', 60),
-                                           _report.safe_text(start_time, 60)))
+                    'under a reused id' % (_text.safe_text(record.get('start_time') or 'an unset time', 60),
+                                           _text.safe_text(start_time, 60)))
     return ''
 
 
@@ -241,7 +241,7 @@ def fingerprint(record):
 
 def _later(now, before, field):
     """``field`` (a time) is later in ``now`` than in ``before``; a millisecond is the agent's resolution."""
-    first, second = _dag.parse_time(before.get(field)), _dag.parse_time(now.get(field))
+    first, second = _dag_fields.parse_time(before.get(field)), _dag_fields.parse_time(now.get(field))
     return second is not None and (first is None or second > first + 0.001)
 
 
@@ -285,7 +285,7 @@ def took_evidence(before, now, operator, node_id=None):
             return ''
         current = _node_at(now, now.get('stage'))
         if state in UNFINISHED_STATES and current is not None and current.get('operator') == 'RETRY':
-            return "it is %s, node '%s' carrying operator RETRY" % (where(now), _report.safe_text(
+            return "it is %s, node '%s' carrying operator RETRY" % (where(now), _text.safe_text(
                 current.get('name') or '?', 80))
         if (state, op) == ('SUCCEED', 'RUN') and not _passed(now):
             return 'it has run to SUCCEED/RUN since'

@@ -22,7 +22,7 @@ import time
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import SINGLE
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import parse_time
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_fields import parse_time
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellConfigError
 
 AGENT_HEADER = 'X-OCS-Agent-Header'   # carries the agent password

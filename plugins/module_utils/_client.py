@@ -21,7 +21,8 @@ import re
 import time
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _auth, _crypto
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address, parse_time
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_fields import parse_time
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,

@@ -17,8 +17,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import safe_text
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._text import safe_text
 
 OB_INFO = '/api/v1/ob/info'
 CLUSTER_AGENT = 'CLUSTER AGENT'
@@ -38,7 +38,7 @@ _NAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])
 
 
 def shown(value, limit=80):
-    """Text from an agent, fit for a message: escaped and cut (_report.safe_text)."""
+    """Text from an agent, fit for a message: escaped and cut (_text.safe_text)."""
     return safe_text(value if isinstance(value, str) else str(value), limit=limit)
 
 

@@ -24,7 +24,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellError,
     ObshellIdentityError,
 )
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import safe_text
+from ansible_collections.oceanbase.obshell.plugins.module_utils._text import safe_text
 
 # Seconds left under which no further agent is asked once one has been (its answer would come after the deadline).
 MIN_SECONDS_LEFT = 0.05

@@ -26,9 +26,9 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import 
     read_cluster,
     shown,
 )
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellAuthError, ObshellError
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import safe_text
+from ansible_collections.oceanbase.obshell.plugins.module_utils._text import safe_text
 
 # Agents asked for the topology when the seed's answer has none.
 MAX_TOPOLOGY_ATTEMPTS = 6

@@ -20,7 +20,8 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _tracked, _windows
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _dag, _report, _templates, _text, _tracked, _windows)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON, worst
@@ -186,7 +187,7 @@ class WaitEngine(object):
         for a moment) and is retried until unreachable_timeout."""
         now = self.now()
         info = error.to_dict() if isinstance(error, ObshellError) else {'kind': 'error', 'message': str(error)}
-        info['message'] = _report.safe_text(info.get('message'), 1000)
+        info['message'] = _text.safe_text(info.get('message'), 1000)
         if not (getattr(error, 'cut_by_deadline', False) and self.last_error):
             # A read the overall deadline cut short tells when we stopped listening, not why the agent is silent:
             # the reason already known stays the one reported.
@@ -297,7 +298,7 @@ class WaitEngine(object):
         entry = self.tracked.get(dag_id)
         if entry is None:
             return
-        entry['read_error'] = _report.safe_text(str(error), 500)
+        entry['read_error'] = _text.safe_text(str(error), 500)
         if details:
             entry['detail_attempts'] += 1
 
@@ -445,7 +446,7 @@ class WaitEngine(object):
             message = _report.unseen_windows_text(self.agent, self.windows.unclosed, self._message(self._verdict(), result))
         else:
             message = self._message(outcome, result)
-        result['msg'] = _report.cap_message(message)
+        result['msg'] = _text.cap_message(message)
         return result
 
     def _missing_error(self):

@@ -6,7 +6,8 @@
 # FOR INTERNAL COLLECTION USE ONLY
 # The content of this file is not part of the public API of this collection and may change without notice.
 """Ask one agent for DAGs and hand back normalized records: the glue between the client and the DAG model,
-shared by dag_info, facts, the unfinished_dags lookup and the waits.
+shared by dag_info, facts, the unfinished_dags lookup and the waits. The model returns facts; ``normalize`` adds
+the one-line summary of a failed DAG, written by _report, so every record a plugin returns carries it.
 
 Which routes answer truthfully matters more than how many requests are made. On a CLUSTER AGENT the aggregated
 ``/dag/unfinish`` answers success without the cluster DAGs while the agent's observer is down, and without the
@@ -19,8 +20,9 @@ available.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
-from ansible_collections.oceanbase.obshell.plugins.module_utils._client import CLUSTER_AGENT, parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _dag_lists, _report
+from ansible_collections.oceanbase.obshell.plugins.module_utils._client import parse_version
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
@@ -30,6 +32,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellProtocolError,
     ObshellRecordError,
 )
+from ansible_collections.oceanbase.obshell.plugins.module_utils._text import LOG_TAIL
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import SCOPES
 
 # obState of /api/v1/status (§2.3): only 3 means the agent can read the cluster DAGs.
@@ -125,10 +128,20 @@ def list_unfinished(client, scope='auto', name_filter=None, with_details=True, d
     return plan, records
 
 
+def normalize(dto, agent=None, details='summary', now=None, log_tail=LOG_TAIL):
+    """The record of a DagDetailDTO as every plugin returns it: the model's facts (_dag.normalize_dag, same
+    arguments, same ValueError), and for a failed or canceled DAG the one-line ``failure.summary`` that _report
+    writes for every report and message of the collection."""
+    record = _dag.normalize_dag(dto, agent=agent, details=details, now=now, log_tail=log_tail)
+    if record['failure'] is not None:
+        record['failure']['summary'] = _report.failure_reason(record)
+    return record
+
+
 def normalize_record(client, dto, answered, details='summary', now=None):
-    """normalize_dag, with a DTO the model cannot use reported as the agent's protocol error, naming the field."""
+    """normalize, with a DTO the model cannot use reported as the agent's protocol error, naming the field."""
     try:
-        return _dag.normalize_dag(dto, agent=answered, details=details, now=now)
+        return normalize(dto, agent=answered, details=details, now=now)
     except ValueError as exc:
         raise ObshellRecordError('the agent sent a DAG record that is not valid: %s' % exc,
                                  agent=getattr(client, 'address', None))
@@ -143,13 +156,13 @@ def query_unfinished(client, scope='auto', name_filter=None, details='summary', 
         'scope': plan,
         'dags': records,
         'idle': not records,
-        'counts': _dag.count_states(records),
+        'counts': _dag_lists.count_states(records),
     }
 
 
 def query_one(client, generic_id, details='summary', now=None):
     """One DAG by generic id, in any state (validated before anything is sent)."""
-    generic_id = _dag.validate_generic_id(generic_id)
+    generic_id = _dag_id.validate_generic_id(generic_id)
     try:
         dto = client.dag(generic_id, show_details=True)
     except ObshellNotFoundError as exc:

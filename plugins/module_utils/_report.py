@@ -5,80 +5,21 @@
 #
 # FOR INTERNAL COLLECTION USE ONLY
 # The content of this file is not part of the public API of this collection and may change without notice.
-"""What people read: progress lines, failure reasons and reports, durations; agent text made safe to print.
+"""What people read: progress lines, failure reasons and reports, durations.
 
-Pure functions on normalized DAG records (see _dag.py), standard library only. Every piece of text that came
-from an agent (DAG, node and sub-task names, log lines, error messages) goes through ``safe_text`` before it is
-put into a line or a message: control characters are escaped, so an agent cannot move the cursor, colour the
-terminal or forge a line such as "done: succeeded"; and long text is cut, saying how much was cut.
+Pure functions on normalized DAG records (see _dag.py), standard library only: the model returns facts, this file
+alone renders them. Every piece of text that came from an agent (DAG, node and sub-task names, log lines, error
+messages) goes through ``safe_text`` (_text.py) before it is put into a line or a message.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import re
-
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import validate_generic_id
+from ansible_collections.oceanbase.obshell.plugins.module_utils._text import (
+    MESSAGE_LIMIT, cap_message, cut_text, safe_text,
+)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import OPERATION_STATES
-
-# Longest piece of agent text put into one line or message, and the longest message as a whole.
-TEXT_LIMIT = 300
-MESSAGE_LIMIT = 4000
-# Log lines kept per failed sub-task in reports and messages, and the longest such line kept in a result.
-LOG_TAIL = 10
-LOG_LINE_LIMIT = 2000
-
-# C0 controls (tab included: it moves the cursor), DEL, C1 controls, and the Unicode line/paragraph separators and
-# bidirectional overrides that can make a line read differently from what it contains.
-_UNSAFE_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\\\\]')
-_NAMED_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e', '\\': '\\\\'}
-# What cut_text leaves at the end of a text it cut: a later cut adds its count instead of saying less was cut.
-_CUT_MARK_RE = re.compile(r' \[\.\.\. (\d+) more characters cut\]$')
-
-# Operations on a DAG, as the states of oceanbase.obshell.dag name them.
-
-
-def _escape(match):
-    char = match.group(0)
-    named = _NAMED_ESCAPES.get(char)
-    if named:
-        return named
-    code = ord(char)
-    return '\\x%02x' % code if code < 0x100 else '\\u%04x' % code
-
-
-def safe_text(value, limit=TEXT_LIMIT):
-    """``value`` as one printable line: control characters escaped (``\\n``, ``\\e``, ``\\x07``...), and cut to
-    ``limit`` characters with a note of how many were cut. None gives ''."""
-    if value is None:
-        return ''
-    if not isinstance(value, str):
-        value = str(value)
-    cut = 0
-    if limit is not None and len(value) > limit:
-        earlier = _CUT_MARK_RE.search(value)
-        if earlier:
-            value = value[:earlier.start()]
-        cut = len(value) - limit + (int(earlier.group(1)) if earlier else 0)
-        value = value[:limit]
-    text = _UNSAFE_RE.sub(_escape, value)
-    if cut:
-        text += ' [... %d more characters cut]' % cut
-    return text
-
-
-def cut_text(value, limit=LOG_LINE_LIMIT):
-    """A long piece of agent text kept in a result, cut to ``limit`` characters saying how many were cut (not
-    escaped: results are data, and callbacks print them as JSON or YAML, which escape)."""
-    if not isinstance(value, str) or len(value) <= limit:
-        return value
-    return '%s [... %d more characters cut]' % (value[:limit], len(value) - limit)
-
-
-def cap_message(text, limit=MESSAGE_LIMIT):
-    """A whole message kept readable: at most ``limit`` characters, saying how many were cut."""
-    if len(text) <= limit:
-        return text
-    return '%s [... message cut: %d more characters]' % (text[:limit], len(text) - limit)
 
 
 def format_elapsed(seconds):
@@ -200,7 +141,6 @@ def follow_up(record, allowed):
 
     ``allowed`` is what _templates.allowed_operations returns: (states, known). For an unknown template every state
     is listed, with a note that the agent decides."""
-    from ansible_collections.oceanbase.obshell.plugins.module_utils._dag import validate_generic_id
     states, known = allowed
     states = [state for state in OPERATION_STATES if state in states and state != 'canceled']
     note = None

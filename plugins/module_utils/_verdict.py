@@ -15,7 +15,7 @@ dag_wait, dag, the wait_for_tasks role and the wait_verdict filter all decide th
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils._report import cap_message, cut_text, safe_text
+from ansible_collections.oceanbase.obshell.plugins.module_utils._text import cap_message, cut_text, safe_text
 
 # The verdicts (_vocabulary.VERDICTS) that fail a wait unless fail_on says otherwise.
 DEFAULT_FAIL_ON = ('failed', 'rolled_back', 'passed', 'canceled', 'timeout', 'unreachable')

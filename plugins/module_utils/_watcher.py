@@ -23,7 +23,8 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _parts, _query, _remediation, _report, _verdict
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _dag_lists, _parts, _query, _remediation, _report, _text, _verdict)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
@@ -50,7 +51,7 @@ class Watcher(HistoryReads):
                  max_workers=MAX_WORKERS, warn=None):
         self.parts = parts
         self.scope = scope
-        self.name_filter = _dag.compile_name_filter(names)
+        self.name_filter = _dag_lists.compile_name_filter(names)
         self.details = details
         self.mode = mode
         self.fail_on = tuple(fail_on if fail_on is not None else _verdict.DEFAULT_FAIL_ON)
@@ -185,7 +186,7 @@ class Watcher(HistoryReads):
             # Waited on by id and by names, and the DAG is not one of them: a contradiction, never "nothing to wait
             # for" (the DAG does run).
             engine.fail({'kind': 'not_named', 'message': '%s is not one of names %s' % (
-                _report.dag_label(record), ', '.join(_report.safe_text(p, 80) for p in self.name_filter.patterns))})
+                _report.dag_label(record), ', '.join(_text.safe_text(p, 80) for p in self.name_filter.patterns))})
             return
         engine.main_read([record])
 
@@ -225,7 +226,7 @@ class Watcher(HistoryReads):
         record = _query.normalize_record(client, dto, client.agent, details=details, now=self.clock.wall())
         if record['id'] != dag_id:
             raise ObshellRecordError('GET /dag/%s answered with the record of DAG %s' % (
-                dag_id, _report.safe_text(record['id'], 60)), agent=client.address)
+                dag_id, _text.safe_text(record['id'], 60)), agent=client.address)
         return record
 
     def _poll_cluster(self, part):
@@ -286,12 +287,12 @@ class Watcher(HistoryReads):
             if engine.good_reads:
                 own = got.errors.get(part.source)
                 reason = str(own) if own is not None else 'it is not a %s any more (it is %s)' % (
-                    CLUSTER_AGENT, _report.safe_text(failed.client.identity, 40))
+                    CLUSTER_AGENT, _text.safe_text(failed.client.identity, 40))
                 part.switches.append({'from': failed.host, 'to': target.host, 'reason': reason,
                                       'at': round(engine.now(), 1)})
                 self._event(part, 'cluster DAGs are now read from %s (%s): %s stopped answering them: %s' % (
-                    _report.safe_text(target.host, 80), client.address, _report.safe_text(failed.host, 80),
-                    _report.safe_text(reason, 300)))
+                    _text.safe_text(target.host, 80), client.address, _text.safe_text(failed.host, 80),
+                    _text.safe_text(reason, 300)))
             part.source = got.source
             engine.agent = client.address
         engine.main_read(got.records)

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _query, _report
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _query, _report, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError, ObshellRecordError
 
@@ -47,7 +47,7 @@ class HistoryReads(object):
         engine = part.engine
         if not _query.keeps_history(client):
             if not closing:
-                why = 'agent version %s keeps no DAG history' % _report.safe_text(client.version, 40)
+                why = 'agent version %s keeps no DAG history' % _text.safe_text(client.version, 40)
                 engine.windows.unseen(window, why)
                 self._warn_once(client, 'agent %s could not be read for %s and %s: what ended meanwhile cannot '
                                         'be seen' % (client.address, _report.format_elapsed(window[1] - window[0]),

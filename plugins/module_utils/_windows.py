@@ -20,7 +20,7 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_fields
 
 # Seconds of slack on each edge of a window compared with DAG times: a DAG that ended this close to the start of a
 # window is taken in rather than left out (strict for verdicts).
@@ -31,8 +31,8 @@ def unfinished_within(record, window):
     """Whether the DAG was unfinished at some moment inside ``window`` (from, to): it began before the window ended
     and had not ended before the window began (a DAG without a start time is taken in)."""
     start, end = window
-    began = _dag.parse_time(record.get('start_time'))
-    ended = _dag.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
+    began = _dag_fields.parse_time(record.get('start_time'))
+    ended = _dag_fields.parse_time(record.get('end_time')) if record['outcome'] != 'running' else None
     return (began is None or began <= end + WINDOW_SLACK) and (ended is None or ended >= start - WINDOW_SLACK)
 
 

@@ -408,7 +408,7 @@ outcome:
 
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _operations, _options, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_fields, _dag_id, _operations, _options, _vocabulary
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 
@@ -431,7 +431,7 @@ def main():
     params = module.params
     state = params['state']
     try:
-        dag_id = _dag.validate_generic_id(params['id'])
+        dag_id = _dag_id.validate_generic_id(params['id'])
     except ValueError as exc:
         module.fail_json(msg='id: %s' % exc)
     node_id = None
@@ -439,14 +439,14 @@ def main():
         if state != 'passed':
             module.fail_json(msg='node is only valid with state=passed (a single node can only be passed)')
         try:
-            node_id = _dag.validate_generic_id(params['node'])
+            node_id = _dag_id.validate_generic_id(params['node'])
         except ValueError as exc:
             module.fail_json(msg='node: %s' % exc)
     problems = _options.check_wait_options(params)
     if problems:
         module.fail_json(msg='; '.join(problems))
 
-    if params['start_time'] is not None and _dag.parse_time(params['start_time']) is None:
+    if params['start_time'] is not None and _dag_fields.parse_time(params['start_time']) is None:
         module.fail_json(msg='start_time: %r is not an RFC 3339 time (for example 2026-05-08T10:00:01.1+08:00)'
                          % params['start_time'][:80])
 

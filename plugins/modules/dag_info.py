@@ -345,7 +345,7 @@ scope:
   sample: [cluster, agent]
 '''
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _dag_lists, _options, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 
@@ -354,12 +354,12 @@ def main():
     module = ObshellModule(argument_spec=_options.argument_spec(_options.QUERY_SPEC), supports_check_mode=True)
     params = module.params
     try:
-        name_filter = _dag.compile_name_filter(params['names'])
+        name_filter = _dag_lists.compile_name_filter(params['names'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     if params['id'] is not None:
         try:
-            params['id'] = _dag.validate_generic_id(params['id'])
+            params['id'] = _dag_id.validate_generic_id(params['id'])
         except ValueError as exc:
             module.fail_json(msg='id: %s' % exc)
 
@@ -374,7 +374,7 @@ def main():
                 dags=dags,
                 idle=not any(_dag.outcome(d['state'], d['operator']) == 'running'
                              or _dag.is_unfinished_maintenance_failure(d) for d in dags),
-                counts=_dag.count_states(dags),
+                counts=_dag_lists.count_states(dags),
             )
         else:
             result = _query.query_unfinished(client, scope=params['scope'], name_filter=name_filter,

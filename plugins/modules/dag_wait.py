@@ -819,7 +819,7 @@ ansible_stats:
 
 from ansible.module_utils.basic import _load_params
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _parts, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_id, _dag_lists, _options, _parts, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import MAX_SLICE_SECONDS
@@ -839,11 +839,11 @@ def main():
         problems.append('hosts needs run_on=controller: a module on the host cannot ask the other hosts')
     if params['id'] is not None:
         try:
-            params['id'] = _dag.validate_generic_id(params['id'])
+            params['id'] = _dag_id.validate_generic_id(params['id'])
         except ValueError as exc:
             problems.append('id: %s' % exc)
     try:
-        _dag.compile_name_filter(params['names'])
+        _dag_lists.compile_name_filter(params['names'])
     except ValueError as exc:
         problems.append(str(exc))
     if problems:

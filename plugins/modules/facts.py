@@ -326,7 +326,7 @@ ansible_facts:
 
 import datetime
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _options, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.module_utils._module import ObshellModule
 
@@ -335,7 +335,7 @@ def main():
     module = ObshellModule(argument_spec=_options.argument_spec(_options.LIST_SPEC), supports_check_mode=True)
     params = module.params
     try:
-        name_filter = _dag.compile_name_filter(params['names'])
+        name_filter = _dag_lists.compile_name_filter(params['names'])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 

@@ -22,7 +22,7 @@ __metaclass__ = type
 import collections
 import datetime
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellClusterUnknownError, ObshellError
 
 DAG_EVENTS = ('dag_appeared', 'dag_progressed', 'dag_succeeded', 'dag_failed', 'dag_rolled_back', 'dag_cancelled',
@@ -60,7 +60,7 @@ def _error_info(error):
         info = error.to_dict()
     else:
         info = {'kind': 'protocol', 'message': str(error)}
-    info['message'] = _report.safe_text(info.get('message'), 1000)
+    info['message'] = _text.safe_text(info.get('message'), 1000)
     return info
 
 
@@ -188,8 +188,8 @@ class DagTracker(object):
         if entry is not None and not _same_dag(entry['record'], record):
             self._dag_event('dag_vanished', entry['record'], entry['agent'], entry['part'],
                             reason="DAG %s is now another DAG ('%s'): the final state of '%s' is unknown" % (
-                                dag_id, _report.safe_text(record.get('name')),
-                                _report.safe_text(entry['record'].get('name'))))
+                                dag_id, _text.safe_text(record.get('name')),
+                                _text.safe_text(entry['record'].get('name'))))
             del self.entries[dag_id]
             entry = None
         if entry is None:
@@ -261,8 +261,8 @@ class DagTracker(object):
         if not _same_dag(entry['record'], record):
             self._dag_event('dag_vanished', entry['record'], agent, entry['part'],
                             reason="DAG %s now names another DAG ('%s'): the final state of '%s' is unknown" % (
-                                dag_id, _report.safe_text(record.get('name')),
-                                _report.safe_text(entry['record'].get('name'))))
+                                dag_id, _text.safe_text(record.get('name')),
+                                _text.safe_text(entry['record'].get('name'))))
             self._forget(dag_id, None)
             return
         previous = entry['record']

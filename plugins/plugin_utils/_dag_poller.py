@@ -17,7 +17,7 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _windows
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _query, _windows
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
@@ -47,7 +47,7 @@ class EventPoller(object):
                  max_workers=MAX_WORKERS):
         self.agents = agents
         self.scope = scope
-        self.name_filter = _dag.compile_name_filter(names)
+        self.name_filter = _dag_lists.compile_name_filter(names)
         self.request_timeout = float(request_timeout)
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers

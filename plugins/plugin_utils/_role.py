@@ -15,7 +15,7 @@ __metaclass__ = type
 import difflib
 import math
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _report, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _text, _vocabulary
 
 PREFIX = 'wait_for_tasks_'
 # The role's variables (meta/argument_specs.yml), by the dag_wait option each one sets (None: the role's own).
@@ -45,7 +45,7 @@ def unknown_variables(task_vars):
     for name in sorted(key for key in task_vars if str(key).startswith(PREFIX) and key not in known):
         close = difflib.get_close_matches(name[len(PREFIX):], documented, n=1, cutoff=0.6)
         problems.append('%s is not a variable of this role%s' % (
-            _report.safe_text(name, 80), ' (did you mean %s%s?)' % (PREFIX, close[0]) if close else ''))
+            _text.safe_text(name, 80), ' (did you mean %s%s?)' % (PREFIX, close[0]) if close else ''))
     return problems
 
 
@@ -78,13 +78,13 @@ def number_problems(values):
         try:
             number = float(values[name])
         except (TypeError, ValueError):
-            problems.append('%s%s must be a number (got %s)' % (PREFIX, name, _report.safe_text(values[name], 80)))
+            problems.append('%s%s must be a number (got %s)' % (PREFIX, name, _text.safe_text(values[name], 80)))
             continue
         if not math.isfinite(number):
             wanted = 'must be a finite number'
         elif good(number):
             continue
-        problems.append('%s%s %s (got %s)' % (PREFIX, name, wanted, _report.safe_text(values[name], 80)))
+        problems.append('%s%s %s (got %s)' % (PREFIX, name, wanted, _text.safe_text(values[name], 80)))
     return problems
 
 
@@ -118,7 +118,7 @@ def wait_args(values, base_args):
 
 def error_verdict(hosts, mode, message):
     """A verdict that fails every host of the run with ``message`` (the wait could not be carried out)."""
-    message = _report.cap_message(message)
+    message = _text.cap_message(message)
     return {
         'mode': mode, 'outcome': 'error', 'failed': True, 'msg': message, 'dags': [], 'failures': [], 'running': [],
         'cluster': None, 'hosts': list(hosts), 'remediations': [], 'parts': [], 'elapsed': 0.0, 'polls': 0,

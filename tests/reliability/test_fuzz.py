@@ -6,11 +6,12 @@
 
 - The envelope parser (ObshellClient._parse / _raise_error / _contents) and what the plugins build on it
   (list_unfinished): arbitrary bytes and arbitrary JSON give a value or an ObshellError, nothing else.
-- The DTO parser (_dag.normalize_dag): arbitrary JSON, DTOs built from valid parts and valid DTOs with a strict field
-  made wrong give a JSON-serializable record or ValueError (its documented error, turned into ObshellProtocolError by
-  _query for the plugins), and which of the two is decided by an oracle written here from the rules (spec §4.1, §4.2,
-  §4.4): a DTO is refused exactly when it is not what an agent sends, with a message naming the field.
-- Generic-id validation (_dag.validate_generic_id): arbitrary values give a digit string or ValueError, again exactly
+- The DTO parser (_query.normalize: _dag.normalize_dag, and the failure's summary): arbitrary JSON, DTOs built from
+  valid parts and valid DTOs with a strict field made wrong give a JSON-serializable record or ValueError (its
+  documented error, turned into ObshellProtocolError by _query for the plugins), and which of the two is decided by
+  an oracle written here from the rules (spec §4.1, §4.2, §4.4): a DTO is refused exactly when it is not what an
+  agent sends, with a message naming the field.
+- Generic-id validation (_dag_id.validate_generic_id): arbitrary values give a digit string or ValueError, again exactly
   as an oracle of §4.4 and §11.4 says (ids whose agent address starts with a zero byte are refused).
 - The simulator's header and body decryption: arbitrary header values and arbitrary (validly encrypted) auth JSON
   give a decoded header or the simulator's own AuthFailure, and through its request pipeline a 401 envelope, never
@@ -35,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa as asym_rsa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _query, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _dag_id, _query, _vocabulary
 from ansible_collections.oceanbase.obshell.plugins.module_utils._client import ObshellClient
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from tests.simulator import auth as simauth
@@ -168,9 +169,9 @@ _ID_LAYOUTS = {'1': (None, 1), '2': (11, 16), '4': (11, 16), '3': (40, 45), '5':
 
 
 def id_text(value):
-    """The digits of a generic id (§4.4), or None, written here independently of _dag.
+    """The digits of a generic id (§4.4), or None, written here independently of _dag_id.
 
-    The text is stripped as _dag does today; tests/unit/plugins/module_utils/test_dag.py::
+    The text is stripped as _dag_id does today; tests/unit/plugins/module_utils/test_dag.py::
     test_id_with_whitespace_is_not_what_an_agent_sends says a DTO's id should not be."""
     if not isinstance(value, str):
         return None
@@ -399,7 +400,7 @@ def test_agent_information_of_any_shape_gives_a_description_or_a_typed_error(inf
 def test_normalize_dag_refuses_exactly_what_an_agent_would_not_send(dto, details):
     problems = dto_problems(dto)
     try:
-        record = _dag.normalize_dag(dto, agent='10.0.0.1:2886', details=details, now=1760000000.0)
+        record = _query.normalize(dto, agent='10.0.0.1:2886', details=details, now=1760000000.0)
     except ValueError as exc:
         message = str(exc)
         assert exc.__class__ is ValueError and message
@@ -429,15 +430,15 @@ def test_normalize_dag_refuses_exactly_what_an_agent_would_not_send(dto, details
 def test_generic_id_validation_gives_digits_or_value_error(value):
     expected = user_id_text(value)
     try:
-        normalized = _dag.validate_generic_id(value)
+        normalized = _dag_id.validate_generic_id(value)
     except ValueError as exc:
         assert exc.__class__ is ValueError and 'is not a valid OBShell generic task id' in str(exc)
         assert expected is None, 'refused a valid id %r: %s' % (value, exc)
         return
     assert normalized == expected
     assert normalized and all(char in '0123456789' for char in normalized)
-    assert _dag.validate_generic_id(normalized) == normalized
-    assert _dag.id_kind(normalized) in ('cluster', 'agent')
+    assert _dag_id.validate_generic_id(normalized) == normalized
+    assert _dag_id.id_kind(normalized) in ('cluster', 'agent')
 
 
 # ---------------------------------------------------------------------------------------------- simulator crypto

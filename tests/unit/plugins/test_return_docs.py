@@ -2,9 +2,10 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The RETURN docs of the DAG records say what the records hold: every key normalize_dag makes is documented, with
-its nested keys, and nothing documented is missing from a record. ansible-doc reads RETURN as a literal, so each
-plugin carries its own copy; this keeps the copies true and the same."""
+"""The RETURN docs of the DAG records say what the records hold: every key of a record as the plugins return it
+(_query.normalize: normalize_dag's, with the failure's summary) is documented, with its nested keys, and nothing
+documented is missing from a record. ansible-doc reads RETURN as a literal, so each plugin carries its own copy;
+this keeps the copies true and the same."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -16,7 +17,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _query
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 FIXTURES = os.path.join(REPO, 'tests', 'unit', 'plugins', 'module_utils', 'fixtures')
@@ -77,7 +78,7 @@ def failed_record():
     with open(os.path.join(FIXTURES, 'failed_cluster_scale_out.json')) as handle:
         dto = json.load(handle)
     dto = dto.get('data', dto)
-    return _dag.normalize_dag(dto, agent='127.0.0.1:2886', details='full')
+    return _query.normalize(dto, agent='127.0.0.1:2886', details='full')
 
 
 def covers(documented, actual, where=''):

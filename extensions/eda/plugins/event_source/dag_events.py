@@ -200,7 +200,7 @@ _collection_importable()
 # pylint: disable=wrong-import-position
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _options  # noqa: E402
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_id, _dag_lists, _options  # noqa: E402
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_poller  # noqa: E402
 
 _CONNECTION = ('port', 'password', 'agent_password', 'use_tls', 'validate_certs', 'ca_path', 'client_cert',
@@ -240,13 +240,13 @@ def validate(args):
             except ValueError as exc:
                 errors.append(str(exc))
                 continue
-            address = _dag.format_address(host, port)
+            address = _dag_id.format_address(host, port)
             if address in [known[2] for known in addresses]:
                 errors.append('agents: %s is listed twice' % address)
             addresses.append((host, port, address))
         values['_addresses'] = addresses
         try:
-            _dag.compile_name_filter(values.get('names'))
+            _dag_lists.compile_name_filter(values.get('names'))
         except ValueError as exc:
             errors.append(str(exc))
     if errors:

@@ -96,7 +96,7 @@ def test_identity_groups(identity, expected):
 
 def test_printable_keeps_text_and_escapes_control_characters():
     assert _cluster_source.printable('refused \u533a') == 'refused \u533a'
-    # the escapes of _report.safe_text, the one cleaning of agent text
+    # the escapes of _text.safe_text, the one cleaning of agent text
     assert _cluster_source.printable('agent said: \x1b[2Jgone\r\n') == 'agent said: \\e[2Jgone\\r\\n'
 
 

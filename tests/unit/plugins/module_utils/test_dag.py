@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, OceanBase obshell collection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the DAG model (plugins/module_utils/_dag.py). Section numbers refer to obshell-api.md.
+"""Unit tests of the DAG model (plugins/module_utils/_dag.py, _dag_id.py, _dag_fields.py, _dag_lists.py). Section
+numbers refer to obshell-api.md.
 
 The fields a verdict rests on are strict (a DTO that is not what an agent sends raises ValueError naming the field);
 the fields only shown to people degrade. Each strict field is attacked on its own below, with the values a broken
@@ -23,7 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _dag, _dag_fields, _dag_id, _dag_lists, _query, _report, _templates, _text, _vocabulary)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 UTC = datetime.timezone.utc
@@ -116,7 +118,7 @@ def simple_dto(**fields):
     dto.update(fields)
     if 'dag_id' not in fields:
         try:
-            dto['dag_id'] = _dag.id_number(dto['id'])      # the table id its generic id embeds (§4.4)
+            dto['dag_id'] = _dag_id.id_number(dto['id'])      # the table id its generic id embeds (§4.4)
         except (TypeError, ValueError):
             pass
     return dto
@@ -150,6 +152,12 @@ def full_dto(**fields):
 def normalize(dto, **kwargs):
     kwargs.setdefault('now', 0)
     return _dag.normalize_dag(dto, **kwargs)
+
+
+def returned_record(dto, **kwargs):
+    """The record as the plugins return it: the model's, with the failure's one-line summary (_query.normalize)."""
+    kwargs.setdefault('now', 0)
+    return _query.normalize(dto, **kwargs)
 
 
 def refused(dto, **kwargs):
@@ -269,7 +277,8 @@ def test_bad_arguments(seed_dag, kwargs, message):
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Failed DAGs (§4.6). The summary is _report.failure_reason's, which test_report.py covers in depth.
+# Failed DAGs (§4.6). The summary is _report.failure_reason's, which test_report.py covers in depth; the model
+# writes none, the reading layer (_query.normalize) adds it to every record a plugin returns.
 
 
 SCALE_OUT_ERROR = ('Unexpected error: check server 10.0.0.4:2882 failed: dial tcp 10.0.0.4:2882: '
@@ -297,7 +306,7 @@ def test_failed_scale_out_record(failed_scale_out):
 
 
 def test_failed_scale_out_failure_record(failed_scale_out):
-    failure = _dag.normalize_dag(failed_scale_out, now=0)['failure']
+    failure = _query.normalize(failed_scale_out, now=0)['failure']
     logs = failed_scale_out['nodes'][5]['sub_tasks'][0]['task_logs']
     assert len(logs) == 12
     assert failure == {
@@ -317,7 +326,7 @@ def test_failed_scale_out_failure_record(failed_scale_out):
 
 @pytest.mark.parametrize('log_tail, expected', [(3, 3), (0, 0), (-1, 0), (None, 12), (50, 12)])
 def test_failure_log_tail_length(failed_scale_out, log_tail, expected):
-    failure = _dag.normalize_dag(failed_scale_out, log_tail=log_tail)['failure']
+    failure = _query.normalize(failed_scale_out, log_tail=log_tail)['failure']
     tail = failure['sub_tasks'][0]['log_tail']
     assert len(tail) == expected
     if expected:
@@ -328,7 +337,7 @@ def test_failure_log_tail_length(failed_scale_out, log_tail, expected):
 
 def test_failure_without_nodes(failed_scale_out):
     summary_only = dict(failed_scale_out, nodes=None, additional_data=None)   # show_details=false (§3.2)
-    record = _dag.normalize_dag(summary_only)
+    record = _query.normalize(summary_only)
     assert record['current_node'] is None
     assert record['passed_nodes'] is None                                     # not read, so not known
     assert record['failure'] == {
@@ -341,7 +350,7 @@ def test_failure_without_nodes(failed_scale_out):
 def test_failure_falls_back_to_the_current_stage(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['state'] = 'RUNNING'        # no node says FAILED: node[stage-1] is the failed one
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['node'] == {'id': '1206', 'name': 'Prev check for scale_out', 'stage': 6}
     assert failure['sub_tasks'][0]['agent'] == '10.0.0.1:2886'
     assert failure['summary'] == SCALE_OUT_REASON
@@ -350,7 +359,7 @@ def test_failure_falls_back_to_the_current_stage(failed_scale_out):
 def test_failure_names_the_first_failed_node_not_the_stage(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['stage'] = 7                             # odd agent data: the FAILED node wins over node[stage-1]
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['node']['stage'] == 6
     assert failure['summary'].startswith("DAG 142 'Cluster scale out' failed at node 6/9 ")
 
@@ -358,7 +367,7 @@ def test_failure_names_the_first_failed_node_not_the_stage(failed_scale_out):
 def test_failure_of_a_node_without_failed_sub_tasks(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['sub_tasks'][0]['state'] = 'SUCCEED'
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['node']['stage'] == 6 and failure['sub_tasks'] == []
     assert failure['summary'] == "DAG 142 'Cluster scale out' failed at node 6/9 'Prev check for scale_out'"
 
@@ -370,7 +379,7 @@ def test_failure_of_a_parallel_node_lists_every_failed_agent(failed_scale_out):
                       task_logs=['ERROR: [Task.Timeout]: task 1510 timeout']))
     tasks.append(dict(tasks[0], id='1511', state='SUCCEED', execute_agent={'ip': '10.0.0.3', 'port': 2886}))
     tasks.append(dict(tasks[0], id='1512', execute_agent={'ip': 'fe80::1', 'port': 2886}, task_logs=None))
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert [task['id'] for task in failure['sub_tasks']] == ['1506', '1510', '1512']
     assert failure['sub_tasks'][2]['agent'] == '[fe80::1]:2886'
     assert failure['sub_tasks'][2]['error'] is None
@@ -379,10 +388,10 @@ def test_failure_of_a_parallel_node_lists_every_failed_agent(failed_scale_out):
 
 
 def test_failed_pre_431_local_dag(failed_pre431):
-    record = _dag.normalize_dag(failed_pre431, agent='127.0.0.1:2886', details='full')
+    record = _query.normalize(failed_pre431, agent='127.0.0.1:2886', details='full')
     assert record['kind'] == 'agent'
-    assert not hasattr(_dag, 'id_owner')                           # removed: dead code
-    assert _dag.id_number(record['id']) == 7
+    assert not hasattr(_dag_id, 'id_owner')                         # removed: dead code
+    assert _dag_id.id_number(record['id']) == 7
     # No maintenance_type: the table of known templates decides (whatever it says about 'Start observer').
     maintenance = _templates.maintenance_of('Start observer')
     assert record['maintenance'] == maintenance and record['maintenance_key'] is None
@@ -399,7 +408,7 @@ def test_failed_pre_431_local_dag(failed_pre431):
                                   "127.0.0.1:2886: start observer failed: exit status 1")
     assert _dag.is_unfinished_maintenance_failure(record) is (maintenance in ('global', 'tenant', 'obproxy'))
     # Without maintenance_type and with an unknown template the model cannot tell a maintenance DAG: False.
-    unknown = _dag.normalize_dag(dict(failed_pre431, name='No template is named like this 42'))
+    unknown = _query.normalize(dict(failed_pre431, name='No template is named like this 42'))
     assert (unknown['maintenance'], unknown['maintenance_source']) == (None, None)
     assert _dag.is_unfinished_maintenance_failure(unknown) is False
     assert record['nodes'][2]['end_time'] == '2025-03-01T02:01:03.987654321Z'
@@ -407,7 +416,7 @@ def test_failed_pre_431_local_dag(failed_pre431):
 
 
 def test_canceled_dag():
-    record = _dag.normalize_dag(canceled_stop_ob())
+    record = _query.normalize(canceled_stop_ob())
     assert record['outcome'] == 'canceled'
     assert record['maintenance'] == 'none' and record['maintenance_source'] == 'agent'
     assert _dag.is_unfinished_maintenance_failure(record) is False
@@ -421,9 +430,23 @@ def test_canceled_dag():
 
 
 def test_canceled_dag_without_nodes():
-    failure = _dag.normalize_dag(canceled_stop_ob(with_nodes=False))['failure']
+    failure = _query.normalize(canceled_stop_ob(with_nodes=False))['failure']
     assert failure == {'node': None, 'sub_tasks': [], 'canceled': True,
                        'summary': "DAG 157 'Stop OB' was canceled (its failed node could not be read)"}
+
+
+def test_the_model_returns_facts_and_the_reading_layer_adds_the_summary(failed_scale_out):
+    facts = _dag.normalize_dag(failed_scale_out, agent='10.0.0.3:2886', details='full', now=0)
+    assert 'summary' not in facts['failure']
+    record = _query.normalize(failed_scale_out, agent='10.0.0.3:2886', details='full', now=0)
+    assert list(record['failure']) == ['node', 'sub_tasks', 'canceled', 'summary']
+    assert record['failure'] == dict(facts['failure'], summary=_report.failure_reason(facts))
+    assert record['failure']['summary'] == SCALE_OUT_REASON
+    assert dict(record, failure=None) == dict(facts, failure=None)
+    canceled = _dag.normalize_dag(canceled_stop_ob())
+    assert 'summary' not in canceled['failure']
+    assert _query.normalize(canceled_stop_ob())['failure']['summary'] == _report.failure_reason(canceled)
+    assert _query.normalize(dict(failed_scale_out, state='RUNNING'))['failure'] is None
 
 
 @pytest.mark.parametrize('logs, expected', [
@@ -449,7 +472,7 @@ def test_parse_error(logs, expected):
 def test_failure_summary_is_one_line(failed_scale_out):
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['sub_tasks'][0]['task_logs'] = ['ERROR: [X.Y]: line one\nline two\r\ndone: succeeded']
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert failure['sub_tasks'][0]['error'] == {'code': 'X.Y', 'message': 'line one\nline two\r\ndone: succeeded'}
     assert '\n' not in failure['summary'] and '\r' not in failure['summary']
     assert failure['summary'].endswith('[X.Y] line one\\nline two\\r\\ndone: succeeded')
@@ -676,7 +699,7 @@ def test_id_with_whitespace_is_not_what_an_agent_sends():
     ipv4_id(1, prefix='4'), ipv6_id(1, prefix='5'),
 ])
 def test_ids_with_a_zero_leading_address_are_still_read(value):
-    record = normalize(simple_dto(id=value, state='FAILED'))
+    record = returned_record(simple_dto(id=value, state='FAILED'))
     assert record['id'] == value and record['kind'] == 'agent'
     assert record['failure']['summary'].startswith('DAG %s ' % value)
 
@@ -924,7 +947,7 @@ def test_unknown_keys_kept_in_extra():
 
 def test_unicode_and_huge_values():
     name = '扩容 \u2603 ' + 'x' * 100000
-    record = normalize(simple_dto(name=name, state='FAILED', nodes=None))
+    record = returned_record(simple_dto(name=name, state='FAILED', nodes=None))
     assert record['name'] == name                                         # the data is kept verbatim
     assert record['failure']['summary'].startswith("DAG 11 '扩容 \u2603 x")
     # The text people read is cut.
@@ -932,7 +955,7 @@ def test_unicode_and_huge_values():
     huge_logs = ['line %d' % n for n in range(100000)] + ['ERROR: [A.B]: ' + 'é' * 10000]
     dto = copy.deepcopy(load('failed_cluster_scale_out.json'))
     dto['nodes'][5]['sub_tasks'][0]['task_logs'] = huge_logs
-    failure = _dag.normalize_dag(dto)['failure']
+    failure = _query.normalize(dto)['failure']
     assert len(failure['sub_tasks'][0]['log_tail']) == 10
     assert failure['sub_tasks'][0]['log_tail'][:9] == huge_logs[-10:-1]
     assert len(failure['summary']) < 1000
@@ -940,9 +963,9 @@ def test_unicode_and_huge_values():
 
 def test_failure_data_keeps_long_agent_text_cut_saying_how_much(failed_scale_out):
     # A hostile or broken agent can log megabytes: the failure record keeps each log line and the error message up
-    # to _report.LOG_LINE_LIMIT characters, and says exactly how many more there were. Short text is kept whole.
-    limit = _report.LOG_LINE_LIMIT
-    assert _report.TEXT_LIMIT <= limit <= 100000
+    # to _text.LOG_LINE_LIMIT characters, and says exactly how many more there were. Short text is kept whole.
+    limit = _text.LOG_LINE_LIMIT
+    assert _text.TEXT_LIMIT <= limit <= 100000
     megabyte = 'é' * 2 ** 20
     dto = copy.deepcopy(failed_scale_out)
     dto['nodes'][5]['sub_tasks'][0]['task_logs'] = ['x' * limit, megabyte, 'ERROR: [A.B]: ' + megabyte]
@@ -1022,10 +1045,10 @@ def test_is_unfinished_maintenance_failure_odd_input():
 ])
 def test_valid_generic_ids(value, normalized, kind, obproxy, number):
     expected = normalized or value
-    assert _dag.validate_generic_id(value) == expected
-    assert _dag.id_kind(value) == kind
-    assert _dag.id_is_obproxy(value) is obproxy
-    assert _dag.id_number(value) == number
+    assert _dag_id.validate_generic_id(value) == expected
+    assert _dag_id.id_kind(value) == kind
+    assert _dag_id.id_is_obproxy(value) is obproxy
+    assert _dag_id.id_number(value) == number
 
 
 @pytest.mark.parametrize('value', [
@@ -1040,14 +1063,14 @@ def test_valid_generic_ids(value, normalized, kind, obproxy, number):
 ])
 def test_ids_with_a_zero_leading_address_are_refused_to_users(value):
     with pytest.raises(ValueError) as caught:
-        _dag.validate_generic_id(value)
+        _dag_id.validate_generic_id(value)
     message = str(caught.value)
     assert 'is not a valid OBShell generic task id' in message
     assert 'starts with a zero byte' in message
     # The other helpers decode such ids as an agent renders them: reading a list must not fail.
-    assert _dag.id_kind(value) == 'agent'
-    assert _dag.id_number(value) == int(str(value)[-1])
-    assert _dag.id_is_obproxy(value) is (str(value)[0] in '45')
+    assert _dag_id.id_kind(value) == 'agent'
+    assert _dag_id.id_number(value) == int(str(value)[-1])
+    assert _dag_id.id_is_obproxy(value) is (str(value)[0] in '45')
 
 
 @pytest.mark.parametrize('value', [
@@ -1089,7 +1112,7 @@ def test_ids_with_a_zero_leading_address_are_refused_to_users(value):
     b'11',
 ])
 def test_invalid_generic_ids(value):
-    for function in (_dag.validate_generic_id, _dag.id_kind, _dag.id_is_obproxy, _dag.id_number):
+    for function in (_dag_id.validate_generic_id, _dag_id.id_kind, _dag_id.id_is_obproxy, _dag_id.id_number):
         with pytest.raises(ValueError, match='is not a valid OBShell generic task id') as caught:
             function(value)
         assert caught.type is ValueError
@@ -1098,25 +1121,25 @@ def test_invalid_generic_ids(value):
 
 def test_invalid_id_message_names_value_and_shape():
     with pytest.raises(ValueError) as caught:
-        _dag.validate_generic_id('abc')
+        _dag_id.validate_generic_id('abc')
     assert str(caught.value).startswith(
         "'abc' is not a valid OBShell generic task id: ids are digits; a cluster DAG id starts with 1 (e.g. 142), "
         "a local agent DAG id starts with 2 or 3 followed by the agent's address and port (e.g. 22130706433028861)")
     with pytest.raises(ValueError, match=r"^'2123' is not a valid .*longer than 16 digits"):
-        _dag.validate_generic_id('2123')
+        _dag_id.validate_generic_id('2123')
     with pytest.raises(ValueError, match=r"^'9123' is not a valid .*the first digit must be 1, 2, 3, 4 or 5"):
-        _dag.validate_generic_id('9123')
+        _dag_id.validate_generic_id('9123')
     with pytest.raises(ValueError, match=r'64-bit integer'):
-        _dag.validate_generic_id('1' + str(2 ** 63))
+        _dag_id.validate_generic_id('1' + str(2 ** 63))
     with pytest.raises(ValueError, match=r'IPv4 address is out of range'):
-        _dag.validate_generic_id(ipv4_id(2 ** 32))
+        _dag_id.validate_generic_id(ipv4_id(2 ** 32))
     with pytest.raises(ValueError) as caught:
-        _dag.validate_generic_id('x' * 10000)
+        _dag_id.validate_generic_id('x' * 10000)
     assert len(str(caught.value)) < 500
 
 
 def test_id_owner_was_removed():
-    assert not hasattr(_dag, 'id_owner')
+    assert not hasattr(_dag_id, 'id_owner')
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1140,7 +1163,7 @@ def epoch(*args, **kwargs):
     ('2024-01-10T03:34:22.1234567890123Z', epoch(2024, 1, 10, 3, 34, 22) + 0.123456789),
 ])
 def test_parse_time(text, expected):
-    assert _dag.parse_time(text) == pytest.approx(expected, abs=1e-6)
+    assert _dag_fields.parse_time(text) == pytest.approx(expected, abs=1e-6)
 
 
 @pytest.mark.parametrize('text', [
@@ -1160,7 +1183,7 @@ def test_parse_time(text, expected):
     1704857662,
 ])
 def test_unparsable_or_unset_times(text):
-    assert _dag.parse_time(text) is None
+    assert _dag_fields.parse_time(text) is None
 
 
 def test_zero_time_after_retry_is_not_set():
@@ -1199,11 +1222,11 @@ def test_elapsed_and_end_time_by_state(state, end_time, elapsed):
 def test_count_states():
     records = [{'state': 'RUNNING'}, {'state': 'FAILED'}, {'state': 'RUNNING'}, {'state': None}, {'state': 'ODD'},
                {'state': 'READY'}, {'state': ['odd']}, 'not a record']
-    counts = _dag.count_states(records)
+    counts = _dag_lists.count_states(records)
     assert counts == {'READY': 1, 'RUNNING': 2, 'FAILED': 1, 'ODD': 1, 'UNKNOWN': 2, 'total': 7}
     assert list(counts) == ['READY', 'RUNNING', 'FAILED', 'ODD', 'UNKNOWN', 'total']
-    assert _dag.count_states([]) == {'total': 0}
-    assert _dag.count_states(None) == {'total': 0}
+    assert _dag_lists.count_states([]) == {'total': 0}
+    assert _dag_lists.count_states(None) == {'total': 0}
 
 
 def test_dedupe(seed_dag):
@@ -1215,7 +1238,7 @@ def test_dedupe(seed_dag):
     anonymous = normalize(simple_dto(id='13'))
     records = [first, local_1, later, local_2, again, anonymous]
     before = copy.deepcopy(records)
-    result = _dag.dedupe(records)
+    result = _dag_lists.dedupe(records)
     assert records == before
     assert [record['id'] for record in result] == ['11', '20167772161028865', '20167772162028865', '13']
     assert result[0]['stage'] == 3                                   # the first seen wins
@@ -1223,9 +1246,9 @@ def test_dedupe(seed_dag):
     assert result[1]['seen_on'] == ['10.0.0.1:2886']
     assert result[2]['seen_on'] == ['10.0.0.2:2886']
     assert result[3]['seen_on'] == []
-    assert _dag.dedupe(result) == result                             # idempotent
-    assert _dag.dedupe([]) == []
-    odd = _dag.dedupe([{'id': ['11'], 'agent': 'a'}, {'id': ['11'], 'agent': 'b'}, 'not a record'])
+    assert _dag_lists.dedupe(result) == result                             # idempotent
+    assert _dag_lists.dedupe([]) == []
+    odd = _dag_lists.dedupe([{'id': ['11'], 'agent': 'a'}, {'id': ['11'], 'agent': 'b'}, 'not a record'])
     assert [record['seen_on'] for record in odd] == [['a'], ['b']]
 
 
@@ -1252,10 +1275,10 @@ NAMES = ['Cluster scale out', 'Local scale out', 'Start OB', 'Stop OB', 'Upgrade
     (['Nothing like it'], []),
 ])
 def test_name_filter(patterns, expected):
-    name_filter = _dag.NameFilter(patterns)
+    name_filter = _dag_lists.NameFilter(patterns)
     assert [name for name in NAMES if name_filter(name)] == expected
     records = [{'name': name} for name in NAMES]
-    assert [r['name'] for r in _dag.compile_name_filter(patterns).filter(records)] == expected
+    assert [r['name'] for r in _dag_lists.compile_name_filter(patterns).filter(records)] == expected
     assert bool(name_filter) is (patterns not in (None, [], ['']))
 
 
@@ -1263,25 +1286,25 @@ def test_name_filter_invalid_regex():
     # (C++ would not do: Python 3.11 reads ++ as a possessive quantifier.)
     for pattern in ('Cluster (scale', '*Stop', '[abc', 'a{2,1}'):
         with pytest.raises(ValueError) as caught:
-            _dag.NameFilter(['Stop OB', pattern])
+            _dag_lists.NameFilter(['Stop OB', pattern])
         assert repr(pattern) in str(caught.value)
         assert 'regular expression' in str(caught.value)
 
 
 def test_name_filter_invalid_regex_that_is_a_known_exact_name():
-    name_filter = _dag.compile_name_filter(['Odd (name'], known_names=['Odd (name', 'Other'])
+    name_filter = _dag_lists.compile_name_filter(['Odd (name'], known_names=['Odd (name', 'Other'])
     assert name_filter('Odd (name') is True
     assert name_filter('Odd (name 2') is False
 
 
 def test_name_filter_odd_names():
-    name_filter = _dag.NameFilter(['OB'])
+    name_filter = _dag_lists.NameFilter(['OB'])
     assert name_filter(None) is False
     assert name_filter(42) is False
     assert name_filter.filter([{'name': None}, 'x', {'name': 'Start OB'}]) == [{'name': 'Start OB'}]
-    assert _dag.NameFilter([1]).matches('Upgrade 1') is True
+    assert _dag_lists.NameFilter([1]).matches('Upgrade 1') is True
     with pytest.raises(ValueError):
-        _dag.NameFilter([True])
+        _dag_lists.NameFilter([True])
 
 
 def test_display_helpers_moved_to_report():
@@ -1336,8 +1359,8 @@ def valid_dtos(draw):
         'dag_id': JSON, 'maintenance_key': JSON, 'start_time': TIMES, 'end_time': TIMES, 'additional_data': JSON,
         'surprise': JSON,
     })))
-    if _dag._as_int(dto.get('dag_id')) is not None:
-        dto['dag_id'] = _dag.id_number(dto['id'])      # a number given must be the one the generic id embeds
+    if _dag_fields.as_int(dto.get('dag_id')) is not None:
+        dto['dag_id'] = _dag_id.id_number(dto['id'])      # a number given must be the one the generic id embeds
     return dto
 
 
@@ -1445,7 +1468,7 @@ PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_ch
        st.sampled_from(_vocabulary.DETAILS))
 def test_property_arbitrary_json_raises_only_value_error(value, details):
     try:
-        _dag.normalize_dag(value, details=details, now=0)
+        _query.normalize(value, details=details, now=0)
     except ValueError as exc:
         # exactly ValueError, not a subclass (UnicodeError, json.JSONDecodeError...) leaking from a codec or parser
         assert exc.__class__ is ValueError and str(exc)
@@ -1462,7 +1485,7 @@ def expected_passed_nodes(dto):
 @given(valid_dtos(), st.sampled_from(_vocabulary.DETAILS), st.one_of(st.none(), st.integers(0, 20)))
 def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
     before = snapshot(dto)
-    record = _dag.normalize_dag(dto, agent='10.0.0.1:2886', details=details, now=1.9e9, log_tail=log_tail)
+    record = _query.normalize(dto, agent='10.0.0.1:2886', details=details, now=1.9e9, log_tail=log_tail)
     assert snapshot(dto) == before
     assert list(record) == [key for key in _dag.RECORD_KEYS if details == 'full' or key != 'nodes']
     for key in ('id', 'name', 'state', 'operator', 'stage', 'max_stage'):
@@ -1487,8 +1510,8 @@ def test_property_dto_from_valid_parts_never_raises(dto, details, log_tail):
     if details == 'full':
         assert len(record['nodes']) == len(dto.get('nodes') or [])
     json.dumps(record)
-    assert _dag.count_states([record])['total'] == 1
-    assert len(_dag.dedupe([record, record])) == 1
+    assert _dag_lists.count_states([record])['total'] == 1
+    assert len(_dag_lists.dedupe([record, record])) == 1
 
 
 @PROPERTY_SETTINGS
@@ -1511,13 +1534,13 @@ def test_property_one_corrupted_field_raises_value_error_naming_it(case, details
 @given(st.one_of(st.text(), st.text(alphabet='0123456789 ', max_size=60), st.integers(), VALID_IDS, JSON))
 def test_property_validate_generic_id_raises_only_value_error(value):
     try:
-        normalized = _dag.validate_generic_id(value)
+        normalized = _dag_id.validate_generic_id(value)
     except ValueError as exc:
         assert 'is not a valid OBShell generic task id' in str(exc)
         return
     assert normalized.isdigit() and normalized.isascii()
-    assert _dag.validate_generic_id(normalized) == normalized
-    assert _dag.id_kind(normalized) == ('cluster' if normalized[0] == '1' else 'agent')
+    assert _dag_id.validate_generic_id(normalized) == normalized
+    assert _dag_id.id_kind(normalized) == ('cluster' if normalized[0] == '1' else 'agent')
 
 
 @PROPERTY_SETTINGS
@@ -1525,13 +1548,13 @@ def test_property_validate_generic_id_raises_only_value_error(value):
 def test_property_ipv4_ids(parts):
     address, port, number, prefix = parts
     generic_id = ipv4_id(address, port, number, prefix)
-    assert _dag.id_number(generic_id) == number
-    assert _dag.id_is_obproxy(generic_id) is (prefix == '4')
+    assert _dag_id.id_number(generic_id) == number
+    assert _dag_id.id_is_obproxy(generic_id) is (prefix == '4')
     if address >> 24:
-        assert _dag.validate_generic_id(generic_id) == generic_id
+        assert _dag_id.validate_generic_id(generic_id) == generic_id
     else:
         with pytest.raises(ValueError, match='starts with a zero byte'):
-            _dag.validate_generic_id(generic_id)
+            _dag_id.validate_generic_id(generic_id)
 
 
 @PROPERTY_SETTINGS
@@ -1539,13 +1562,13 @@ def test_property_ipv4_ids(parts):
 def test_property_ipv6_ids(parts):
     address, port, number, prefix = parts
     generic_id = ipv6_id(address, port, number, prefix)
-    assert _dag.id_number(generic_id) == number
-    assert _dag.id_is_obproxy(generic_id) is (prefix == '5')
+    assert _dag_id.id_number(generic_id) == number
+    assert _dag_id.id_is_obproxy(generic_id) is (prefix == '5')
     if address >> 120:
-        assert _dag.validate_generic_id(generic_id) == generic_id
+        assert _dag_id.validate_generic_id(generic_id) == generic_id
     else:
         with pytest.raises(ValueError, match='starts with a zero byte'):
-            _dag.validate_generic_id(generic_id)
+            _dag_id.validate_generic_id(generic_id)
 
 
 @PROPERTY_SETTINGS
@@ -1555,18 +1578,18 @@ def test_property_ipv6_ids(parts):
 def test_property_parse_time_matches_datetime(moment, nanos):
     text = moment.isoformat()
     base = moment.timestamp()
-    assert _dag.parse_time(text) == pytest.approx(base, abs=1e-5)
+    assert _dag_fields.parse_time(text) == pytest.approx(base, abs=1e-5)
     if moment.microsecond:
         with_nanos = text.replace('.%06d' % moment.microsecond, '.%06d%03d' % (moment.microsecond, nanos))
-        assert _dag.parse_time(with_nanos) == pytest.approx(base + nanos * 1e-9, abs=1e-5)
-    assert _dag.parse_time(moment.astimezone(UTC).isoformat().replace('+00:00', 'Z')) == pytest.approx(base, abs=1e-5)
+        assert _dag_fields.parse_time(with_nanos) == pytest.approx(base + nanos * 1e-9, abs=1e-5)
+    assert _dag_fields.parse_time(moment.astimezone(UTC).isoformat().replace('+00:00', 'Z')) == pytest.approx(base, abs=1e-5)
 
 
 @PROPERTY_SETTINGS
 @given(st.lists(st.text(max_size=12), max_size=4), st.text(max_size=20))
 def test_property_name_filter_raises_only_value_error(patterns, name):
     try:
-        name_filter = _dag.NameFilter(patterns)
+        name_filter = _dag_lists.NameFilter(patterns)
     except ValueError:
         return
     result = name_filter(name)

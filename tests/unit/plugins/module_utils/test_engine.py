@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _engine
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_id, _engine, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellAuthError,
     ObshellClusterUnknownError,
@@ -36,7 +36,7 @@ def record(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN
     """A normalized record as the watcher hands it over (from a DTO, through the DAG model)."""
     def stamp(seconds):
         return datetime.datetime.fromtimestamp(EPOCH + seconds, datetime.timezone.utc).isoformat()
-    dto = {'id': dag_id, 'dag_id': _dag.id_number(dag_id), 'name': name, 'stage': stage, 'max_stage': max_stage, 'maintenance_type': 2,
+    dto = {'id': dag_id, 'dag_id': _dag_id.id_number(dag_id), 'name': name, 'stage': stage, 'max_stage': max_stage, 'maintenance_type': 2,
            'maintenance_key': '', 'state': state, 'operator': operator, 'start_time': stamp(start),
            'end_time': stamp(end if end is not None else start - 1), 'additional_data': None, 'nodes': None}
     if nodes:
@@ -45,7 +45,7 @@ def record(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN
                          ('FAILED' if state == 'FAILED' and index == stage else 'PENDING'),
                          'operator': 'RUN', 'start_time': stamp(start), 'end_time': stamp(start),
                          'additional_data': None, 'sub_tasks': []} for index in range(1, max_stage + 1)]
-    return _dag.normalize_dag(dto, agent='10.0.0.1:2886', details='full' if nodes else 'summary', now=EPOCH)
+    return _query.normalize(dto, agent='10.0.0.1:2886', details='full' if nodes else 'summary', now=EPOCH)
 
 
 def engine(**options):

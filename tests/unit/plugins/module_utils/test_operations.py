@@ -15,7 +15,7 @@ import copy
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _assess, _dag, _operations
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _assess, _dag, _operations, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellConnectionError,
@@ -99,7 +99,7 @@ def canceled():
 
 
 def record(source):
-    return _dag.normalize_dag(source, agent='10.0.0.1:2886', details='full', now=0)
+    return _query.normalize(source, agent='10.0.0.1:2886', details='full', now=0)
 
 
 class Clock(object):

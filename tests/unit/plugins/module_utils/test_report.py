@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _report, _templates, _vocabulary
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_id, _query, _report, _templates, _text, _vocabulary
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -104,8 +104,9 @@ def simple_dto(**fields):
 
 
 def normalize(dto, **kwargs):
+    """The record as the plugins return it (_query.normalize: the model's, with the failure's summary)."""
     kwargs.setdefault('now', '2024-01-10T11:35:04.556477+08:00')
-    return _dag.normalize_dag(dto, **kwargs)
+    return _query.normalize(dto, **kwargs)
 
 
 def hostile_failed_dto(failed_scale_out, text=HOSTILE):
@@ -135,13 +136,13 @@ def hostile_failed_dto(failed_scale_out, text=HOSTILE):
     ('\u2066', '\\u2066'), ('\u2069', '\\u2069'),
 ])
 def test_safe_text_escapes_each_unsafe_character(raw, escaped):
-    assert _report.safe_text('a' + raw + 'b') == 'a' + escaped + 'b'
+    assert _text.safe_text('a' + raw + 'b') == 'a' + escaped + 'b'
 
 
 def test_safe_text_every_c0_c1_and_separator_is_escaped():
     every = ''.join(chr(code) for code in list(range(0x00, 0x20)) + list(range(0x7f, 0xa0))) + \
         '\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069'
-    text = _report.safe_text(every, limit=None)
+    text = _text.safe_text(every, limit=None)
     assert_printable(text)
     assert text.isascii()
 
@@ -149,23 +150,23 @@ def test_safe_text_every_c0_c1_and_separator_is_escaped():
 def test_safe_text_keeps_printable_text():
     for text in ('Cluster scale out', '扩容 \u2603 é ü', 'Add agent  for scale_out', "it's [x] {y} | z", '\U0001f600',
                  'e\u0301', '\u00a0', ''):
-        assert _report.safe_text(text) == text
+        assert _text.safe_text(text) == text
 
 
 def test_safe_text_cannot_forge_a_line():
-    text = _report.safe_text('Cluster scale out\ndone: succeeded\r\x1b[2Kdone: succeeded')
+    text = _text.safe_text('Cluster scale out\ndone: succeeded\r\x1b[2Kdone: succeeded')
     assert text == 'Cluster scale out\\ndone: succeeded\\r\\e[2Kdone: succeeded'
     assert text.splitlines() == [text]
 
 
 def test_safe_text_doubles_a_backslash_so_escapes_are_unambiguous():
     # A literal backslash-n from the agent must not read like an escaped newline.
-    assert _report.safe_text('a\\nb') == 'a\\\\nb'
-    assert _report.safe_text('a\nb') == 'a\\nb'
+    assert _text.safe_text('a\\nb') == 'a\\\\nb'
+    assert _text.safe_text('a\nb') == 'a\\nb'
 
 
 def test_safe_text_hostile():
-    text = _report.safe_text(HOSTILE, limit=None)
+    text = _text.safe_text(HOSTILE, limit=None)
     assert_printable(text)
     assert len(text.splitlines()) == 1
     assert text.startswith('\\e[32mdone: succeeded\\e[0m\\r\\nok: [obs1]')
@@ -174,32 +175,32 @@ def test_safe_text_hostile():
 @pytest.mark.parametrize('value, expected', [(None, ''), (42, '42'), (1.5, '1.5'), (True, 'True'),
                                              (['a\nb'], "['a\\\\nb']")])
 def test_safe_text_non_strings(value, expected):
-    assert _report.safe_text(value) == expected
+    assert _text.safe_text(value) == expected
 
 
 def test_safe_text_cuts_long_text_saying_how_much():
-    limit = _report.TEXT_LIMIT
+    limit = _text.TEXT_LIMIT
     assert limit == 300
-    assert _report.safe_text('x' * limit) == 'x' * limit
-    assert _report.safe_text('x' * (limit + 1)) == 'x' * limit + ' [... 1 more characters cut]'
+    assert _text.safe_text('x' * limit) == 'x' * limit
+    assert _text.safe_text('x' * (limit + 1)) == 'x' * limit + ' [... 1 more characters cut]'
     megabyte = 'é' * (2 ** 20)
-    text = _report.safe_text(megabyte)
+    text = _text.safe_text(megabyte)
     assert text == 'é' * limit + ' [... %d more characters cut]' % (2 ** 20 - limit)
-    assert _report.safe_text('abcdef', limit=3) == 'abc [... 3 more characters cut]'
-    assert _report.safe_text('x' * 5000, limit=None) == 'x' * 5000
+    assert _text.safe_text('abcdef', limit=3) == 'abc [... 3 more characters cut]'
+    assert _text.safe_text('x' * 5000, limit=None) == 'x' * 5000
 
 
 def test_safe_text_cuts_before_escaping():
     # The limit counts the agent's characters: escapes make the line longer, but bounded (at most 6 per character).
-    text = _report.safe_text('\u2028' * 10 ** 6)
+    text = _text.safe_text('\u2028' * 10 ** 6)
     assert text == '\\u2028' * 300 + ' [... 999700 more characters cut]'
-    assert len(_report.safe_text('\n' * 10 ** 6)) <= 6 * _report.TEXT_LIMIT + 50
+    assert len(_text.safe_text('\n' * 10 ** 6)) <= 6 * _text.TEXT_LIMIT + 50
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(), st.one_of(st.none(), st.integers(0, 50)))
 def test_property_safe_text_is_one_printable_line(text, limit):
-    result = _report.safe_text(text, limit=limit)
+    result = _text.safe_text(text, limit=limit)
     assert_printable(result)
     assert len(result.splitlines()) <= 1
     if limit is not None and len(text) > limit:
@@ -213,14 +214,14 @@ def test_property_safe_text_is_one_printable_line(text, limit):
 
 
 def test_cap_message():
-    limit = _report.MESSAGE_LIMIT
+    limit = _text.MESSAGE_LIMIT
     assert limit == 4000
-    assert _report.cap_message('short') == 'short'
-    assert _report.cap_message('x' * limit) == 'x' * limit
-    assert _report.cap_message('x' * (limit + 1)) == 'x' * limit + ' [... message cut: 1 more characters]'
-    huge = _report.cap_message('y' * 10 ** 6)
+    assert _text.cap_message('short') == 'short'
+    assert _text.cap_message('x' * limit) == 'x' * limit
+    assert _text.cap_message('x' * (limit + 1)) == 'x' * limit + ' [... message cut: 1 more characters]'
+    huge = _text.cap_message('y' * 10 ** 6)
     assert huge == 'y' * limit + ' [... message cut: %d more characters]' % (10 ** 6 - limit)
-    assert _report.cap_message('abcdef', limit=4) == 'abcd [... message cut: 2 more characters]'
+    assert _text.cap_message('abcdef', limit=4) == 'abcd [... message cut: 2 more characters]'
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -532,10 +533,10 @@ def test_follow_up_suggests_no_command_the_collection_refuses(failed_scale_out):
     # will fail before it reaches the agent. follow_up still prints that command as "the exact next step". It should
     # give command None and say why (the agent cannot take an operation on this id), not suggest what cannot work.
     loopback_id = '3' + '0' * 38 + '1' + '02886' + '7'
-    record = normalize(dict(failed_scale_out, id=loopback_id, dag_id=_dag.id_number(loopback_id)))
+    record = normalize(dict(failed_scale_out, id=loopback_id, dag_id=_dag_id.id_number(loopback_id)))
     follow_up = _report.follow_up(record, _templates.allowed_operations(record))
     with pytest.raises(ValueError, match='starts with a zero byte'):
-        _dag.validate_generic_id(loopback_id)
+        _dag_id.validate_generic_id(loopback_id)
     assert follow_up['command'] is None, follow_up['command']
     assert follow_up['note']
 
@@ -599,7 +600,7 @@ def test_failure_report_summary_is_capped(failed_scale_out):
     record = normalize(dto)
     report = _report.failure_report(record, _templates.allowed_operations(record))
     summary = report['summary']
-    assert len(summary) <= _report.MESSAGE_LIMIT + 60
+    assert len(summary) <= _text.MESSAGE_LIMIT + 60
     # The reason is cut, saying so; the follow-up is kept after it.
     assert re.search(r' \[\.\.\. message cut: [0-9]+ more characters\]; to act on it: oceanbase\.obshell\.dag id=142 '
                      r'state=retried\|rolled_back$', summary), summary[-200:]
@@ -617,12 +618,12 @@ def test_failure_report_summary_keeps_the_follow_up_when_cut(failed_scale_out):
         tasks.append(dict(tasks[0], id='1%d' % (600 + number), task_logs=['ERROR: [A.B]: ' + 'e' * 400]))
     record = normalize(dto)
     report = _report.failure_report(record, _templates.allowed_operations(record))
-    assert len(report['summary']) <= _report.MESSAGE_LIMIT + 200
+    assert len(report['summary']) <= _text.MESSAGE_LIMIT + 200
     assert report['summary'].endswith('; to act on it: ' + SCALE_OUT_COMMAND)
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Every helper, fed hostile agent text through normalize_dag
+# Every helper, fed hostile agent text through _query.normalize
 
 
 @pytest.mark.parametrize('state, operator', [('FAILED', 'RUN'), ('FAILED', 'CANCEL'), ('RUNNING', 'ROLLBACK'),

@@ -17,7 +17,8 @@ import json
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag, _engine, _options, _parts, _verdict, _watcher
+from ansible_collections.oceanbase.obshell.plugins.module_utils import (
+    _dag, _dag_fields, _dag_id, _engine, _options, _parts, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellApiError,
     ObshellAuthError,
@@ -31,7 +32,7 @@ NODES = ['Integrate server config', 'Create local scale out dag', 'Wait scale ou
          'Add server for scale_out', 'Add agent for scale_out', 'Check cluster scale_out whether finished']
 START = '2026-05-08T10:00:00+08:00'
 END = '2026-05-08T10:00:30+08:00'
-AGENT_EPOCH = _dag.parse_time(START)
+AGENT_EPOCH = _dag_fields.parse_time(START)
 STOP_ID = '12'
 LOCAL_ID = '22130706433028861'
 
@@ -91,7 +92,7 @@ def dto(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN', 
                            'additional_data': None, 'execute_times': 1 if node_state != 'PENDING' else 0,
                            'execute_agent': {'ip': '10.0.0.1', 'port': 2886}, 'task_logs': logs}],
         })
-    return {'id': dag_id, 'dag_id': _dag.id_number(dag_id), 'name': name,
+    return {'id': dag_id, 'dag_id': _dag_id.id_number(dag_id), 'name': name,
             'stage': stage, 'max_stage': max_stage, 'maintenance_type': maintenance, 'maintenance_key': '',
             'state': state, 'operator': operator, 'start_time': START,
             'end_time': END if state in ('SUCCEED', 'FAILED') else START, 'additional_data': {},

@@ -14,7 +14,7 @@ import runpy
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_fields, _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellNotFoundError,
@@ -27,11 +27,11 @@ from tests.unit.plugins.module_utils.test_watcher import dto
 
 PLUGIN = os.path.join(COLLECTION_LINK, 'extensions', 'eda', 'plugins', 'event_source', 'dag_events.py')
 A0, A1 = '10.0.0.1:2886', '10.0.0.2:2886'
-AGENT_NOW = _dag.parse_time('2026-05-08T10:00:00+08:00')      # the START of test_watcher's DTOs
+AGENT_NOW = _dag_fields.parse_time('2026-05-08T10:00:00+08:00')      # the START of test_watcher's DTOs
 
 
 def record(full=False, **fields):
-    return _dag.normalize_dag(dto(**fields), agent=A0, details='full' if full else 'summary')
+    return _query.normalize(dto(**fields), agent=A0, details='full' if full else 'summary')
 
 
 def names(events):
@@ -546,12 +546,12 @@ def test_a_dag_retried_and_failed_again_between_two_polls_is_a_second_failure():
     first = dto(state='FAILED', stage=6, error='ERROR: [Common.Unexpected]: first')
     again = dict(dto(state='FAILED', stage=6, error='ERROR: [Common.Unexpected]: second'),
                  start_time='2026-05-08T10:01:00+08:00', end_time='2026-05-08T10:01:30+08:00')
-    summary = _dag.normalize_dag(dict(first, nodes=None), agent=A0)
-    assert names(poll({'cluster': [summary]}, reads={'11': _dag.normalize_dag(first, agent=A0, details='full')})) == \
+    summary = _query.normalize(dict(first, nodes=None), agent=A0)
+    assert names(poll({'cluster': [summary]}, reads={'11': _query.normalize(first, agent=A0, details='full')})) == \
         ['dag_failed']
     # Someone retried it; by the next poll it had failed again, at the same node: the same state, operator and stage.
-    events = poll({'cluster': [_dag.normalize_dag(dict(again, nodes=None), agent=A0)]},
-                  reads={'11': _dag.normalize_dag(again, agent=A0, details='full')})
+    events = poll({'cluster': [_query.normalize(dict(again, nodes=None), agent=A0)]},
+                  reads={'11': _query.normalize(again, agent=A0, details='full')})
     assert names(events) == ['dag_failed']
     assert events[0]['obshell']['failure_count'] == 2
     assert 'second' in events[0]['obshell']['failure']['summary']
@@ -561,8 +561,8 @@ def test_the_same_name_under_the_same_id_with_a_start_time_that_moved_while_it_r
     # Found by the red team: a cluster deployed again between two polls; its new 'Cluster scale out' took id 11.
     poll = Poll()
     running = dto(state='RUNNING', stage=5)
-    assert names(poll({'cluster': [_dag.normalize_dag(dict(running, nodes=None), agent=A0)]})) == ['dag_appeared']
+    assert names(poll({'cluster': [_query.normalize(dict(running, nodes=None), agent=A0)]})) == ['dag_appeared']
     again = dict(dto(state='RUNNING', stage=3), start_time='2026-05-08T10:05:00+08:00')
-    events = poll({'cluster': [_dag.normalize_dag(dict(again, nodes=None), agent=A0)]})
+    events = poll({'cluster': [_query.normalize(dict(again, nodes=None), agent=A0)]})
     assert names(events) == ['dag_vanished', 'dag_appeared']
     assert 'start time moved' in events[0]['obshell']['reason'] or 'another DAG' in events[0]['obshell']['reason']
