@@ -21,7 +21,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
-    _crypto, _dag_id, _dag_lists, _options, _parts, _report, _transport, _verdict, _watcher)
+    _crypto, _dag_id, _dag_lists, _http_route, _options, _parts, _report, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _role
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
@@ -155,7 +155,7 @@ class ActionModule(ObshellAction):
         return values
 
     def _run_on_controller(self, spec, task_vars, progress):
-        for library, present in (('cryptography', _crypto.HAS_CRYPTOGRAPHY), ('requests', _transport.HAS_REQUESTS)):
+        for library, present in (('cryptography', _crypto.HAS_CRYPTOGRAPHY), ('requests', _http_route.HAS_REQUESTS)):
             if not present:
                 self.fail(['dag_wait with run_on=controller needs the Python library %s on the controller (or use '
                            'run_on=target)' % library])

@@ -330,7 +330,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
-    _crypto, _dag_id, _dag_lists, _options, _query, _transport)
+    _crypto, _dag_id, _dag_lists, _http_route, _options, _query)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
@@ -353,7 +353,7 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
-        if not _transport.HAS_REQUESTS:
+        if not _http_route.HAS_REQUESTS:
             raise AnsibleLookupError('the Python library requests must be installed on the controller')
         scope = self.get_option('scope')
         details = self.get_option('details')

@@ -20,7 +20,7 @@ import random
 import re
 import time
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _auth, _crypto
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _auth, _crypto, _http_route
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_fields import parse_time
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
@@ -81,7 +81,7 @@ class ObshellClient(object):
         from ansible_collections.oceanbase.obshell.plugins.module_utils import _transport  # pylint: disable=import-outside-toplevel
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise ObshellError('the Python library cryptography is required')
-        if not _transport.HAS_REQUESTS:
+        if not _http_route.HAS_REQUESTS:
             raise ObshellError('the Python library requests is required')
         if auth_version not in AUTH_VERSIONS:
             raise ValueError('auth_version must be one of %s, got %r' % (', '.join(AUTH_VERSIONS), auth_version))

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _options, _transport
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _http_route, _options
 
 
 class ObshellModule(AnsibleModule):
@@ -22,8 +22,8 @@ class ObshellModule(AnsibleModule):
         super(ObshellModule, self).__init__(argument_spec=argument_spec, **kwargs)
         if not _crypto.HAS_CRYPTOGRAPHY:
             self.fail_json(msg=missing_required_lib('cryptography'), exception=_crypto.CRYPTOGRAPHY_IMPORT_ERROR)
-        if not _transport.HAS_REQUESTS:
-            self.fail_json(msg=missing_required_lib('requests'), exception=_transport.REQUESTS_IMPORT_ERROR)
+        if not _http_route.HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib('requests'), exception=_http_route.REQUESTS_IMPORT_ERROR)
         problems = _options.check_connection_options(self.params)
         if problems:
             self.fail_json(msg='; '.join(problems))
