@@ -35,8 +35,8 @@ class WaitEngine(object):
 
     One poll: ``begin_poll()``; then ``main_read(records)`` (the matching unfinished DAGs, or in ``dag_id`` mode the
     DAG as a one-item list), ``main_missing()`` (``dag_id`` mode: the agent says there is no such DAG) or
-    ``main_failed(error)``; then, for each ``(dag_id, details)`` of ``follow_ups()``, ``dag_read(record, details)``
-    or ``dag_read_failed(dag_id, error, details)`` until ``follow_ups()`` is empty; then ``end_poll()`` returns the
+    ``main_failed(error)``; then, for each ``(dag_id, with_nodes)`` of ``follow_ups()``, ``dag_read(record, with_nodes)``
+    or ``dag_read_failed(dag_id, error, with_nodes)`` until ``follow_ups()`` is empty; then ``end_poll()`` returns the
     progress lines of what changed. ``verdict()`` is None while the part goes on; ``next_delay()`` says when the
     next poll is due.
     """
@@ -73,7 +73,7 @@ class WaitEngine(object):
         self.windows = _windows.Windows()
         self.unverified = False     # the deadline passed before what the part could not see was read back
         self._poll_events = []
-        self._attempted = set()     # (id, details) tried in the current poll
+        self._attempted = set()     # (id, with_nodes) tried in the current poll
 
     # ------------------------------------------------------------------ time
 
@@ -244,7 +244,7 @@ class WaitEngine(object):
         self.fatal = dict(info)
 
     def follow_ups(self):
-        """(dag_id, details) reads wanted now, each at most once per poll; details: False = summary, True = nodes."""
+        """(dag_id, with_nodes) reads wanted now, each at most once per poll: a summary, or the DAG with its nodes."""
         if self.fatal is not None or self.down_since is not None:
             return []
         wanted = []
@@ -260,12 +260,12 @@ class WaitEngine(object):
                 wanted.append(request)
         return wanted
 
-    def dag_read(self, record, details, node_names=None, nodes=None):
-        """A read of /dag/{id}: a summary (details False) or with nodes (details True, with their ``node_names``
+    def dag_read(self, record, with_nodes, node_names=None, nodes=None):
+        """A read of /dag/{id}: a summary, or ``with_nodes`` (with their ``node_names``
         and, to check a final success against them, the normalized ``nodes``)."""
         now = self.now()
         dag_id = record['id']
-        self._attempted.add((dag_id, bool(details)))
+        self._attempted.add((dag_id, bool(with_nodes)))
         entry = self.tracked.get(dag_id)
         if entry is None:
             entry = self._track(record, now)
@@ -283,7 +283,7 @@ class WaitEngine(object):
                 entry['final'] = True
         else:
             entry['final'] = final
-        if details:
+        if with_nodes:
             entry['detail_stage'] = record.get('stage')
             entry['detail_attempts'] = 0
             if node_names:
@@ -293,13 +293,13 @@ class WaitEngine(object):
             if final and _tracked.nodes_consistent(record, nodes):
                 entry['final_details'] = True
 
-    def dag_read_failed(self, dag_id, error, details):
-        self._attempted.add((dag_id, bool(details)))
+    def dag_read_failed(self, dag_id, error, with_nodes):
+        self._attempted.add((dag_id, bool(with_nodes)))
         entry = self.tracked.get(dag_id)
         if entry is None:
             return
         entry['read_error'] = _text.safe_text(str(error), 500)
-        if details:
+        if with_nodes:
             entry['detail_attempts'] += 1
 
     def reopen(self, dag_id):

@@ -197,10 +197,10 @@ class Watcher(HistoryReads):
             wanted = engine.follow_ups()
             if not wanted:
                 break
-            for dag_id, details in wanted:
+            for dag_id, with_nodes in wanted:
                 try:
-                    dto = client.dag(dag_id, show_details=details)
-                    record = self._by_id(client, dag_id, dto, 'full' if details else 'summary')
+                    dto = client.dag(dag_id, show_details=with_nodes)
+                    record = self._by_id(client, dag_id, dto, 'full' if with_nodes else 'summary')
                 except (ObshellRecordError, ObshellConfigError) as exc:
                     # Garbage is never read again and never settles as a verdict; a DAG that these settings cannot
                     # read (an obproxy DAG without the agent password) cannot end the wait truthfully either.
@@ -211,13 +211,13 @@ class Watcher(HistoryReads):
                     engine.dag_vanished(dag_id)
                     return
                 except (ObshellError, ValueError) as exc:
-                    engine.dag_read_failed(dag_id, exc, details)
+                    engine.dag_read_failed(dag_id, exc, with_nodes)
                 else:
-                    nodes = record.get('nodes') if details else None
-                    names = [node.get('name') for node in nodes or []] if details else None
+                    nodes = record.get('nodes') if with_nodes else None
+                    names = [node.get('name') for node in nodes or []] if with_nodes else None
                     if self.details != 'full':
                         record.pop('nodes', None)
-                    engine.dag_read(record, details, node_names=names, nodes=nodes)
+                    engine.dag_read(record, with_nodes, node_names=names, nodes=nodes)
                     if engine.fatal is not None:
                         return
 
