@@ -196,7 +196,7 @@ class ObshellAction(ActionBase):
         defaults)."""
         connection = dict((name, spec[name]) for name in _options.CONNECTION_OPTION_NAMES if name in spec)
         return _options.resolve(self._task.args, task_vars, {}, connection, controller=False,
-                                template=lambda value: self._templar.template(value))
+                                template=self._templar.template)
 
     def run_module_slices(self, module_name, module_args, task_vars, progress, label=None):
         """Run a wait as the module ``module_name`` on the host, in slices that return at every change (or after at

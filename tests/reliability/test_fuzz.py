@@ -26,6 +26,7 @@ __metaclass__ = type
 
 import base64
 import json
+import math
 import re
 import sys
 import time
@@ -160,7 +161,7 @@ def nearly_valid_dtos(draw):
         del container[field]
     else:
         container[field] = draw(near_misses)
-    if dto.get('nodes') and draw(st.integers(0, 5)) == 0:
+    if isinstance(dto.get('nodes'), list) and dto['nodes'] and draw(st.integers(0, 5)) == 0:
         dto['nodes'][draw(st.integers(0, len(dto['nodes']) - 1))] = draw(json_values)
     return dto
 
@@ -206,6 +207,17 @@ def _is_count(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= INT64_MAX
 
 
+def _int64(value):
+    """The int64 a JSON value stands for (an integer, an integral float, integer text), else None."""
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    elif isinstance(value, str) and re.match(r'\A\s*[+-]?[0-9]{1,19}\s*\Z', value, re.ASCII):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and -INT64_MAX <= value <= INT64_MAX:
+        return value
+    return None
+
+
 def dto_problems(dto):
     """Every reason an agent would not send ``dto``, as (message prefix, text the message contains); [] if valid."""
     if not isinstance(dto, dict):
@@ -215,6 +227,10 @@ def dto_problems(dto):
         return [('OBShell DAG without a usable id', None)]
     dag = 'DAG %s' % text
     problems = []
+    # dag_id is read leniently (anything but an int64 is ignored); an int64 must be the table id the id embeds.
+    row = _int64(dto.get('dag_id'))
+    if row is not None and row != int(text[_ID_LAYOUTS[text[0]][1]:]):
+        return [("%s: field 'dag_id'" % dag, 'the table id')]
     for field, allowed in (('state', STATES), ('operator', OPERATORS)):
         if not _is_enum(dto.get(field), allowed):
             problems.append(('%s: field %r' % (dag, field), None))
@@ -397,6 +413,10 @@ def test_agent_information_of_any_shape_gives_a_description_or_a_typed_error(inf
 @example(dto={'id': '3' + '0' * 38 + '1' + '02886' + '7', 'name': '', 'state': 'FAILED', 'operator': 'RUN', 'stage': 0,
               'max_stage': 0, 'nodes': [{'name': 'n', 'state': 'FAILED', 'operator': 'RUN', 'sub_tasks': None}]},
          details='full')
+@example(dto={'id': '11', 'dag_id': 0, 'name': 'x', 'state': 'PENDING', 'operator': 'RUN', 'stage': 0,
+              'max_stage': 1}, details='summary')
+@example(dto={'id': '11', 'dag_id': '1.0', 'name': 'x', 'state': 'PENDING', 'operator': 'RUN', 'stage': 0,
+              'max_stage': 1}, details='summary')
 def test_normalize_dag_refuses_exactly_what_an_agent_would_not_send(dto, details):
     problems = dto_problems(dto)
     try:

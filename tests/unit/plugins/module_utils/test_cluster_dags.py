@@ -89,7 +89,7 @@ def test_a_group_without_a_cluster_agent_has_no_cluster_dags_only_when_none_can_
     if problem is not None:
         # Unknown (an outage to wait out) unless the user asked for cluster DAGs of a group that has no cluster.
         expected = ObshellIdentityError if scope == 'cluster' and not had_one else ObshellClusterUnknownError
-        assert type(problem) is expected
+        assert problem.__class__ is expected
         for identity in identities:
             assert ('could not be reached' if identity is None else identity) in str(problem)
         if None in identities:
