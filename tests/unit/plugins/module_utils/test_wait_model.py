@@ -51,6 +51,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _verdict, _watcher
+from tests.support.clock import FakeClock
 
 import wait_world
 from wait_world import BASE_EPOCH, CLUSTER_AGENT, IDENTITIES, ODD_KINDS, World, listed_unfinished, true_outcome
@@ -65,25 +66,20 @@ STEPS = int(os.environ.get('OBSHELL_MODEL_STEPS', '40'))
 ONLY = [name for name in os.environ.get('OBSHELL_MODEL_ONLY', '').split(',') if name]
 
 
-class WorldClock(object):
-    """The wait's one clock (_engine.Clock) on the world's time: seconds since the wait started, the monotonic time
-    request deadlines are set on, the wall time records are measured against, and a sleep that moves the world."""
+class WorldClock(FakeClock):
+    """The fake clock on the world's time: its ``t`` is World.t, which the world's own steps move too."""
 
     def __init__(self, machine):
         self.machine = machine
+        FakeClock.__init__(self, start=machine.world.t, epoch=BASE_EPOCH, origin=machine.t0)
 
-    def __call__(self):
-        return self.machine.world.t - self.machine.t0
-
-    def monotonic(self):
+    @property
+    def t(self):
         return self.machine.world.t
 
-    def wall(self):
-        return BASE_EPOCH + self.machine.world.t
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.machine.world.t += seconds
+    @t.setter
+    def t(self, value):
+        self.machine.world.t = value
 
 
 class Violation(AssertionError):
