@@ -51,10 +51,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _verdict, _watcher
+from tests.support import wait_world
 from tests.support.clock import FakeClock
-
-import wait_world
-from wait_world import BASE_EPOCH, CLUSTER_AGENT, IDENTITIES, ODD_KINDS, World, listed_unfinished, true_outcome
+from tests.support.wait_world import (
+    BASE_EPOCH,
+    CLUSTER_AGENT,
+    IDENTITIES,
+    ODD_KINDS,
+    World,
+    listed_unfinished,
+    true_outcome,
+)
 
 VERSIONS = ('4.2.5.0', '4.3.0.0', '4.5.0.0')
 NAME_FILTERS = (None, None, ('Cluster scale out',), ('Local scale out', 'Stop local observer'))
