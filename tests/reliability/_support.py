@@ -137,11 +137,6 @@ def run_wait(agent, between=None, client=None, batch=None, environ=None, **optio
     return WaitRun(result, watcher, clients, lines, time.monotonic() - started)
 
 
-def task_requests(sim_or_agent, since=0.0):
-    """Authenticated task requests that reached the agent(s) (the request log of the simulator)."""
-    return [r for r in sim_or_agent.requests if r['path'].startswith('/api/v1/task/') and r['time'] >= since]
-
-
 def requests_to(sim_or_agent, path):
     return [r for r in sim_or_agent.requests if r['path'] == path]
 

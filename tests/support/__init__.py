@@ -9,6 +9,7 @@
   handshake that never ends) and their pytest fixtures (registered for every suite by tests/conftest.py).
 - ``clock``: the one fake of the wait's clock (``_engine.Clock``).
 - ``agents``: scripted fake agents and the DAG DTOs they answer with, for the wait's unit tests.
+- ``sim_requests``: what reached the simulated agents (their request log), and faults timed on it.
 - ``wait_world``: the world of the model-based test of the wait (tests/unit/plugins/module_utils/test_wait_model.py):
   the ground truth of agents and DAGs, answered through real clients.
 
