@@ -18,6 +18,8 @@ import os
 import shutil
 import sys
 
+import pytest
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS_DIR = os.path.join(REPO_ROOT, 'collections')
 COLLECTION_LINK = os.path.join(COLLECTIONS_DIR, 'ansible_collections', 'oceanbase', 'obshell')
@@ -44,15 +46,21 @@ def ensure_collection_link():
 
 ensure_collection_link()
 
-# The repository root makes ``tests.*`` (the simulator) importable; collections/ makes the collection
-# importable under its real name.
+# The repository root makes ``tests.*`` (the simulator, the support helpers) importable; collections/ makes the
+# collection importable under its real name.
 for _path in (COLLECTIONS_DIR, REPO_ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
 os.environ['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS_DIR
 
-pytest_plugins = ['tests.simulator.pytest_plugin']
+# Helpers moved out of test files keep pytest's detailed assertion messages (it rewrites only test files and
+# conftest.py otherwise); this must come before they are first imported.
+pytest.register_assert_rewrite('tests.support', 'tests.conformance._envelope')
+
+# The simulator's fixtures (sim_cluster, sim_pki...) and the loopback test servers and proxies of tests/support
+# (http_proxy, https_proxy, raw_server, one_answer_server), for every suite.
+pytest_plugins = ['tests.simulator.pytest_plugin', 'tests.support.http_servers']
 
 
 def _rulebook_installed():

@@ -9,32 +9,9 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import base64
-import re
 
 from tests.conformance._agent import TASK
-
-GO_TIME = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$')
-ENVELOPE_OK = {'successful', 'timestamp', 'duration', 'status', 'traceId', 'data'}
-ENVELOPE_ERROR = {'successful', 'timestamp', 'duration', 'status', 'traceId', 'error'}
-
-
-def check_error(answer, status, err_code, message=None):
-    assert answer.status == status, answer
-    body = answer.json
-    assert set(body) == ENVELOPE_ERROR, body
-    assert body['successful'] is False and body['status'] == status
-    assert body['error']['errCode'] == err_code, body
-    if message is not None:
-        assert body['error']['message'] == message, body
-    return body['error']
-
-
-def check_ok(answer, with_data=True):
-    assert answer.status == 200, answer
-    assert set(answer.json) == (ENVELOPE_OK if with_data else ENVELOPE_OK - {'data'}), answer.json
-    assert answer.json['successful'] is True and answer.json['status'] == 200
-    assert GO_TIME.match(answer.json['timestamp']), answer.json['timestamp']
-    return answer.data
+from tests.conformance._envelope import check_error, check_ok
 
 
 def test_info_status_secret(target, rec):

@@ -9,7 +9,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from tests.conformance._agent import TASK
-from tests.conformance.test_1_single import check_error, check_ok
+from tests.conformance._envelope import check_error, check_ok
 
 
 def test_set_agent_password(target, rec):

@@ -10,7 +10,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from tests.conformance._agent import FINISHED, INIT, TASK
-from tests.conformance.test_1_single import GO_TIME, check_error, check_ok
+from tests.conformance._envelope import GO_TIME, check_error, check_ok
 
 DAG_KEYS = {'id', 'dag_id', 'name', 'stage', 'max_stage', 'maintenance_type', 'maintenance_key', 'state',
             'operator', 'start_time', 'end_time', 'additional_data', 'nodes'}

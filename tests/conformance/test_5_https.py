@@ -15,7 +15,7 @@ import os
 import pytest
 
 from tests.conformance._agent import CA_VARIABLE, DEFAULT_PASSWORD, PASSWORD_VARIABLE, TASK, real_agent_address
-from tests.conformance.test_1_single import check_error, check_ok
+from tests.conformance._envelope import check_error, check_ok
 from tests.simulator import SimCluster
 from tests.simulator.rawclient import RawClient, tls_client_context
 

@@ -14,10 +14,13 @@ import time
 import pytest
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.integration.test_query_plugins import HELD_AT_NODE_3
+from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
+from tests.support.http_servers import stalls
 
 PASSWORD = 'Rem3diate!pw'
+# A scale-out that runs its first two nodes quickly, then stays on node 3 ("Wait scale out ready").
+HELD_AT_NODE_3 = held_scale_out(hold_at=3)
 
 
 def failed_scale_out(sim_cluster, **kwargs):
@@ -392,28 +395,11 @@ def test_a_lost_retry_answer_whose_dag_failed_again_is_not_reported_ok(sim_clust
     assert len(posts(sim)) == 1
 
 
-def test_an_agent_that_never_answers_cannot_keep_the_task_past_its_deadline(tmp_path):
+def test_an_agent_that_never_answers_cannot_keep_the_task_past_its_deadline(tmp_path, raw_server):
     """Found by the red team: an agent that accepts connections and never answers kept a task with timeout 5 and
     request_timeout 10 for 43 s (the first read and its retries, each given the whole request_timeout). Every request
     is now within the task's deadline: it ends at most one request_timeout after it, as documented."""
-    import socket
-    import threading
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(('127.0.0.1', 0))
-    listener.listen(16)
-    held = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])     # kept open, never answered
-            except socket.timeout:
-                continue
-    thread = threading.Thread(target=accept)
-    thread.daemon = True
-    thread.start()
+    silent = raw_server(stalls)          # connections accepted and kept open, never answered
     playbook = """
 - name: A silent agent
   hosts: obs1
@@ -433,17 +419,10 @@ def test_an_agent_that_never_answers_cannot_keep_the_task_past_its_deadline(tmp_
         content: "{{ acted | to_json }}"
         dest: "%s/silent.json"
         mode: "0600"
-""" % (listener.getsockname()[1], tmp_path)
-    try:
-        started = time.monotonic()
-        result = run_playbook(playbook, local_inventory(['obs1'], group='agents', obshell_host='127.0.0.1'))
-        seconds = time.monotonic() - started
-    finally:
-        stop.set()
-        thread.join(2)
-        for connection in held:
-            connection.close()
-        listener.close()
+""" % (silent.port, tmp_path)
+    started = time.monotonic()
+    result = run_playbook(playbook, local_inventory(['obs1'], group='agents', obshell_host='127.0.0.1'))
+    seconds = time.monotonic() - started
     assert result.rc == 0, result.output
     with open(os.path.join(str(tmp_path), 'silent.json')) as handle:
         acted = json.load(handle)

@@ -13,12 +13,12 @@ __metaclass__ = type
 import json
 import os
 import re
-import threading
 import time
 
 from tests.integration._ansible import local_inventory, run_playbook
 from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
+from tests.support.sim_requests import after_first_poll, task_requests
 
 PASSWORD = 'W4it-for/Dags'
 PROGRESS_RE = re.compile(r'^obs1 \[cluster\] \| Cluster scale out \| (\d)/9 (.+) \| (READY|RUNNING|SUCCEED|FAILED)[^|]* \| '
@@ -93,29 +93,11 @@ def progress_lines(stdout, host='obs1'):
     return [line for line in stdout.splitlines() if line.startswith((host + ' | ', host + ' [cluster] | '))]
 
 
-def task_requests(sim, since=0.0):
-    return [r for r in sim.requests if r['path'].startswith('/api/v1/task/') and r['time'] >= since]
-
-
 def operate(sim, dag_id, operator):
     """Act on a DAG the way an operator would (spec §4.8), straight in the simulator."""
     with sim.lock:
         sim.engine.operate_dag(sim.get_dag(dag_id), operator, time.monotonic())
     sim.wake()
-
-
-def after_first_poll(sim, action, *args):
-    """Run ``action(*args)`` in a thread as soon as the wait has listed the DAGs once (whenever ansible-playbook
-    got there), so a fault lands mid-wait however long the start-up took."""
-    def run():
-        listed = ('/api/v1/task/dag/unfinish', '/api/v1/task/dag/ob/unfinish', '/api/v1/task/dag/agent/unfinish')
-        if wait_until(lambda: any(r['path'] in listed for r in sim.requests), timeout=60):
-            time.sleep(0.3)
-            action(*args)
-    thread = threading.Thread(target=run)
-    thread.daemon = True
-    thread.start()
-    return thread
 
 
 # ------------------------------------------------------------------------------------------------- success

@@ -11,7 +11,8 @@ import os
 import re
 
 from tests.integration._ansible import REPO_ROOT, local_inventory, run_playbook
-from tests.integration.test_dag_wait import held_scale_out, wait_until
+from tests.simulator.scenarios import held_scale_out
+from tests.simulator.waiting import wait_until
 
 PLAYBOOKS = os.path.join(REPO_ROOT, 'playbooks')
 PASSWORD = 'Pl4ybook/pass'

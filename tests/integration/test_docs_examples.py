@@ -26,7 +26,6 @@ certificate). The root@sys password is given as the README says: the vaulted ext
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import glob
 import json
 import os
 import re
@@ -39,60 +38,16 @@ import pytest
 import yaml
 
 from tests.integration._ansible import REPO_ROOT
-from tests.integration.test_inventory import closed_port, run_tool, unwrap, write_config
+from tests.integration._examples import ALL_BLOCKS, EXAMPLES, KINDS, fenced_blocks
+from tests.integration._inventory import run_tool, unwrap, write_config
+from tests.support.http_servers import closed_port
 
 pytest_plugins = ['tests.simulator.pytest_plugin']
 
 PASSWORD = 'R00t-sys/Docs-Example'
 VAULT_PASSWORD = 'vault-pass-of-the-docs-tests'
-DOCUMENTS = (['README.md', os.path.join('roles', 'wait_for_tasks', 'README.md')]
-             + sorted(os.path.relpath(path, REPO_ROOT) for path in glob.glob(os.path.join(REPO_ROOT, 'docs', '*.md'))))
-KINDS = ('inventory', 'inventory-options', 'ansible-cfg', 'vars', 'playbook', 'rulebook')
-FENCE = re.compile(r'^(?P<indent>\s*)```(?P<lang>[A-Za-z0-9_+-]*)\s*$')
-ANNOTATION = re.compile(r'^\s*<!-- example: (?P<kind>\S+)(?P<settings>.*?)-->\s*$')
 TLS_FILES = {'ca_path': 'ca', 'client_cert': 'client_cert', 'client_key': 'client_key'}
 ZONES = {'zone1': [0], 'zone2': [1], 'zone3': [2]}
-
-
-class Block(object):
-    def __init__(self, path, line, lang, text, kind, settings):
-        self.path, self.line, self.lang, self.text, self.kind = path, line, lang, text, kind
-        self.settings = settings
-
-    @property
-    def id(self):
-        return '%s:%d' % (self.path, self.line)
-
-
-def fenced_blocks(path):
-    """Every fenced block of a Markdown file: Block objects (kind None when not annotated)."""
-    with open(os.path.join(REPO_ROOT, path)) as handle:
-        lines = handle.read().splitlines()
-    blocks, index = [], 0
-    while index < len(lines):
-        opening = FENCE.match(lines[index])
-        if not opening:
-            index += 1
-            continue
-        indent, start = len(opening.group('indent')), index
-        index += 1
-        body = []
-        while index < len(lines) and lines[index].strip() != '```':
-            body.append(lines[index][indent:])
-            index += 1
-        previous = next((line for line in reversed(lines[:start]) if line.strip()), '')
-        annotation = ANNOTATION.match(previous)
-        kind, settings = None, {}
-        if annotation:
-            kind = annotation.group('kind')
-            settings = dict(item.split('=', 1) for item in shlex.split(annotation.group('settings')))
-        blocks.append(Block(path, start + 1, opening.group('lang'), '\n'.join(body) + '\n', kind, settings))
-        index += 1
-    return blocks
-
-
-ALL_BLOCKS = [block for path in DOCUMENTS for block in fenced_blocks(path)]
-EXAMPLES = [block for block in ALL_BLOCKS if block.kind]
 
 
 def test_every_yaml_and_ini_block_is_a_tested_example():

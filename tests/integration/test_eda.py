@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from tests.integration._ansible import REPO_ROOT
-from tests.integration.test_docs_examples import EXAMPLES
+from tests.integration._examples import EXAMPLES
 
 pytest_plugins = ['tests.simulator.pytest_plugin']
 pytestmark = [pytest.mark.eda, pytest.mark.timeout(300)]

@@ -9,20 +9,14 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import os
-import socket
 
 import pytest
 import yaml
 
 from tests.integration._ansible import local_inventory, run_playbook
+from tests.support.http_servers import closed_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize('playbook', ['scale_out_gate.yml', 'rolling_upgrade_by_zone.yml'])

@@ -15,7 +15,9 @@ import time
 import pytest
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.integration.test_dag_wait import after_first_poll, held_scale_out, task_requests, wait_until
+from tests.simulator.scenarios import held_scale_out
+from tests.simulator.waiting import wait_until
+from tests.support.sim_requests import after_first_poll, task_requests
 
 PASSWORD = 'R0le/Wait-pass'
 POLL = 0.5

@@ -28,9 +28,9 @@ import ansible_runner
 import pytest
 import yaml
 
-from tests.integration.test_dag_wait import after_first_poll
 from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
+from tests.support.sim_requests import after_first_poll
 
 # ansible-runner starts ansible-playbook with pexpect (forkpty) from this process, where the simulated agents serve from
 # threads; the child execs at once, so Python 3.12's warning about forking a multi-threaded process does not apply.

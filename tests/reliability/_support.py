@@ -18,12 +18,18 @@ host's own.
 Faults land between polls through ``between={poll_number: action}``: the watcher calls its ``sleep`` once before
 each poll after the first, so the action runs after that poll and before the next one, with no thread racing the
 simulator.
+
+``role_play(label, tmp_path, **role_vars)`` is a playbook that runs the role wait_for_tasks on the group observers
+and saves each host's verdict (or failure message) to ``<tmp_path>/<host>-<label>.json``, which ``load(tmp_path,
+name)`` reads back.
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
+import json
+import os
 import time
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _parts, _watcher
@@ -137,11 +143,6 @@ def run_wait(agent, between=None, client=None, batch=None, environ=None, **optio
     return WaitRun(result, watcher, clients, lines, time.monotonic() - started)
 
 
-def task_requests(sim_or_agent, since=0.0):
-    """Authenticated task requests that reached the agent(s) (the request log of the simulator)."""
-    return [r for r in sim_or_agent.requests if r['path'].startswith('/api/v1/task/') and r['time'] >= since]
-
-
 def requests_to(sim_or_agent, path):
     return [r for r in sim_or_agent.requests if r['path'] == path]
 
@@ -159,3 +160,45 @@ def polls_of(requests, gap=0.2):
         else:
             polls.append([request])
     return polls
+
+
+# ---------------------------------------------------------------------------------------------- the role, by playbook
+
+ROLE_RUN = """
+- name: Role run {label}
+  hosts: observers
+  gather_facts: false
+  tasks:
+    - name: Run the role ({label})
+      block:
+        - name: Wait for tasks
+          ansible.builtin.include_role:
+            name: oceanbase.obshell.wait_for_tasks
+          vars: {role_vars}
+      rescue:
+        - name: Keep the failure message
+          ansible.builtin.set_fact:
+            test_failed_msg: "{{{{ ansible_failed_result.msg }}}}"
+      always:
+        - name: Save the verdict
+          ansible.builtin.copy:
+            content: >-
+              {{{{ {{'result': wait_for_tasks_result | default(none),
+                   'failed_msg': test_failed_msg | default(none)}} | to_json }}}}
+            dest: "{out}/{{{{ inventory_hostname }}}}-{label}.json"
+            mode: "0600"
+        - name: Forget the failure message
+          ansible.builtin.set_fact:
+            test_failed_msg: null
+"""
+
+
+def role_play(label, tmp_path, **role_vars):
+    variables = {'wait_for_tasks_poll_interval': 0.5}
+    variables.update(role_vars)
+    return ROLE_RUN.format(label=label, role_vars=json.dumps(variables), out=str(tmp_path))
+
+
+def load(tmp_path, name):
+    with open(os.path.join(str(tmp_path), name)) as handle:
+        return json.load(handle)

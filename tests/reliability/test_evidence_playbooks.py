@@ -17,8 +17,7 @@ import os
 import time
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.reliability._support import LISTS, PASSWORD
-from tests.reliability.test_faults_playbooks import load, role_play
+from tests.reliability._support import LISTS, PASSWORD, load, role_play
 from tests.simulator.scenarios import held_dag, held_scale_out
 from tests.simulator.waiting import wait_until
 

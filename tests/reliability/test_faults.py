@@ -33,11 +33,11 @@ from tests.reliability._support import (
     polls_of,
     requests_to,
     run_wait,
-    task_requests,
     with_err_code,
 )
 from tests.simulator.scenarios import START_OBSERVER_NODES, SCALE_OUT_NODES, held_scale_out
 from tests.simulator.waiting import wait_until
+from tests.support.sim_requests import task_requests
 
 DECRYPT_FAILED = 'Security.Authentication.Header.DecryptFailed'
 EXPIRED = 'Security.Authentication.Expired'

@@ -12,8 +12,6 @@ first CLUSTER AGENT and every host's own DAGs, and each host then fails with its
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
-import os
 import re
 import threading
 import time
@@ -26,7 +24,9 @@ from tests.reliability._support import (
     LISTS,
     PASSWORD,
     figure,
+    load,
     requests_to,
+    role_play,
     with_err_code,
 )
 from tests.simulator.scenarios import held_dag, held_scale_out
@@ -38,51 +38,12 @@ TOLERANT = ['failed', 'rolled_back', 'passed', 'canceled', 'timeout']
 # A verdict may come this late after the moment it was due (one poll's reads, and scheduling).
 MARGIN = 0.75
 
-ROLE_RUN = """
-- name: Role run {label}
-  hosts: observers
-  gather_facts: false
-  tasks:
-    - name: Run the role ({label})
-      block:
-        - name: Wait for tasks
-          ansible.builtin.include_role:
-            name: oceanbase.obshell.wait_for_tasks
-          vars: {role_vars}
-      rescue:
-        - name: Keep the failure message
-          ansible.builtin.set_fact:
-            test_failed_msg: "{{{{ ansible_failed_result.msg }}}}"
-      always:
-        - name: Save the verdict
-          ansible.builtin.copy:
-            content: >-
-              {{{{ {{'result': wait_for_tasks_result | default(none),
-                   'failed_msg': test_failed_msg | default(none)}} | to_json }}}}
-            dest: "{out}/{{{{ inventory_hostname }}}}-{label}.json"
-            mode: "0600"
-        - name: Forget the failure message
-          ansible.builtin.set_fact:
-            test_failed_msg: null
-"""
-
-
-def role_play(label, tmp_path, **role_vars):
-    variables = {'wait_for_tasks_poll_interval': 0.5}
-    variables.update(role_vars)
-    return ROLE_RUN.format(label=label, role_vars=json.dumps(variables), out=str(tmp_path))
-
 
 def inventory_for(sim, **group_vars):
     hosts = dict(('obs%d' % (index + 1), {'ansible_host': '127.0.0.1', 'obshell_port': agent.port})
                  for index, agent in enumerate(sim.agents))
     group_vars.setdefault('obshell_password', PASSWORD)
     return local_inventory(hosts, group='observers', **group_vars)
-
-
-def load(tmp_path, name):
-    with open(os.path.join(str(tmp_path), name)) as handle:
-        return json.load(handle)
 
 
 def when_first_listed(sim, action):

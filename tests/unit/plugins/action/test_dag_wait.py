@@ -14,31 +14,15 @@ import datetime
 import pytest
 
 from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
 
 from ansible_collections.oceanbase.obshell.plugins.action import dag_wait as action_module
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _options, _watcher
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _action
+from tests.support.clock import FakeClock
 
 LOAD_NAME = 'ansible_collections.oceanbase.obshell.plugins.action.dag_wait'
-
-
-class FakeClock(object):
-    """The wait's one clock (_engine.Clock), faked: it moves only when the wait sleeps."""
-
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
-
-    def monotonic(self):
-        return self.t
-
-    def wall(self):
-        return 1778205600.0 + self.t
-
-    def sleep(self, seconds):
-        self.t += seconds
 
 
 class FakeShell(object):
@@ -132,7 +116,9 @@ def clock(monkeypatch):
 
 
 def make_action(args, check_mode=False):
-    action = action_module.ActionModule(FakeTask(args, check_mode), FakeConnection(), None, None, None, None)
+    loader = DataLoader()
+    action = action_module.ActionModule(FakeTask(args, check_mode), FakeConnection(), None, loader,
+                                        Templar(loader=loader), None)
     action._load_name = LOAD_NAME
     return action
 

@@ -19,16 +19,9 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellConnectionError,
 )
+from tests.support.clock import FakeClock
 
 EPOCH = 1778205600.0        # the agent's clock at the engine's 0 in these tests
-
-
-class Clock(object):
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
 
 
 def record(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN', stage=1, max_stage=3, start=0.0,
@@ -49,7 +42,7 @@ def record(dag_id='11', name='Cluster scale out', state='RUNNING', operator='RUN
 
 
 def engine(**options):
-    clock = options.pop('clock', None) or Clock()
+    clock = options.pop('clock', None) or FakeClock(epoch=EPOCH)
     return _engine.WaitEngine(clock=clock, poll_interval=options.pop('poll_interval', 5.0), **options), clock
 
 

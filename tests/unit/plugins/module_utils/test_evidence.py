@@ -8,7 +8,8 @@ make it say idle or succeeded when it has not read the proof.
 Written from the side of a network and of other operators: an agent scaled in mid-wait, a re-deployed agent that
 gives old ids to new DAGs or answers 404 for a DAG it showed, someone retrying a failed DAG that fails again between
 two polls, DAGs that start and end between polls or while the agent (or only its observer) cannot be read, clocks
-minutes apart, and agents too old to keep a history. Same fake agents and clock as test_watcher.py.
+minutes apart, and agents too old to keep a history. Same fake agents and clock as test_watcher.py
+(tests/support/agents.py, tests/support/clock.py).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -18,12 +19,20 @@ import datetime
 
 import pytest
 
-from test_watcher import AGENT_EPOCH, LOCAL_ID, NODES, FakeAgent, FakeClock, dto, observer_down, refused, scale_out
-
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _parts, _watcher
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellServerError
-
-import test_watcher
+from tests.support.agents import (
+    AGENT_EPOCH,
+    LOCAL_ID,
+    NODES,
+    FakeAgent,
+    dto,
+    observer_down,
+    options,
+    refused,
+    scale_out,
+)
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
@@ -86,7 +95,7 @@ def wait(agents, clock, **changes):
     if not isinstance(agents, list):
         agents = [agents]
     targets = [_parts.Target('obs%d' % (index + 1), agent) for index, agent in enumerate(agents)]
-    combined, watcher = _watcher.run_wait(test_watcher.options(**changes), targets, clock=clock, sleep=clock.sleep,
+    combined, watcher = _watcher.run_wait(options(**changes), targets, clock=clock, sleep=clock.sleep,
                                           warn=warnings.append)
     result = _watcher.wait_result(combined, watcher, single_host=len(agents) == 1)
     result['warnings'] = warnings

@@ -12,6 +12,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import copy
+import functools
 
 import pytest
 
@@ -23,6 +24,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellProtocolError,
     ObshellServerError,
 )
+from tests.support.clock import FakeClock
 
 START = '2026-05-08T10:00:01+08:00'
 END = '2026-05-08T10:03:12+08:00'
@@ -102,17 +104,7 @@ def record(source):
     return _query.normalize(source, agent='10.0.0.1:2886', details='full', now=0)
 
 
-class Clock(object):
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+Clock = functools.partial(FakeClock, start=1000.0)      # the shared fake clock, from t = 1000 s
 
 
 class Agent(object):

@@ -51,9 +51,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _parts, _verdict, _watcher
-
-import wait_world
-from wait_world import BASE_EPOCH, CLUSTER_AGENT, IDENTITIES, ODD_KINDS, World, listed_unfinished, true_outcome
+from tests.support import wait_world
+from tests.support.clock import FakeClock
+from tests.support.wait_world import (
+    BASE_EPOCH,
+    CLUSTER_AGENT,
+    IDENTITIES,
+    ODD_KINDS,
+    World,
+    listed_unfinished,
+    true_outcome,
+)
 
 VERSIONS = ('4.2.5.0', '4.3.0.0', '4.5.0.0')
 NAME_FILTERS = (None, None, ('Cluster scale out',), ('Local scale out', 'Stop local observer'))
@@ -65,25 +73,20 @@ STEPS = int(os.environ.get('OBSHELL_MODEL_STEPS', '40'))
 ONLY = [name for name in os.environ.get('OBSHELL_MODEL_ONLY', '').split(',') if name]
 
 
-class WorldClock(object):
-    """The wait's one clock (_engine.Clock) on the world's time: seconds since the wait started, the monotonic time
-    request deadlines are set on, the wall time records are measured against, and a sleep that moves the world."""
+class WorldClock(FakeClock):
+    """The fake clock on the world's time: its ``t`` is World.t, which the world's own steps move too."""
 
     def __init__(self, machine):
         self.machine = machine
+        FakeClock.__init__(self, start=machine.world.t, epoch=BASE_EPOCH, origin=machine.t0)
 
-    def __call__(self):
-        return self.machine.world.t - self.machine.t0
-
-    def monotonic(self):
+    @property
+    def t(self):
         return self.machine.world.t
 
-    def wall(self):
-        return BASE_EPOCH + self.machine.world.t
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.machine.world.t += seconds
+    @t.setter
+    def t(self, value):
+        self.machine.world.t = value
 
 
 class Violation(AssertionError):

@@ -14,7 +14,7 @@ import runpy
 
 import pytest
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_fields, _query
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellNotFoundError,
@@ -23,11 +23,11 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 )
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_events, _dag_poller
 from tests.conftest import COLLECTION_LINK
-from tests.unit.plugins.module_utils.test_watcher import dto
+from tests.support.agents import AGENT_EPOCH, dto
 
 PLUGIN = os.path.join(COLLECTION_LINK, 'extensions', 'eda', 'plugins', 'event_source', 'dag_events.py')
 A0, A1 = '10.0.0.1:2886', '10.0.0.2:2886'
-AGENT_NOW = _dag_fields.parse_time('2026-05-08T10:00:00+08:00')      # the START of test_watcher's DTOs
+AGENT_NOW = AGENT_EPOCH      # the START of the fake agents' DTOs (tests/support/agents.py)
 
 
 def record(full=False, **fields):
