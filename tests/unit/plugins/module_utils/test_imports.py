@@ -212,3 +212,22 @@ def test_every_module_utils_name_is_taken_from_its_one_place():
                 wrong.append('%s:%d takes %s from %s, which does not define it%s' % (
                     os.path.relpath(path, REPO), line, name, module, ' (%s does)' % home[name] if name in home else ''))
     assert not wrong, '\n'.join(wrong)
+
+
+def test_no_test_file_imports_another():
+    # Shared helpers live in tests/support or a suite's _-prefixed module: importing a test file would collect its
+    # tests twice and tie one suite's helpers to another's assertions.
+    wrong = []
+    for path in python_files():
+        if not os.path.relpath(path, REPO).startswith('tests' + os.sep):
+            continue
+        for node in ast.walk(parse(path)):
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                modules = [node.module or ''] + ['%s.%s' % (node.module, alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            wrong.extend('%s:%d imports %s' % (os.path.relpath(path, REPO), node.lineno, module)
+                         for module in modules if module.split('.')[-1].startswith('test_'))
+    assert not wrong, '\n'.join(wrong)
