@@ -17,7 +17,7 @@ the combination of the hosts' parts). The role's settings, its hosts and its ver
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
@@ -136,10 +136,14 @@ class ActionModule(ObshellAction):
         values = _options.resolve(self._task.args, task_vars, self.controller_environ(), {'progress': None})
         return values.get('progress') not in (False, 'false', 'False', 'no', '0', 0)
 
-    def _values(self, spec, host_vars, environ, host_name, drop=(), shared_vars=None):
+    def _values(self, spec, host_vars, environ, host_name, template, drop=(), shared_vars=None):
         args = dict((key, value) for key, value in self._task.args.items() if key not in drop)
-        values = self.validated(_options.resolve(args, host_vars, environ, spec, host_name=host_name,
-                                                 shared_vars=shared_vars), spec)
+        try:
+            resolved = _options.resolve(args, host_vars, environ, spec, host_name=host_name, shared_vars=shared_vars,
+                                        template=template)
+        except AnsibleError as exc:
+            self.fail(['an obshell_* variable of %s cannot be filled in: %s' % (host_name, to_native(exc))])
+        values = self.validated(resolved, spec)
         problems = _options.check_remediation_options(values)
         if values['id'] is not None:
             try:
@@ -161,7 +165,7 @@ class ActionModule(ObshellAction):
                            'run_on=target)' % library])
         environ = self.controller_environ()
         inventory_hostname = task_vars.get('inventory_hostname')
-        values = self._values(spec, task_vars, environ, inventory_hostname)
+        values = self._values(spec, task_vars, environ, inventory_hostname, self._templar.template)
         hosts = values['hosts']
         per_host = [(inventory_hostname, values)]
         if hosts:
@@ -173,10 +177,12 @@ class ActionModule(ObshellAction):
                 self.fail(['hosts: %s not in the inventory' % ', '.join(unknown)])
             # Each host's agent address comes from its own variables, never from one templated `host`.
             # Without `hosts` itself: validating it again per host copied the whole list each time (2 s at 100 hosts).
-            shared = _options.play_scoped(task_vars, self._templar.template)
-            per_host = [(host, self._values(spec, hostvars[host], environ, host, drop=('host', 'hosts'),
-                                            shared_vars=shared))
-                        for host in hosts]
+            shared = _options.play_scoped(task_vars)
+            per_host = []
+            for host in hosts:
+                own, template = _options.host_scope(self._templar, hostvars, host, shared)
+                per_host.append((host, self._values(spec, own, environ, host, template, drop=('host', 'hosts'),
+                                                    shared_vars=shared)))
         targets = []
         try:
             for host, host_values in per_host:

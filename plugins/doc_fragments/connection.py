@@ -115,7 +115,8 @@ notes:
     environment variable C(OBSHELL_<OPTION>); for the lookup and the inventory plugin, their C(ansible.cfg)
     setting; the default. A host asked from the controller for another (each host of
     O(oceanbase.obshell.dag_wait#module:hosts), an inventory host named as a lookup term) takes its own inventory
-    variable first, then the play's."
+    variable first, then the play's, and fills either in on its own variables, as a task on that host would (a
+    play's C(obshell_port: \"{{ my_port }}\") is each host's C(my_port))."
   - Modules (M(oceanbase.obshell.dag_info), M(oceanbase.obshell.facts), M(oceanbase.obshell.dag)) run on the
     host and ask its agent from there; the environment variables and the TLS files are read on the host.
     M(oceanbase.obshell.dag_wait) with O(ignore:run_on=controller), the lookup, the inventory plugin and the role

@@ -324,7 +324,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible import constants as C
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -350,7 +350,7 @@ class LookupModule(LookupBase):
         if '_terms' in kwargs:
             raise AnsibleLookupError('give the agents as positional terms, not as _terms=')
         self._refuse_unknown(kwargs)
-        self.set_options(var_options=variables, direct=kwargs)
+        self.set_options(var_options=self._filled_in(variables or {}), direct=kwargs)
         if not _crypto.HAS_CRYPTOGRAPHY:
             raise AnsibleLookupError('the Python library cryptography must be installed on the controller')
         if not _http_route.HAS_REQUESTS:
@@ -429,7 +429,7 @@ class LookupModule(LookupBase):
         hostvars = variables.get('hostvars') or {}
         host_terms = [to_native(term) for term in terms or () if term is not None and to_native(term) in hostvars]
         if host_terms:
-            shared = _options.play_scoped(variables, self._templar.template)
+            shared = _options.play_scoped(variables)
             configured = self._configured(variables, kwargs)
             given = dict((name, value) for name, value in kwargs.items()
                          if name != 'host' and name in _options.CONNECTION_SPEC)
@@ -440,9 +440,14 @@ class LookupModule(LookupBase):
                 agent = (own['host'] or _options.LOCAL_AGENT, own['port'])
             elif to_native(term) in hostvars:
                 term = to_native(term)
-                values, problems = _options.validate(_options.resolve(
-                    given, hostvars[term], os.environ, _options.CONNECTION_SPEC, host_name=term, shared_vars=shared,
-                    configured=configured), _options.CONNECTION_SPEC)
+                own, template = _options.host_scope(self._templar, hostvars, term, shared)
+                try:
+                    resolved = _options.resolve(given, own, os.environ, _options.CONNECTION_SPEC, host_name=term,
+                                                shared_vars=shared, configured=configured, template=template)
+                except AnsibleError as exc:
+                    raise AnsibleLookupError('unfinished_dags: an obshell_* variable of the inventory host %s cannot '
+                                             'be filled in: %s' % (term, to_native(exc)))
+                values, problems = _options.validate(resolved, _options.CONNECTION_SPEC)
                 if problems:
                     raise AnsibleLookupError('unfinished_dags: the settings of the inventory host %s: %s'
                                              % (term, '; '.join(problems)))
@@ -459,6 +464,20 @@ class LookupModule(LookupBase):
                 settings.append((agent, values))
         return settings
 
+    def _filled_in(self, variables):
+        """The variables with the obshell_* ones filled in (Ansible's config system takes a variable as it is, and
+        a play's ``obshell_port: "{{ my_port }}"`` was refused as not an int)."""
+        filled = dict(variables)
+        for name in _options.CONNECTION_SPEC:
+            key = 'obshell_' + name
+            if variables.get(key) is not None:
+                try:
+                    filled[key] = self._templar.template(variables[key])
+                except AnsibleError as exc:
+                    raise AnsibleLookupError('unfinished_dags: the variable %s cannot be filled in: %s'
+                                             % (key, to_native(exc)))
+        return filled
+
     def _configured(self, variables, kwargs):
         """The lookup's connection settings from Ansible's config alone (ansible.cfg, the defaults): what an
         inventory host falls back to after its variables and the environment."""
@@ -466,7 +485,7 @@ class LookupModule(LookupBase):
         try:
             return _options.plugin_values(self)
         finally:
-            self.set_options(var_options=variables, direct=kwargs)
+            self.set_options(var_options=self._filled_in(variables), direct=kwargs)
 
     @staticmethod
     def _ask(client, endpoint, name_filter, details):

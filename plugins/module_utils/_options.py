@@ -14,7 +14,8 @@ fragment oceanbase.obshell.connection):
 
 1. the task's option (``module_defaults`` come in here too, under the task's own options);
 2. the host's ``obshell_<name>`` variable as the task sees it; for a host asked from the controller for another
-   (dag_wait's ``hosts``, a lookup term), its own inventory variable, else the play's (play_scoped());
+   (dag_wait's ``hosts``, a lookup term), its own inventory variable, else the play's (play_scoped()), each filled
+   in on that host's variables (host_scope());
 3. the environment variable ``OBSHELL_<NAME>`` (on the controller for controller-side plugins, on the host for
    modules, which read it through ``env_fallback``); for the lookup and the inventory, then their ansible.cfg;
 4. the default. ``host`` defaults to the host's ``ansible_host`` (else its inventory name) when the agent is asked
@@ -133,15 +134,27 @@ def plugin_values(plugin, names=None):
     return dict((name, plugin.get_option(name)) for name in (names or CONNECTION_OPTION_NAMES))
 
 
-def play_scoped(task_vars, template=None):
-    """The obshell_* variables a task sees that are not its host's own (play vars, vars_files, role and block vars):
-    the same for every host of the play, yet absent from hostvars, which hold only each host's own. A host asked
-    from the controller (dag_wait's ``hosts``, a lookup term) takes them where it has none of its own, as dag_info
-    on that host would see them."""
+def play_scoped(task_vars):
+    """The variables a task sees that are not its host's own (play vars, vars_files, role and block vars, the play's
+    magic variables), raw as the task got them: the same for every host of the play, yet absent from hostvars, which
+    hold only each host's own. A host asked from the controller (dag_wait's ``hosts``, a lookup term) takes the
+    play's obshell_* variables where it has none of its own, as dag_info on that host would see them."""
     task_vars = task_vars or {}
     own = (task_vars.get('hostvars') or {}).get(task_vars.get('inventory_hostname')) or {}
-    return dict((key, template(value) if template is not None else value) for key, value in task_vars.items()
-                if key.startswith('obshell_') and key not in own)
+    return dict((key, value) for key, value in task_vars.items() if key not in own)
+
+
+def host_scope(templar, hostvars, host, shared_vars):
+    """(the variables, how to fill one in) for a host asked from the controller: its own variables, raw, and a
+    template function on them over the play's (``shared_vars``, from play_scoped()), as a task running on that host
+    fills them in. A play's ``obshell_port: "{{ my_port }}"`` is each host's my_port; filled in on the asking host's
+    variables it named the asking host's agent for every host (found by the red team: a busy agent reported idle
+    from another's)."""
+    from collections import ChainMap     # the controller's Python 3; modules on a target never call this
+
+    # raw_get: the host's variables not yet filled in (hostvars[host] fills them in on access, each on its own).
+    own = hostvars.raw_get(host) if hasattr(hostvars, 'raw_get') else dict(hostvars[host])
+    return own, templar.copy_with_new_env(available_variables=ChainMap(own, shared_vars)).template
 
 
 def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None, shared_vars=None,
@@ -180,7 +193,10 @@ def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None
             resolved[name] = environ.get('OBSHELL_PROGRESS')
     if 'host' in spec and resolved.get('host') is None and controller:
         host_vars = host_vars or {}
-        resolved['host'] = host_vars.get('ansible_host') or host_vars.get('inventory_hostname') or host_name
+        address = host_vars.get('ansible_host')
+        if address is not None and template is not None:
+            address = template(address)
+        resolved['host'] = _plain(address) or host_vars.get('inventory_hostname') or host_name
     return resolved
 
 

@@ -202,3 +202,64 @@ def test_read_only_plugins_never_answer_idle_while_the_cluster_dags_cannot_be_re
         assert 'cluster DAGs unknown' in case['msg'], case['msg']
         assert 'idle' not in case or case.get('idle') is not True
     sim.agents[0].observer_up()
+
+
+def test_a_play_variable_that_is_a_template_is_filled_in_for_each_host_it_serves(sim_cluster, tmp_path):
+    # The play says obshell_port: "{{ my_port }}" and obshell_password: "{{ pw }}"; each host has its own my_port
+    # and pw. Asked from obs_alpha, obs_beta must be reached at its own port with its own password: once, the
+    # play's values were filled in with obs_alpha's variables for every host, and obs_beta's agent, busy with a DAG
+    # of its own, was reported idle from obs_alpha's (found by the red team). dag_wait without hosts and the lookup
+    # without terms fill in the play's values too (they took '{{ my_port }}' as it is).
+    from tests.simulator.waiting import wait_until
+
+    alpha = sim_cluster(agents=1, password='Alpha-pass-1', scenario='idle')
+    beta = sim_cluster(agents=1, password='Beta-pass-2', scenario='agent_local', step_seconds=1000)
+    assert wait_until(lambda: beta.find_dag('Start observer') is not None)
+    hosts = {'obs_alpha': {'ansible_host': '127.0.0.1', 'my_port': alpha.agents[0].port, 'pw': 'Alpha-pass-1',
+                           'obshell_agent_password': '{{ pw }}-unused'},
+             'obs_beta': {'ansible_host': '127.0.0.1', 'my_port': beta.agents[0].port, 'pw': 'Beta-pass-2'}}
+    playbook = """
+- hosts: obs_alpha
+  gather_facts: false
+  vars:
+    obshell_port: "{{ my_port }}"
+    obshell_password: "{{ pw }}"
+  tasks:
+    - name: Wait on both hosts from obs_alpha
+      oceanbase.obshell.dag_wait:
+        mode: assert_idle
+        scope: agent
+        hosts: [obs_alpha, obs_beta]
+      register: both
+      ignore_errors: true
+    - name: Wait on obs_alpha alone (its own templated values)
+      oceanbase.obshell.dag_wait:
+        mode: assert_idle
+        scope: agent
+      register: alone
+    - name: Ask both hosts with the lookup
+      ansible.builtin.set_fact:
+        listed: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_alpha', 'obs_beta', scope='agent', retries=0) }}"
+    - name: Ask the lookup without terms (the play's values, filled in for obs_alpha)
+      ansible.builtin.set_fact:
+        mine: "{{ query('oceanbase.obshell.unfinished_dags', host='127.0.0.1', retries=0) }}"
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ {'both': both, 'alone': alone, 'listed': listed, 'mine': mine} | to_json }}"
+        dest: "%s/out.json"
+        mode: "0600"
+""" % tmp_path
+    result = run_playbook(playbook, local_inventory(hosts), workdir=tmp_path)
+    assert result.rc == 0, result.output
+    out = load(tmp_path, 'out.json')
+    both = out['both']
+    assert both['failed'] is True and both['outcome'] != 'idle', both
+    parts = dict((part['host'], part) for part in both['parts'])
+    assert parts['obs_beta']['agent'] == beta.agents[0].address, parts
+    assert parts['obs_alpha']['agent'] == alpha.agents[0].address, parts
+    assert 'Start observer' in json.dumps(parts['obs_beta'])
+    assert out['alone']['outcome'] == 'idle' and out['alone']['agent']['port'] == alpha.agents[0].port
+    assert [(dag['name'], dag['agent']) for dag in out['listed']] == [('Start observer', beta.agents[0].address)]
+    assert out['mine'] == []
+    for secret in ('Alpha-pass-1', 'Beta-pass-2'):
+        assert secret not in result.stdout + result.stderr

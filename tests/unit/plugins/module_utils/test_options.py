@@ -167,8 +167,43 @@ def test_every_setting_comes_from_the_first_layer_that_has_it_in_one_order(prese
             assert resolved.get(name) is None
 
 
-def test_the_plays_variables_are_those_the_host_does_not_hold_itself_rendered():
-    task_vars = {'inventory_hostname': 'h1', 'hostvars': {'h1': {'obshell_port': 1}},
+def test_the_plays_variables_are_those_the_host_does_not_hold_itself_raw():
+    task_vars = {'inventory_hostname': 'h1', 'hostvars': {'h1': {'obshell_port': 1, 'inventory_hostname': 'h1'}},
                  'obshell_port': 1, 'obshell_password': '{{ secret }}', 'other': 'x'}
-    assert _options.play_scoped(task_vars, lambda value: value.replace('{{ secret }}', 'S')) == \
-        {'obshell_password': 'S'}
+    shared = _options.play_scoped(task_vars)
+    assert shared['obshell_password'] == '{{ secret }}' and shared['other'] == 'x'
+    assert 'obshell_port' not in shared and 'inventory_hostname' not in shared
+
+
+class RawHostvars(dict):
+    """Ansible's hostvars as the action sees them: hostvars[h] would fill each variable in, raw_get(h) does not."""
+
+    def raw_get(self, host):
+        return dict(self[host])
+
+
+def test_each_host_fills_in_the_plays_variables_on_its_own():
+    # A play's obshell_port: "{{ my_port }}" is each host's my_port, with a real Templar; never the asking host's.
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
+    try:
+        from ansible.template import trust_as_template     # 2.19+: only text read from a playbook is a template
+    except ImportError:
+        def trust_as_template(text):
+            return text
+
+    hostvars = RawHostvars(h1={'inventory_hostname': 'h1', 'my_port': 1111, 'pw': 'one'},
+                           h2={'inventory_hostname': 'h2', 'my_port': 2222, 'pw': 'two',
+                               'obshell_password': trust_as_template('{{ pw }}-{{ suffix }}')})
+    task_vars = dict(hostvars['h1'], hostvars=hostvars, obshell_port=trust_as_template('{{ my_port }}'),
+                     obshell_password=trust_as_template('{{ pw }}'), suffix='s')
+    templar = Templar(loader=DataLoader(), variables=task_vars)
+    shared = _options.play_scoped(task_vars)
+    seen = {}
+    for host in ('h1', 'h2'):
+        own, template = _options.host_scope(templar, hostvars, host, shared)
+        resolved = _options.resolve({}, own, {}, _options.CONNECTION_SPEC, host_name=host, shared_vars=shared,
+                                    template=template)
+        seen[host] = (int(resolved['port']), resolved['password'])
+    assert seen == {'h1': (1111, 'one'), 'h2': (2222, 'two-s')}
