@@ -118,10 +118,10 @@ def list_unfinished(client, scope='auto', name_filter=None, with_details=True, d
     records = []
     for endpoint in plan:
         listed = check_entries(client, read_list(client, endpoint))
-        dtos = [dto for dto in listed if name_filter is None or name_filter(dto.get('name'))]
+        dtos = [dto for dto in listed if matches(client, dto, answered, name_filter, now)]
         if dtos and (with_details or details == 'full'):
-            detailed = dict((dto.get('id'), dto) for dto in read_list(client, endpoint, show_details=True)
-                            if isinstance(dto, dict))
+            detailed = dict((dto['id'], dto) for dto in read_list(client, endpoint, show_details=True)
+                            if isinstance(dto, dict) and isinstance(dto.get('id'), str))
             # A DAG that finished between the two reads keeps its summary form.
             dtos = [detailed.get(dto.get('id'), dto) for dto in dtos]
         records.extend(normalize_record(client, dto, answered, details, now) for dto in dtos)
@@ -136,6 +136,13 @@ def normalize(dto, agent=None, details='summary', now=None, log_tail=LOG_TAIL):
     if record['failure'] is not None:
         record['failure']['summary'] = _report.failure_reason(record)
     return record
+
+
+def matches(client, dto, answered, name_filter, now=None):
+    """Whether a listed DTO is one the caller asked for. The record is checked first, whatever its name: a record
+    that is not valid cannot be left out as "another name" (the list would then look idle)."""
+    record = normalize_record(client, dto, answered, now=now)
+    return name_filter is None or name_filter(record['name'])
 
 
 def normalize_record(client, dto, answered, details='summary', now=None):
@@ -188,5 +195,5 @@ def read_history(client, scopes, name_filter, now=None):
     for scope in scopes:
         listed = check_entries(client, client.dag_history(scope, show_details=False))
         records.extend(normalize_record(client, dto, client.agent, now=now)
-                       for dto in listed if name_filter(dto.get('name')))
+                       for dto in listed if matches(client, dto, client.agent, name_filter, now))
     return records

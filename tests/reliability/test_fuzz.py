@@ -439,6 +439,52 @@ def test_normalize_dag_refuses_exactly_what_an_agent_would_not_send(dto, details
     json.dumps(record)
 
 
+class ListsClient(object):
+    """An agent whose lists (summary, then detailed) and history hold the given entries; for list_unfinished."""
+
+    def __init__(self, summary, detailed):
+        self.identity = 'SINGLE'
+        self.agent = self.address = '10.0.0.1:2886'
+        self.lists = {False: summary, True: detailed}
+
+    def unfinished_dags(self, scope, show_details=False):
+        return self.lists[show_details]
+
+    def dag_history(self, scope, show_details=False):
+        return self.lists[False]
+
+
+entry_lists = st.lists(st.one_of(valid_dtos(), valid_dtos(), nearly_valid_dtos(), json_values), max_size=4)
+
+
+@SETTINGS
+@given(summary=entry_lists, detailed=entry_lists, wanted=st.one_of(st.none(), st.text(max_size=3)))
+@example(summary=[{'id': ['11']}], detailed=[], wanted=None)
+@example(summary=[{'id': '11', 'name': None, 'state': 'RUNNING', 'operator': 'RUN', 'stage': 1, 'max_stage': 2}],
+         detailed=[], wanted='x')
+@example(summary=[{'id': '11', 'name': 'x', 'state': 'RUNNING', 'operator': 'RUN', 'stage': 1, 'max_stage': 2}],
+         detailed=[{'id': {'a': 1}}, {'id': ['11']}], wanted='x')
+def test_a_list_with_a_record_no_agent_sends_is_an_error_whatever_the_names_asked(summary, detailed, wanted):
+    """A list (or history) holding an entry an agent would not send is the agent's error, never a list of the other
+    entries: left out as "another name", the list would look idle (found by the red team). Nothing but an
+    ObshellError or records."""
+    name_filter = None if wanted is None else (lambda name: wanted in name)
+    invalid = any(dto_problems(dto) for dto in summary)
+    client = ListsClient(summary, detailed)
+    for read in (lambda: _query.list_unfinished(client, scope='agent', name_filter=name_filter)[1],
+                 lambda: _query.read_history(client, ['agent'], name_filter or (lambda name: True))):
+        try:
+            records = read()
+        except ObshellError as exc:
+            assert exc.__class__.__name__ in ('ObshellRecordError', 'ObshellProtocolError'), exc
+            assert invalid or any(dto_problems(dto) for dto in detailed if isinstance(dto, dict)
+                                  and dto.get('id') in [entry.get('id') for entry in summary]), exc
+            continue
+        assert not invalid, 'a list holding %r read as %r' % (summary, records)
+        assert all(name_filter is None or name_filter(record['name']) for record in records)
+        json.dumps(records)
+
+
 @SETTINGS
 @given(value=st.one_of(st.text(max_size=60), st.text(alphabet='0123456789 ', max_size=80), valid_ids,
                        st.integers(min_value=-2 ** 300, max_value=2 ** 300), st.floats(), st.binary(max_size=20),
