@@ -21,7 +21,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
-    _crypto, _dag_id, _dag_lists, _http_route, _options, _parts, _report, _verdict, _watcher)
+    _crypto, _dag_id, _dag_lists, _http_route, _options, _parts, _report, _text, _verdict, _watcher)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _role
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._action import ObshellAction, Progress
@@ -201,6 +201,7 @@ class ActionModule(ObshellAction):
         warnings = []
         for target in targets:
             for warning in target.client.warnings:
+                warning = _text.printable(warning)
                 if warning not in warnings:
                     warnings.append(warning)
         if warnings:
@@ -210,4 +211,4 @@ class ActionModule(ObshellAction):
     @staticmethod
     def _display_warning(text):
         from ansible.utils.display import Display
-        Display().warning(text)
+        Display().warning(_text.printable(text))

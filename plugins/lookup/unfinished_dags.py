@@ -330,7 +330,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
-    _crypto, _dag_id, _dag_lists, _http_route, _options, _query)
+    _crypto, _dag_id, _dag_lists, _http_route, _options, _query, _text)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
@@ -391,10 +391,13 @@ class LookupModule(LookupBase):
             # Nothing was read: an empty list here would say "nothing unfinished" without any evidence.
             failures.append('none of the %d OBShell agents asked could be reached, so nothing could be read'
                             % len(agents))
+        # What an agent said is printed as Ansible prints an error or a warning, raw to the terminal: escaped, so
+        # that an agent cannot erase the line and print a result of its own (found by the red team).
         if failures:
-            raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(failures + unreachable))
+            raise AnsibleLookupError('unfinished_dags: %s' % _text.printable('; '.join(failures + unreachable)))
         if unreachable:
-            text = 'cannot reach %d of %d OBShell agents: %s' % (len(unreachable), len(agents), '; '.join(unreachable))
+            text = 'cannot reach %d of %d OBShell agents: %s' % (
+                len(unreachable), len(agents), _text.printable('; '.join(unreachable)))
             if on_unreachable == 'error':
                 raise AnsibleLookupError('unfinished_dags: ' + text)
             if on_unreachable == 'warn':

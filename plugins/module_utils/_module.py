@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _http_route, _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _crypto, _http_route, _options, _text
 
 
 class ObshellModule(AnsibleModule):
@@ -27,6 +27,13 @@ class ObshellModule(AnsibleModule):
         problems = _options.check_connection_options(self.params)
         if problems:
             self.fail_json(msg='; '.join(problems))
+
+    def fail_json(self, msg, **kwargs):
+        # ansible-core 2.19+ prints a module's msg as it is: an agent's words in it must not drive the terminal.
+        super(ObshellModule, self).fail_json(msg=_text.printable(msg), **kwargs)
+
+    def warn(self, warning):
+        super(ObshellModule, self).warn(_text.printable(warning))
 
     def client(self):
         return _options.client_from_options(self.params)

@@ -28,9 +28,12 @@ MESSAGE_LIMIT = 4000
 LOG_TAIL = 10
 LOG_LINE_LIMIT = 2000
 
-# C0 controls (tab included: it moves the cursor), DEL, C1 controls, and the Unicode line/paragraph separators and
-# bidirectional overrides that can make a line read differently from what it contains.
-_UNSAFE_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\\\\]')
+# C0 controls (tab included: it moves the cursor), DEL, C1 controls, the Unicode line/paragraph separators, the
+# bidirectional marks and overrides, and the invisible ones (zero-width spaces and joiners, word joiner, BOM) that
+# can make a line read differently from what it contains.
+_CONTROLS = u'\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff'
+_UNSAFE_RE = re.compile(u'[%s\\\\]' % _CONTROLS)
+_CONTROL_RE = re.compile(u'[%s]' % _CONTROLS)
 _NAMED_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e', '\\': '\\\\'}
 # What cut_text leaves at the end of a text it cut: a later cut adds its count instead of saying less was cut.
 _CUT_MARK_RE = re.compile(r' \[\.\.\. (\d+) more characters cut\]$')
@@ -63,6 +66,16 @@ def safe_text(value, limit=TEXT_LIMIT):
     if cut:
         text += ' [... %d more characters cut]' % cut
     return text
+
+
+def printable(value):
+    """A message Ansible prints as it is (a module's or a lookup's error, a warning): its control characters
+    escaped as safe_text escapes them, its backslashes left alone, so that a message safe_text already made safe
+    stays the same. Where an agent's words reach such a message unescaped, an agent could otherwise erase the line
+    and print a result of its own (found by the red team)."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_RE.sub(_escape, value)
 
 
 def cut_text(value, limit=LOG_LINE_LIMIT):

@@ -18,7 +18,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+from ansible_collections.oceanbase.obshell.plugins.module_utils import _options, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import SLICE_SECONDS
 
 display = Display()
@@ -181,7 +181,8 @@ class ObshellAction(ActionBase):
         return environ
 
     def fail(self, problems):
-        raise AnsibleActionFail('%s: %s' % (self.MODULE, '; '.join(problems)))
+        # Ansible prints the message as it is: an agent's words in it must not drive the terminal.
+        raise AnsibleActionFail(_text.printable('%s: %s' % (self.MODULE, '; '.join(problems))))
 
     def validated(self, values, spec, check_files=True):
         """``values`` checked (_options.validate); an AnsibleActionFail naming every bad option otherwise."""

@@ -386,3 +386,45 @@ def test_passwords_never_appear_at_vvvv(sim_cluster, tmp_path):
     assert 'Agent password is incorrect' in result.stdout  # the failure really happened
     for text in (result.stdout, result.stderr, logged):
         assert root_pw not in text and agent_pw not in text
+
+
+def test_an_agents_words_cannot_drive_the_terminal_from_any_plugin(sim_cluster, tmp_path):
+    # An agent's error message with escapes that erase the line and print a result of its own. ansible-core 2.19+
+    # prints a module's msg, a lookup's error and warnings as they are: each must arrive escaped (found by the red
+    # team for the lookup; modules on 2.19+ too).
+    forged = '\x1b[2K\r\x1b[1;32mok: [obs1] => all idle\x1b[0m\x07\u200f'
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
+    good = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
+    api = sim.agents[0].api
+    api.h_info = lambda agent, req, ctx: api.fail(agent, ctx, 'Common.Unexpected', status=500, message=forged)
+    tasks = ''.join("""
+    - name: {name}
+      {task}
+      ignore_errors: true
+""".format(name=name, task=task) for name, task in (
+        ('Info', 'oceanbase.obshell.dag_info: {}'),
+        ('Facts', 'oceanbase.obshell.facts: {}'),
+        ('Wait', 'oceanbase.obshell.dag_wait: {timeout: 2}'),
+        ('Operate', 'oceanbase.obshell.dag: {id: "11", state: retried, wait: false}'),
+        ('Lookup', 'ansible.builtin.debug: {msg: "{{ query(\'oceanbase.obshell.unfinished_dags\', '
+                   '\'127.0.0.1:%d\', retries=0) }}"}' % sim.agents[0].port),
+        ('Lookup warning', 'ansible.builtin.debug: {msg: "{{ query(\'oceanbase.obshell.unfinished_dags\', '
+                           '\'127.0.0.1:%d\', \'127.0.0.1:%d\', scope=\'agent\', retries=0, '
+                           'on_unreachable=\'warn\') }}"}' % (sim.agents[0].port, good.agents[0].port))))
+    playbook = """
+- hosts: obs1
+  gather_facts: false
+  tasks:%s""" % tasks
+    result = run_playbook(playbook, inventory_for(sim, obshell_password=PASSWORD, obshell_host='127.0.0.1',
+                                                  obshell_retries=0), workdir=tmp_path)
+    assert result.rc == 0, result.output
+    printed = result.stdout + result.stderr
+    assert result.output.count('TASK [') == 6
+    for char in ('\x1b', '\r', '\x07'):
+        assert char not in printed, (char, result.output)
+    # Results are data (the agent's words kept as they are, JSON-escaped by the callback); the lines Ansible prints
+    # as they are escape even the invisible bidirectional mark.
+    plain = [line for line in printed.splitlines() if line.startswith(('[ERROR]', '[WARNING]'))]
+    assert any(line.startswith('[WARNING]: unfinished_dags: cannot reach 1 of 2') for line in plain), result.output
+    assert not any('\u200f' in line for line in plain), result.output
+    assert '\\e[2K\\r\\e[1;32mok: [obs1] => all idle' in printed, result.output

@@ -36,8 +36,10 @@ _BIDI_EXPLICIT = ('LRE', 'RLE', 'LRO', 'RLO', 'PDF', 'LRI', 'RLI', 'FSI', 'PDI')
 
 def unsafe_characters(text):
     found = set(UNSAFE_RE.findall(text))
+    # Cf: format characters that print nothing (zero-width spaces and joiners, LRM and RLM, the BOM).
     found.update(char for char in text
-                 if unicodedata.category(char) in ('Cc', 'Zl', 'Zp') or unicodedata.bidirectional(char) in _BIDI_EXPLICIT)
+                 if unicodedata.category(char) in ('Cc', 'Zl', 'Zp') or unicodedata.bidirectional(char) in _BIDI_EXPLICIT
+                 or char in u'\u200b\u200c\u200d\u200e\u200f\u2060\ufeff')
     return found
 
 
@@ -163,6 +165,22 @@ def test_safe_text_doubles_a_backslash_so_escapes_are_unambiguous():
     # A literal backslash-n from the agent must not read like an escaped newline.
     assert _text.safe_text('a\\nb') == 'a\\\\nb'
     assert _text.safe_text('a\nb') == 'a\\nb'
+
+
+@pytest.mark.parametrize('char', ['\u200b', '\u200e', '\u200f', '\u2060', '\ufeff', '\u202e', '\u2067'])
+def test_invisible_marks_are_escaped_too(char):
+    # Zero-width and bidirectional marks make a line read differently from what it holds (found by the red team).
+    assert _text.safe_text('ok%sx' % char) == 'ok\\u%04xx' % ord(char)
+    assert _text.printable('ok%sx' % char) == 'ok\\u%04xx' % ord(char)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_printable_escapes_what_safe_text_does_and_leaves_its_output_as_it_is(text):
+    # printable() is for the messages Ansible prints as they are; a message safe_text already made safe is unchanged.
+    made_safe = _text.safe_text(text, limit=None)
+    assert _text.printable(made_safe) == made_safe
+    assert_printable(_text.printable(text))
 
 
 def test_safe_text_hostile():
