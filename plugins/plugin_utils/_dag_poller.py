@@ -95,6 +95,11 @@ class EventPoller(object):
                                 recheck=[agent for agent in self.agents if agent.address in recheck])
         for agent in got.errors:
             agent.refresh.add(agent.cluster)
+        if got.source is None:
+            # No CLUSTER AGENT gave them: each identity is read again at the next poll (a cluster formed, a take-over
+            # or scale-out ended), or the cluster DAGs that then exist would never be seen (found by the red team).
+            for agent in self.agents:
+                agent.refresh.add(agent.cluster)
         return got
 
     def _settle(self, agent, client, wanted):

@@ -658,3 +658,36 @@ def test_fifty_hosts_in_one_wait_read_each_list_once_per_poll(sim_cluster):
     figure('50 hosts in one wait', 'requests in all / obs1 / others min-max', '%d / %d / %d-%d' % (
         sum(per_agent), per_agent[0], min(per_agent[1:]), max(per_agent[1:])))
     figure('50 hosts in one wait', "one poll's 50 own-list reads, first to last (s), max", round(max(spreads), 2))
+
+
+@pytest.mark.parametrize('first', ['SINGLE', 'TAKE OVER MASTER'])
+def test_the_event_source_sees_a_cluster_that_forms_after_it_started(sim_cluster, first):
+    # Real clients against simulated agents: agents that are not CLUSTER AGENTs when the source starts (a cluster not
+    # yet formed, a take-over under way) become ones, and a scale-out then fails: the source reports it (found by the
+    # red team: it read each identity once, and the failed scale-out was never reported).
+    from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+    from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_poller
+
+    sim = sim_cluster(agents=2, password='pw', scenario='idle', step_seconds=0.2)
+    for agent in sim.agents:
+        agent.identity = first
+    agents = []
+    for agent in sim.agents:
+        clients = [_options.client_from_options({'password': 'pw', 'request_timeout': 3.0}, host='127.0.0.1',
+                                                port=agent.port, retries=0) for dummy in range(2)]
+        agents.append(_dag_poller.Agent(agent.address, clients[0], clients[1]))
+    source = _dag_poller.EventPoller(agents, scope='auto', request_timeout=3.0)
+    try:
+        before = [event['obshell']['event'] for event in source.poll() + source.poll()]
+        assert not [name for name in before if name.startswith('dag_')], before
+        for agent in sim.agents:
+            agent.identity = 'CLUSTER AGENT'
+        sim.run_scenario('scale_out_fail')
+        seen = []
+        deadline = time.monotonic() + 30
+        while 'dag_failed' not in seen and time.monotonic() < deadline:
+            time.sleep(0.3)
+            seen.extend(event['obshell']['event'] for event in source.poll())
+        assert 'dag_appeared' in seen and 'dag_failed' in seen, seen
+    finally:
+        source.close()

@@ -37,7 +37,9 @@ description:
     allows: C(retried), C(rolled_back), C(passed)) and C(follow_up.command). C(dag_failed) also carries
     C(failure_count), how many times this source has seen that DAG fail (a retried DAG that fails again: 2)."
   - The agents are read at the same time (each its own DAGs); the cluster DAGs are read from the first
-    C(CLUSTER AGENT) of O(agents) that can give them, and from the next one when it cannot. Final DAGs are
+    C(CLUSTER AGENT) of O(agents) that can give them, and from the next one when it cannot. While none can,
+    each agent's identity is read again every poll, so a cluster that forms, or a take-over or scale-out that
+    ends, after the source started is seen (one unauthenticated C(GET /api/v1/info) per agent). Final DAGs are
     forgotten once reported, so the memory used stays flat however long the source runs.
 options:
   agents:

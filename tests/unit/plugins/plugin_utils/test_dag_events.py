@@ -17,6 +17,7 @@ import pytest
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _query
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
+    ObshellIdentityError,
     ObshellNotFoundError,
     ObshellProtocolError,
     ObshellServerError,
@@ -217,14 +218,18 @@ class FakeClient(object):
         self.version = '4.5.0.0'
         self.agent_time = AGENT_NOW       # the agent's clock from its last answer (epoch seconds)
         self.history = {'cluster': [], 'agent': []}
+        self._info = None
 
     def _check(self):
         if self.down is not None:
             raise self.down
 
     def info(self, refresh=False):
-        self._check()
-        return {'identity': self.identity_value}
+        # Like ObshellClient: /api/v1/info is read once and again only when asked (identity_value is the truth).
+        if self._info is None or refresh:
+            self._check()
+            self._info = {'identity': self.identity_value}
+        return self._info
 
     @property
     def identity(self):
@@ -240,6 +245,10 @@ class FakeClient(object):
     def unfinished_dags(self, scope, show_details=False):
         self._check()
         self.calls.append(('list', scope))
+        if scope == 'cluster' and self.identity_value != 'CLUSTER AGENT':
+            # The agent answers 500; ObshellClient then reads /api/v1/info again and says what the agent is.
+            self._info = {'identity': self.identity_value}
+            raise ObshellIdentityError('is %s, not CLUSTER AGENT' % self.identity_value, agent=self.address)
         answer = self.lists[scope]
         if isinstance(answer, Exception):
             raise answer
@@ -385,7 +394,29 @@ def test_a_list_whose_cluster_agent_is_scaled_in_is_cluster_unknown_even_when_th
     clients[0].identity_value = 'SINGLE'        # re-deployed as a single agent: the cluster it served is unknown
     events = source.poll()
     assert 'cluster_unknown' in names(events), events
-    assert 'any more' in [e for e in events if e['obshell']['event'] == 'cluster_unknown'][0]['obshell']['error']['message']
+    assert 'SINGLE' in [e for e in events if e['obshell']['event'] == 'cluster_unknown'][0]['obshell']['error']['message']
+    # Later polls know both are SINGLE now: the cluster they had is still unknown, and nothing says its DAG ended.
+    assert [name for name in names(source.poll()) + names(source.poll()) if name.startswith('dag_')] == []
+    assert 'cluster_unknown' in [known['state'] for known in source.tracker.agents.values()]
+
+
+@pytest.mark.parametrize('first', ['SINGLE', 'TAKE OVER MASTER', 'SCALING OUT'])
+def test_a_cluster_agent_that_appears_later_is_read(first):
+    # A cluster formed, a take-over or a scale-out that ended after the source started: the agents' identities are
+    # read again while no CLUSTER AGENT gives the cluster DAGs, or a failed scale-out would never be reported (found
+    # by the red team: the source read each identity once, and again only after a failed read).
+    source, clients = poller(2)
+    for client in clients:
+        client.identity_value = first
+    source.poll()
+    source.poll()
+    for client in clients:
+        client.identity_value = 'CLUSTER AGENT'
+    for client in clients:
+        client.lists['cluster'] = [dto(state='FAILED', stage=3)]
+        client.dags['11'] = dto(state='FAILED', stage=3)
+    seen = names(source.poll()) + names(source.poll())
+    assert 'dag_failed' in seen, seen
 
 
 # ------------------------------------------------------------------------------------------------ the arguments
