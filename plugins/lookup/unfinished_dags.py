@@ -332,7 +332,11 @@ from ansible.utils.display import Display
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
     _crypto, _dag_id, _dag_lists, _http_route, _options, _query, _text)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
-from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    no_cluster_agent,
+    other_clusters,
+    read_cluster_dags,
+)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellConnectionError,
     ObshellError,
@@ -384,6 +388,10 @@ class LookupModule(LookupBase):
             if scope in ('auto', 'cluster') and not failures:
                 listed.extend(self._cluster(agents, clients, listed, scope, name_filter, details, failures,
                                             unreachable))
+            if scope == 'all' and not failures:
+                # Each aggregated list holds its cluster's DAGs, under ids that another cluster also uses.
+                self._one_cluster(clients, [agent for agent, dummy in listed if clients[agent].identity ==
+                                            CLUSTER_AGENT][:1], [agent for agent, dummy in listed], failures)
         finally:
             for client in clients.values():
                 client.close()
@@ -512,6 +520,22 @@ class LookupModule(LookupBase):
         return None
 
     @staticmethod
+    def _one_cluster(clients, source, asked, failures):
+        """Whether the CLUSTER AGENTs among ``asked`` are all of the cluster of ``source`` ([agent], or [] for
+        none): the cluster DAGs are read from one, and another cluster's would not be seen (_cluster_dags)."""
+        if not source:
+            return True
+        try:
+            problem = other_clusters(clients[source[0]], [clients[agent] for agent in asked if agent != source[0]],
+                                     lambda client: client.address)
+        except (ObshellError, ValueError) as exc:
+            problem = exc
+        if problem is not None:
+            failures.append(str(problem))
+            return False
+        return True
+
+    @staticmethod
     def _cluster(agents, clients, listed, scope, name_filter, details, failures, unreachable):
         """The cluster DAGs, once: from the first CLUSTER AGENT that can read them, else the next
         (_cluster_dags.read_cluster_dags; the same rule of evidence as a wait's when none is a CLUSTER AGENT)."""
@@ -521,7 +545,9 @@ class LookupModule(LookupBase):
 
         got = read_cluster_dags([(agent, clients[agent]) for agent, dummy in listed], read)
         if got.source is not None:
-            return [(got.source, got.records)]
+            if LookupModule._one_cluster(clients, [got.source], [agent for agent, dummy in listed], failures):
+                return [(got.source, got.records)]
+            return []
         if got.errors:
             failures.append('cluster DAGs unknown: no %s could read them: %s'
                             % (CLUSTER_AGENT, '; '.join(str(exc) for exc in got.errors.values())))

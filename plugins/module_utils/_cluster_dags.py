@@ -18,11 +18,19 @@ __metaclass__ = type
 
 import collections
 
-from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT, NO_CLUSTER
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import (
+    CLUSTER_AGENT,
+    NO_CLUSTER,
+    OB_INFO,
+    ClusterAnswerError,
+    read_cluster,
+)
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellError,
     ObshellIdentityError,
+    ObshellProtocolError,
 )
 from ansible_collections.oceanbase.obshell.plugins.module_utils._text import safe_text
 
@@ -109,3 +117,38 @@ def no_cluster_agent(identities, scope, had_one, agent, group='the batch'):
                                           % (group, CLUSTER_AGENT, they_are), agent=agent)
     return ObshellIdentityError('no agent of %s is a %s (they are %s): none can list the cluster DAGs'
                                 % (group, CLUSTER_AGENT, they_are), agent=agent)
+
+
+def other_clusters(source, others, names):
+    """The agents of ``others`` (clients) that are CLUSTER AGENTs of another cluster than ``source``'s, as the error
+    to report; None when there are none. ``names`` maps a client to how the user knows it (its host).
+
+    The cluster DAGs of a group are read through one CLUSTER AGENT: a group spanning two clusters would see those of
+    one only, and call the other's quiet (found in review: a wait over the agents of two clusters, one scaling out,
+    said idle). Membership is what the source's cluster says of itself (its agents, /api/v1/ob/info, §11.5) against
+    the address each agent reports; an agent whose identity cannot be read now is not judged here (its own reads
+    fail, visibly). Raises what reading /api/v1/ob/info raises (ObshellError, or ObshellProtocolError for an
+    answer that is not a cluster description)."""
+    candidates = []
+    for client in others:
+        try:
+            if client.identity == CLUSTER_AGENT:
+                candidates.append(client)
+        except (ObshellError, ValueError):
+            continue
+    if not candidates:
+        return None
+    try:
+        dummy, agents, dummy_warnings = read_cluster(source.get(OB_INFO))
+    except ClusterAnswerError as exc:
+        raise ObshellProtocolError('GET %s did not describe a cluster: %s' % (OB_INFO, exc), agent=source.address)
+    members = set(format_address(agent['ip'], agent['port']) for agent in agents)
+    foreign = [client for client in candidates if client.agent not in members]
+    if not foreign:
+        return None
+    return ObshellIdentityError(
+        '%s %s of another cluster than %s (whose agents are %s): the cluster DAGs are read from one cluster, so '
+        'those of the other could not be seen; wait on each cluster in its own task (or play)'
+        % (', '.join('%s (%s)' % (safe_text(names(client), 80), client.agent) for client in foreign),
+           'is a %s' % CLUSTER_AGENT if len(foreign) == 1 else 'are %ss' % CLUSTER_AGENT,
+           safe_text(names(source), 80), ', '.join(sorted(members)) or 'none'), agent=source.address)

@@ -36,6 +36,7 @@ class Part(object):
         self.source = 0
         self.dropped = False        # scope auto and no CLUSTER AGENT at all: there are no cluster DAGs
         self.saw_cluster_agent = False  # a source was a CLUSTER AGENT at some poll: the cluster exists
+        self.one_cluster = False    # every CLUSTER AGENT among the sources was found in the source's cluster
         self.switches = []          # [{'from', 'to', 'reason', 'at'}]
         self.remediations = []
 

@@ -26,7 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanbase.obshell.plugins.module_utils import (
     _dag_lists, _parts, _query, _remediation, _report, _text, _verdict)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
-from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    no_cluster_agent,
+    other_clusters,
+    read_cluster_dags,
+)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import QUIET_VERDICTS
 from ansible_collections.oceanbase.obshell.plugins.module_utils._watcher_history import HistoryReads
@@ -71,7 +75,7 @@ class Watcher(HistoryReads):
     def to_state(self):
         return {'version': STATE_VERSION, 'lines': list(self.lines), 'parts': [{
             'engine': part.engine.to_state(), 'source': part.source, 'dropped': part.dropped,
-            'saw_cluster_agent': part.saw_cluster_agent,
+            'saw_cluster_agent': part.saw_cluster_agent, 'one_cluster': part.one_cluster,
             'switches': list(part.switches), 'remediations': list(part.remediations)} for part in self.parts]}
 
     def load_state(self, state):
@@ -84,6 +88,7 @@ class Watcher(HistoryReads):
             part.source = int(saved['source'])
             part.dropped = bool(saved['dropped'])
             part.saw_cluster_agent = bool(saved.get('saw_cluster_agent'))
+            part.one_cluster = bool(saved.get('one_cluster'))
             part.switches = list(saved['switches'])
             part.remediations = list(saved['remediations'])
         return self
@@ -282,6 +287,19 @@ class Watcher(HistoryReads):
         engine = part.engine
         target = part.sources[got.source]
         client = target.client
+        if not part.one_cluster and len(part.sources) > 1:
+            # Once, at the first good read: every CLUSTER AGENT of the batch is of the source's cluster.
+            hosts = dict((id(source.client), source.host) for source in part.sources)
+            try:
+                problem = other_clusters(client, [source.client for source in part.sources
+                                                  if source.client is not client], lambda made: hosts[id(made)])
+            except (ObshellError, ValueError) as exc:
+                engine.main_failed(exc)
+                return
+            if problem is not None:
+                engine.fail(problem.to_dict())
+                return
+            part.one_cluster = True
         if got.source != part.source:
             failed = part.sources[part.source]
             if engine.good_reads:

@@ -18,7 +18,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _query, _windows
-from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    no_cluster_agent,
+    other_clusters,
+    read_cluster_dags,
+)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellError,
@@ -53,6 +57,7 @@ class EventPoller(object):
         self.max_workers = max_workers
         self.polls = 0
         self.had_cluster_agent = False
+        self.one_cluster_from = None    # the source whose cluster every CLUSTER AGENT of the list was found in
         # part -> the spans of its agent's time it could not see (_windows.Windows)
         self.windows = {}
 
@@ -93,6 +98,22 @@ class EventPoller(object):
 
         got = read_cluster_dags([(agent, agent.cluster) for agent in self.agents], read, self._prepare,
                                 recheck=[agent for agent in self.agents if agent.address in recheck])
+        source = got.source
+        if source is not None and self.one_cluster_from != source.address:
+            # Once per source: every other CLUSTER AGENT of the list is of its cluster, or the other cluster's DAGs
+            # would never be seen; until the list is one cluster, its cluster DAGs are unreadable, said each poll.
+            try:
+                problem = other_clusters(source.cluster, [agent.cluster for agent in self.agents if agent is not source],
+                                         lambda client: client.address)
+            except (ObshellError, ValueError) as exc:
+                problem = exc
+            if problem is None:
+                self.one_cluster_from = source.address
+            else:
+                got.source, got.records = None, None
+                reason = getattr(problem, 'message', problem)
+                got.errors[source] = ObshellClusterUnknownError('cluster DAGs unknown: %s' % reason,
+                                                                agent=source.address)
         for agent in got.errors:
             agent.refresh.add(agent.cluster)
         if got.source is None:

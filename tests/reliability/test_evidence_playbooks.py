@@ -359,3 +359,44 @@ def test_the_lookup_never_answers_no_cluster_dags_for_agents_that_are_taking_ove
     assert said['listed'] is None, said
     assert 'cluster DAGs unknown' in said['error'] and 'TAKE OVER FOLLOWER, TAKE OVER MASTER' in said['error'], \
         said['error']
+
+
+def test_hosts_of_two_clusters_are_never_called_idle_from_one(sim_cluster, tmp_path):
+    # Two clusters, each its own CLUSTER AGENT; the second scales out. The cluster DAGs are read from one CLUSTER
+    # AGENT: a wait or a lookup over both once read the first cluster's only and said idle (found in review).
+    alpha = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
+    beta = sim_cluster(agents=1, password=PASSWORD, scenario=held_scale_out(hold_at=3))
+    assert wait_until(lambda: beta.find_dag('Cluster scale out') is not None)
+    hosts = {'obs1': {'ansible_host': '127.0.0.1', 'obshell_port': alpha.agents[0].port},
+             'obs2': {'ansible_host': '127.0.0.1', 'obshell_port': beta.agents[0].port}}
+    playbook = """
+- hosts: obs1
+  gather_facts: false
+  tasks:
+    - name: Wait on both hosts
+      oceanbase.obshell.dag_wait: {mode: assert_idle, hosts: [obs1, obs2]}
+      register: waited
+      ignore_errors: true
+    - name: Ask both, scope auto
+      ansible.builtin.set_fact:
+        auto: "{{ query('oceanbase.obshell.unfinished_dags', 'obs1', 'obs2', retries=0) }}"
+      ignore_errors: true
+    - name: Ask both, scope all
+      ansible.builtin.set_fact:
+        every: "{{ query('oceanbase.obshell.unfinished_dags', 'obs1', 'obs2', scope='all', retries=0) }}"
+      ignore_errors: true
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ {'waited': waited, 'auto': auto | default(None), 'every': every | default(None)} | to_json }}"
+        dest: "%s/out.json"
+        mode: "0600"
+""" % tmp_path
+    result = run_playbook(playbook, local_inventory(hosts, group='observers', obshell_password=PASSWORD),
+                          workdir=tmp_path)
+    assert result.rc == 0, result.output
+    out = load(tmp_path, 'out.json')
+    waited = out['waited']
+    assert waited['failed'] is True and waited['outcome'] == 'error', waited
+    assert 'obs2 (%s) is a CLUSTER AGENT of another cluster than obs1' % beta.agents[0].address in waited['msg']
+    assert out['auto'] is None and out['every'] is None, out
+    assert result.output.count('of another cluster than 127.0.0.1:%d' % alpha.agents[0].port) >= 2, result.output

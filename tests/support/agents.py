@@ -116,6 +116,10 @@ class FakeAgent(object):
         self.posts = []
         self.version_value = '4.5.0.0'
         self.skew = 0.0
+        # The cluster this agent belongs to: /api/v1/ob/info lists the agents of one test (one clock) that have the
+        # same cluster name.
+        self.cluster = 'c1'
+        clock.__dict__.setdefault('fake_agents', []).append(self)
 
     def add(self, dag_id, *steps):
         self.script.setdefault(dag_id, []).extend(steps)
@@ -180,6 +184,15 @@ class FakeAgent(object):
         self._request(('history', scope, show_details), self.cluster_outages if scope == 'cluster' else ())
         return [_strip(self._now_dto(dag_id), show_details) for dag_id in self.script
                 if self._now_dto(dag_id) is not None and in_list(dag_id, scope)]
+
+    def get(self, path):
+        assert path == '/api/v1/ob/info', path
+        self._request(('ob_info',))
+        members = [agent for agent in self.clock.fake_agents if agent.cluster == self.cluster]
+        return {'agent_info': [{'ip': agent.address.rsplit(':', 1)[0], 'port': int(agent.address.rsplit(':', 1)[1]),
+                                'zone': 'z1', 'identity': agent.identity_value, 'version': '4.5.0.0'}
+                               for agent in members],
+                'obcluster_info': {'id': 1, 'name': self.cluster, 'version': '4.3.5.0', 'topology': None}}
 
     def dag(self, generic_id, show_details=True):
         self._request(('dag', generic_id, show_details))

@@ -452,6 +452,12 @@ class FakeClient(ObshellClient):
             return _envelope(world, agent, world.agent_time(agent, world.stamp()))
         if method != 'GET':
             return _envelope(world, agent, status=400, err_code='Common.NotSupport', message='not in this model')
+        if path == '/api/v1/ob/info':
+            # One cluster: every agent of the world (§11.5; the model's agents never belong to two).
+            return _envelope(world, agent, {
+                'agent_info': [{'ip': peer.ip, 'port': peer.port, 'zone': 'z%d' % peer.index, 'identity': peer.identity,
+                                'version': peer.version} for peer in world.agents],
+                'obcluster_info': {'id': 1, 'name': 'model', 'version': '4.3.5.0', 'topology': None}})
         prefix = '/api/v1/task/'
         if not path.startswith(prefix):
             return 404, b'404 page not found'

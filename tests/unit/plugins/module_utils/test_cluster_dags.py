@@ -13,7 +13,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import IDENTITIES, NO_CLUSTER
-from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import no_cluster_agent, read_cluster_dags
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    no_cluster_agent,
+    other_clusters,
+    read_cluster_dags,
+)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellConnectionError,
@@ -100,3 +104,50 @@ def test_a_group_without_a_cluster_agent_has_no_cluster_dags_only_when_none_can_
 def test_an_identity_from_the_agent_is_escaped_in_the_message():
     problem = no_cluster_agent(['SCALING\nOUT\x1b[2J'], 'auto', False, 'a:1')
     assert '\n' not in str(problem) and '\x1b' not in str(problem)
+
+
+class Member(object):
+    """An agent for other_clusters: its identity (or an error reading it), its address and its cluster's name."""
+
+    def __init__(self, index, identity, cluster, clusters):
+        self.address = self.agent = '10.0.%d.1:2886' % index
+        self.identity_value = identity
+        self.cluster = cluster
+        self.clusters = clusters
+        self.asked = []
+
+    @property
+    def identity(self):
+        if isinstance(self.identity_value, Exception):
+            raise self.identity_value
+        return self.identity_value
+
+    def get(self, path):
+        self.asked.append(path)
+        return {'agent_info': [{'ip': member.address.split(':')[0], 'port': 2886, 'zone': 'z', 'identity': 'x'}
+                               for member in self.clusters if member.cluster == self.cluster],
+                'obcluster_info': {'id': 1, 'name': 'same name for every cluster', 'topology': None}}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(IDENTITIES + ('down',)), st.integers(0, 2)), min_size=1, max_size=6))
+def test_a_group_over_two_clusters_is_always_said_and_one_cluster_never(group):
+    # The source is the first; the group is one cluster iff every other CLUSTER AGENT shares its cluster. Clusters
+    # here all carry the same name and id (the default 'obcluster', id 1, is common): membership decides.
+    clusters = []
+    for index, (identity, cluster) in enumerate(group):
+        made = Member(index, ObshellConnectionError('down', agent='x') if identity == 'down' else identity, cluster,
+                      clusters)
+        clusters.append(made)
+    source, others = clusters[0], clusters[1:]
+    problem = other_clusters(source, others, lambda client: 'host-%s' % client.address)
+    foreign = [other for other in others if other.identity_value == 'CLUSTER AGENT' and other.cluster != source.cluster]
+    if foreign:
+        assert isinstance(problem, ObshellIdentityError), group
+        for other in foreign:
+            assert 'host-%s (%s)' % (other.address, other.address) in str(problem)
+        assert 'another cluster than host-%s' % source.address in str(problem)
+    else:
+        assert problem is None, (group, problem)
+    # The source's cluster is read only when another CLUSTER AGENT could be of another one.
+    assert bool(source.asked) == any(other.identity_value == 'CLUSTER AGENT' for other in others)

@@ -219,6 +219,7 @@ class FakeClient(object):
         self.agent_time = AGENT_NOW       # the agent's clock from its last answer (epoch seconds)
         self.history = {'cluster': [], 'agent': []}
         self._info = None
+        self.members = [address]
 
     def _check(self):
         if self.down is not None:
@@ -254,6 +255,15 @@ class FakeClient(object):
             raise answer
         return copy.deepcopy(answer)
 
+    def get(self, path):
+        # /api/v1/ob/info: the agents of this agent's cluster (every agent of the poller unless a test says so).
+        assert path == '/api/v1/ob/info', path
+        self._check()
+        self.calls.append(('ob_info',))
+        return {'agent_info': [{'ip': member.split(':')[0], 'port': 2886, 'zone': 'z1', 'identity': 'CLUSTER AGENT'}
+                               for member in self.members],
+                'obcluster_info': {'id': 1, 'name': 'obcluster', 'topology': None}}
+
     def dag_history(self, scope, show_details=False):
         self._check()
         self.calls.append(('history', scope))
@@ -280,6 +290,8 @@ def poller(count=2, scope='auto', names_=None):
         client = FakeClient(address)
         # One fake serves both readers: they share its answers, which is what matters here.
         agents.append(_dag_poller.Agent(address, client, client))
+    for agent in agents:
+        agent.own.members = [other.address for other in agents]
     return _dag_poller.EventPoller(agents, scope=scope, names=names_), [agent.own for agent in agents]
 
 
@@ -597,3 +609,20 @@ def test_the_same_name_under_the_same_id_with_a_start_time_that_moved_while_it_r
     events = poll({'cluster': [_query.normalize(dict(again, nodes=None), agent=A0)]})
     assert names(events) == ['dag_vanished', 'dag_appeared']
     assert 'start time moved' in events[0]['obshell']['reason'] or 'another DAG' in events[0]['obshell']['reason']
+
+
+def test_a_list_over_two_clusters_says_their_dags_are_unknown_until_it_is_one():
+    # The cluster DAGs come from one CLUSTER AGENT: agents of another cluster in the list would have theirs unseen.
+    source, clients = poller(2)
+    clients[0].members = [clients[0].address]
+    clients[1].members = [clients[1].address]
+    clients[1].lists['cluster'] = [dto(stage=2)]
+    events = source.poll()
+    unknown = [event for event in events if event['obshell']['event'] == 'cluster_unknown']
+    assert unknown and 'of another cluster than' in unknown[0]['obshell']['error']['message'], events
+    assert not [name for name in names(events) if name.startswith('dag_')]
+    clients[0].members = clients[1].members = [client.address for client in clients]    # one cluster now
+    assert 'agent_recovered' in names(source.poll())
+    asked = len([call for call in clients[0].calls if call == ('ob_info',)])
+    source.poll()
+    assert len([call for call in clients[0].calls if call == ('ob_info',)]) == asked     # checked once per source
