@@ -35,6 +35,8 @@ options:
         else E(OBSHELL_HOST), else its C(ansible_host), else its name (O(host) is not used for it). So
         C(query('oceanbase.obshell.unfinished_dags', *groups['observers'])) asks every observer's agent where, and
         as, the inventory says.
+      - The terms are the agents of one cluster; a C(CLUSTER AGENT) of another cluster among them fails the lookup
+        (the cluster DAGs are read from one C(CLUSTER AGENT), and ids repeat across clusters).
       - An address term is asked with the lookup's own settings. A term with a scheme (C(http://...)), a path or
         spaces is refused, saying what to give instead.
       - Without terms, the agent in O(host)/O(port) is asked.

@@ -73,6 +73,8 @@ options:
       - Watch the agents of these inventory hosts, in one task, from the controller (use it with C(run_once)),
         for example V({{ ansible_play_batch }}). The cluster DAGs are read once, from the first C(CLUSTER AGENT)
         of the list that answers; every host's own agent DAGs are read from its agent.
+      - The hosts are the agents of one cluster. A C(CLUSTER AGENT) of another cluster among them ends the wait in
+        V(error) naming it (its cluster's DAGs would not be seen); wait on each cluster in its own task.
       - Each host's agent is asked at its C(obshell_host) variable, else its C(ansible_host), else its inventory
         name, and at its C(obshell_port); O(host) is not used. Settings that differ per host (port, passwords)
         belong in C(obshell_*) host variables.

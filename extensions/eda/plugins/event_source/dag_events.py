@@ -46,6 +46,8 @@ options:
     description:
       - The agents to watch, each V(host) or V(host:port) (V([ipv6]:port) for IPv6), for example all the agents
         of a cluster. A cluster DAG is reported once, not once per agent.
+      - The agents of one cluster; while a C(CLUSTER AGENT) of another cluster is among them, the cluster DAGs are
+        C(cluster_unknown) (run one source per cluster).
     type: list
     elements: str
     required: true
