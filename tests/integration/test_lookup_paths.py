@@ -13,7 +13,6 @@ import json
 import os
 
 from tests.integration._ansible import local_inventory, run_playbook
-from tests.simulator.scenarios import held_scale_out
 from tests.simulator.waiting import wait_until
 
 SAVE = """
@@ -33,10 +32,10 @@ def load(tmp_path, name):
 def test_each_inventory_host_is_asked_with_its_own_password(sim_cluster, tmp_path):
     # Two clusters, each with its own root@sys password, given per host as obshell_password: the lookup must use
     # each host's own, as dag_wait with hosts does (it used to send the asking host's, and the agent said
-    # "password is wrong").
-    alpha = sim_cluster(agents=1, password='Alpha-pass-1', scenario=held_scale_out(hold_at=3))
+    # "password is wrong"). Each agent's own DAGs (scope agent): the cluster DAGs of two clusters are not one read.
+    alpha = sim_cluster(agents=1, password='Alpha-pass-1', scenario='agent_local', step_seconds=1000)
     beta = sim_cluster(agents=1, password='Beta-pass-2', scenario='idle')
-    assert wait_until(lambda: alpha.find_dag('Cluster scale out') is not None)
+    assert wait_until(lambda: alpha.find_dag('Start observer') is not None)
     hosts = {
         'obs_alpha': {'ansible_host': '127.0.0.1', 'obshell_port': alpha.agents[0].port,
                       'obshell_password': 'Alpha-pass-1'},
@@ -49,12 +48,13 @@ def test_each_inventory_host_is_asked_with_its_own_password(sim_cluster, tmp_pat
   tasks:
     - name: Ask both hosts
       ansible.builtin.set_fact:
-        busy: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_alpha', 'obs_beta') }}"
+        busy: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_alpha', 'obs_beta', scope='agent') }}"
     - name: A task option still wins over a host's variable
       block:
         - name: One password for both
           ansible.builtin.set_fact:
-            never: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_beta', password='Alpha-pass-1') }}"
+            never: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_beta', scope='agent',
+                              password='Alpha-pass-1') }}"
       rescue:
         - name: Keep it
           ansible.builtin.set_fact:
@@ -147,9 +147,9 @@ def test_the_busy_gate_fails_when_no_agent_answers_even_with_warn(sim_cluster, t
 def test_a_play_variable_serves_the_hosts_without_their_own_as_in_dag_wait(sim_cluster, tmp_path):
     """The lookup takes an inventory host's settings by the one precedence (_options.resolve): the host's own
     obshell_* variable, else the play's, else OBSHELL_* (here wrong, and never reached for either host)."""
-    alpha = sim_cluster(agents=1, password='Alpha-pass-1', scenario=held_scale_out(hold_at=3))
+    alpha = sim_cluster(agents=1, password='Alpha-pass-1', scenario='agent_local', step_seconds=1000)
     beta = sim_cluster(agents=1, password='Beta-pass-2', scenario='idle')
-    assert wait_until(lambda: alpha.find_dag('Cluster scale out') is not None)
+    assert wait_until(lambda: alpha.find_dag('Start observer') is not None)
     hosts = {
         'obs_alpha': {'ansible_host': '127.0.0.1', 'obshell_port': alpha.agents[0].port},
         'obs_beta': {'ansible_host': '127.0.0.1', 'obshell_port': beta.agents[0].port,
@@ -163,12 +163,12 @@ def test_a_play_variable_serves_the_hosts_without_their_own_as_in_dag_wait(sim_c
   tasks:
     - name: Ask both hosts
       ansible.builtin.set_fact:
-        outcome: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_alpha', 'obs_beta', retries=0) }}"
+        outcome: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_alpha', 'obs_beta', scope='agent', retries=0) }}"
 """ + SAVE.format(var='outcome', name='outcome', out=str(tmp_path))
     inventory = local_inventory(hosts, group='observers')
     inventory = inventory.replace('all:\n', 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n', 1)
     result = run_playbook(playbook, inventory, extra_env={'OBSHELL_PASSWORD': 'wrong-for-both'})
-    # Both agents were read with auth (a wrong password fails the lookup); the cluster DAGs once, from the first.
+    # Both agents were read with auth (a wrong password fails the lookup).
     assert result.rc == 0, result.output
     outcome = load(tmp_path, 'outcome')
     assert [dag['agent'] for dag in outcome] == [alpha.agents[0].address]
