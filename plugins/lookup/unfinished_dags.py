@@ -337,6 +337,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
     no_cluster_agent,
     other_clusters,
+    pending_error,
     read_cluster_dags,
 )
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
@@ -527,11 +528,15 @@ class LookupModule(LookupBase):
         none): the cluster DAGs are read from one, and another cluster's would not be seen (_cluster_dags)."""
         if not source:
             return True
+        source_client = clients[source[0]]
         try:
-            problem = other_clusters(clients[source[0]], [clients[agent] for agent in asked if agent != source[0]],
-                                     lambda client: client.address)
+            problem, pending = other_clusters(source_client, [clients[agent] for agent in asked if agent != source[0]],
+                                              lambda client: client.address)
         except (ObshellError, ValueError) as exc:
-            problem = exc
+            problem, pending = exc, []
+        if problem is None and pending:
+            # A snapshot cannot wait for it to join: the DAGs of the cluster it belongs to are unknown now.
+            problem = pending_error(source_client, pending, lambda client: client.address)
         if problem is not None:
             failures.append(str(problem))
             return False

@@ -17,6 +17,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import collections
+import ipaddress
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import (
     CLUSTER_AGENT,
@@ -119,36 +120,76 @@ def no_cluster_agent(identities, scope, had_one, agent, group='the batch'):
                                 % (group, CLUSTER_AGENT, they_are), agent=agent)
 
 
+def _address_key(address):
+    """(host, port) of an ``ip:port`` address, the IP in its one canonical spelling (agents and /api/v1/ob/info may
+    write one IPv6 address differently)."""
+    host, dummy, port = str(address).rpartition(':')
+    host = host.strip('[]')
+    try:
+        host = ipaddress.ip_address(host).compressed
+    except ValueError:
+        host = host.lower()
+    return host, port
+
+
+def in_a_cluster(client):
+    """Whether the agent, by its identity as last read, belongs to (or is moving into or out of) a cluster: anything
+    but SINGLE, MASTER and FOLLOWER. False when its identity cannot be read."""
+    try:
+        return client.identity not in NO_CLUSTER
+    except (ObshellError, ValueError):
+        return False
+
+
+def cluster_signature(source, others):
+    """What other_clusters() depends on: the source, and which of the others are in a cluster by their identity as
+    last read (no request once read). A new signature means the check is due again."""
+    return [source.agent] + sorted('%s %s' % (client.agent, client.identity) for client in others
+                                   if in_a_cluster(client))
+
+
 def other_clusters(source, others, names):
-    """The agents of ``others`` (clients) that are CLUSTER AGENTs of another cluster than ``source``'s, as the error
-    to report; None when there are none. ``names`` maps a client to how the user knows it (its host).
+    """Whether ``others`` (clients) are agents of ``source``'s cluster: (error, pending). ``names`` maps a client to
+    how the user knows it (its host).
 
     The cluster DAGs of a group are read through one CLUSTER AGENT: a group spanning two clusters would see those of
     one only, and call the other's quiet (found in review: a wait over the agents of two clusters, one scaling out,
     said idle). Membership is what the source's cluster says of itself (its agents, /api/v1/ob/info, §11.5) against
-    the address each agent reports; an agent whose identity cannot be read now is not judged here (its own reads
-    fail, visibly). Raises what reading /api/v1/ob/info raises (ObshellError, or ObshellProtocolError for an
+    the address each agent reports. ``error`` (ObshellIdentityError) names the CLUSTER AGENTs that are not members:
+    another cluster. ``pending`` are the agents moving into or out of a cluster (SCALING, TAKE OVER, UNIDENTIFIED)
+    that are not members: the new agent of this cluster's scale-out, or one of another cluster; which, cannot be told
+    yet, so no quiet verdict may count them in. An agent whose identity cannot be read now is not judged here (its own
+    reads fail, visibly). Raises what reading /api/v1/ob/info raises (ObshellError, or ObshellProtocolError for an
     answer that is not a cluster description)."""
-    candidates = []
-    for client in others:
-        try:
-            if client.identity == CLUSTER_AGENT:
-                candidates.append(client)
-        except (ObshellError, ValueError):
-            continue
+    candidates = [client for client in others if in_a_cluster(client)]
     if not candidates:
-        return None
+        return None, []
     try:
         dummy, agents, dummy_warnings = read_cluster(source.get(OB_INFO))
     except ClusterAnswerError as exc:
         raise ObshellProtocolError('GET %s did not describe a cluster: %s' % (OB_INFO, exc), agent=source.address)
-    members = set(format_address(agent['ip'], agent['port']) for agent in agents)
-    foreign = [client for client in candidates if client.agent not in members]
+    members = set(_address_key(format_address(agent['ip'], agent['port'])) for agent in agents)
+    strangers = [client for client in candidates if _address_key(client.agent) not in members]
+    foreign = [client for client in strangers if client.identity == CLUSTER_AGENT]
+    pending = [client for client in strangers if client.identity != CLUSTER_AGENT]
     if not foreign:
-        return None
+        return None, pending
     return ObshellIdentityError(
         '%s %s of another cluster than %s (whose agents are %s): the cluster DAGs are read from one cluster, so '
         'those of the other could not be seen; wait on each cluster in its own task (or play)'
         % (', '.join('%s (%s)' % (safe_text(names(client), 80), client.agent) for client in foreign),
            'is a %s' % CLUSTER_AGENT if len(foreign) == 1 else 'are %ss' % CLUSTER_AGENT,
-           safe_text(names(source), 80), ', '.join(sorted(members)) or 'none'), agent=source.address)
+           safe_text(names(source), 80),
+           ', '.join(sorted(format_address(agent['ip'], agent['port']) for agent in agents)) or 'none'),
+        agent=source.address), pending
+
+
+def pending_error(source, pending, names):
+    """The error for agents of the group that are moving into or out of a cluster not (yet) the source's: the DAGs
+    of the cluster they belong to are unknown, so nothing quiet can be said of the group."""
+    return ObshellClusterUnknownError(
+        'cluster DAGs unknown: %s %s not an agent of the cluster of %s, so the DAGs of the cluster it is moving into '
+        'or out of cannot be read through %s' % (
+            ', '.join('%s (%s, %s)' % (safe_text(names(client), 80), client.agent, safe_text(client.identity, 40))
+                      for client in pending), 'is' if len(pending) == 1 else 'are',
+            safe_text(names(source), 80), source.agent), agent=source.address)

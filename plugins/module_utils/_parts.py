@@ -36,7 +36,10 @@ class Part(object):
         self.source = 0
         self.dropped = False        # scope auto and no CLUSTER AGENT at all: there are no cluster DAGs
         self.saw_cluster_agent = False  # a source was a CLUSTER AGENT at some poll: the cluster exists
-        self.one_cluster = False    # every CLUSTER AGENT among the sources was found in the source's cluster
+        # The cluster_signature() with which every agent of the batch in a cluster was last found in the source's
+        # cluster (None: not yet); the hosts moving into or out of a cluster that were not members then.
+        self.one_cluster = None
+        self.pending = []
         self.switches = []          # [{'from', 'to', 'reason', 'at'}]
         self.remediations = []
 

@@ -27,6 +27,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils import (
     _dag_lists, _parts, _query, _remediation, _report, _text, _verdict)
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    cluster_signature,
     no_cluster_agent,
     other_clusters,
     read_cluster_dags,
@@ -75,7 +76,7 @@ class Watcher(HistoryReads):
     def to_state(self):
         return {'version': STATE_VERSION, 'lines': list(self.lines), 'parts': [{
             'engine': part.engine.to_state(), 'source': part.source, 'dropped': part.dropped,
-            'saw_cluster_agent': part.saw_cluster_agent, 'one_cluster': part.one_cluster,
+            'saw_cluster_agent': part.saw_cluster_agent, 'one_cluster': part.one_cluster, 'pending': part.pending,
             'switches': list(part.switches), 'remediations': list(part.remediations)} for part in self.parts]}
 
     def load_state(self, state):
@@ -88,7 +89,8 @@ class Watcher(HistoryReads):
             part.source = int(saved['source'])
             part.dropped = bool(saved['dropped'])
             part.saw_cluster_agent = bool(saved.get('saw_cluster_agent'))
-            part.one_cluster = bool(saved.get('one_cluster'))
+            part.one_cluster = saved.get('one_cluster')
+            part.pending = list(saved.get('pending') or [])
             part.switches = list(saved['switches'])
             part.remediations = list(saved['remediations'])
         return self
@@ -282,24 +284,31 @@ class Watcher(HistoryReads):
         # The agent the part asks (its label, "asked X via host") is blamed for its own error, not another's.
         engine.main_failed(got.errors.get(part.source) or last_error)
 
+    @staticmethod
+    def _host_of(part):
+        hosts = dict((id(source.client), source.host) for source in part.sources)
+        return lambda client: hosts[id(client)]
+
     def _cluster_read_from(self, part, got):
         """The cluster DAGs were read; from another CLUSTER AGENT than last time, the part says so and stays there."""
         engine = part.engine
         target = part.sources[got.source]
         client = target.client
-        if not part.one_cluster and len(part.sources) > 1:
-            # Once, at the first good read: every CLUSTER AGENT of the batch is of the source's cluster.
-            hosts = dict((id(source.client), source.host) for source in part.sources)
+        others = [source.client for source in part.sources if source.client is not client]
+        if others and part.one_cluster != cluster_signature(client, others):
+            # At the first good read, and again when the source or an identity changed: every agent of the batch in
+            # a cluster is of the source's cluster (a CLUSTER AGENT of another: error; one moving into a cluster
+            # not the source's: no quiet verdict while it is, _watcher_history).
             try:
-                problem = other_clusters(client, [source.client for source in part.sources
-                                                  if source.client is not client], lambda made: hosts[id(made)])
+                problem, pending = other_clusters(client, others, self._host_of(part))
             except (ObshellError, ValueError) as exc:
                 engine.main_failed(exc)
                 return
             if problem is not None:
                 engine.fail(problem.to_dict())
                 return
-            part.one_cluster = True
+            part.one_cluster = cluster_signature(client, others)
+            part.pending = [self._host_of(part)(made) for made in pending]
         if got.source != part.source:
             failed = part.sources[part.source]
             if engine.good_reads:

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _query, _report, _text
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import other_clusters, pending_error
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import ObshellError, ObshellRecordError
 
 
@@ -80,11 +81,20 @@ class HistoryReads(object):
         not be read (the part then counts it as a failed read: no quiet verdict from an agent nobody reached)."""
         targets = []
         for part in parts:
-            if part.target.described is not None and part.target not in targets:
-                targets.append(part.target)
+            # The cluster part's other sources too: one that became a CLUSTER AGENT of another cluster is judged
+            # before the verdict (found by the red team).
+            for target in (part.sources if part.kind == 'cluster' else [part.target]):
+                if target not in targets and (target.described is not None or target is not part.target):
+                    targets.append(target)
 
         def reread(target):
-            before = target.described.get('identity')
+            if target.described is not None:
+                before = target.described.get('identity')
+            else:
+                try:
+                    before = target.client.identity
+                except (ObshellError, ValueError):
+                    before = None
             try:
                 target.client.info(refresh=True)
             except (ObshellError, ValueError) as exc:
@@ -103,6 +113,33 @@ class HistoryReads(object):
                 part.engine.main_failed(answer)
         return all(answer is True for answer in answers.values())
 
+    def _pending_judged(self, parts):
+        """Before a verdict that says nothing went wrong: no agent of the batch moving into or out of a cluster that
+        is not the source's (the DAGs of its cluster are unknown). Checked again now (it may have joined since);
+        False, the part failing its read, while one is."""
+        judged = True
+        for part in parts:
+            if part.kind != 'cluster' or not part.pending:
+                continue
+            client = part.target.client
+            others = [source.client for source in part.sources if source.client is not client]
+            self._cap_requests(client, part.engine)
+            try:
+                problem, pending = other_clusters(client, others, self._host_of(part))
+            except (ObshellError, ValueError) as exc:
+                part.engine.main_failed(exc)
+                judged = False
+                continue
+            if problem is not None:
+                part.engine.fail(problem.to_dict())
+                judged = False
+            elif pending:
+                part.engine.main_failed(pending_error(client, pending, self._host_of(part)))
+                judged = False
+            else:
+                part.pending = []
+        return judged
+
     def _close_windows(self, parts):
         """Before a verdict that says nothing went wrong: every agent's identity checked again and every span of
         the wait that the polls did not cover (what began and ended between two polls) read back from history.
@@ -110,6 +147,8 @@ class HistoryReads(object):
         DAG joined from the history (or it could not be read)."""
         if any(part.engine.polls > 1 and not part.engine.read_once for part in parts) and \
                 not self._identities_rechecked(parts):
+            return 'changed'
+        if not self._pending_judged(parts):
             return 'changed'
 
         def close(part):

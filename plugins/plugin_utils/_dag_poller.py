@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _query, _windows
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    cluster_signature,
     no_cluster_agent,
     other_clusters,
     read_cluster_dags,
@@ -57,7 +58,7 @@ class EventPoller(object):
         self.max_workers = max_workers
         self.polls = 0
         self.had_cluster_agent = False
-        self.one_cluster_from = None    # the source whose cluster every CLUSTER AGENT of the list was found in
+        self.one_cluster = None     # the _cluster_dags.cluster_signature() last found one cluster
         # part -> the spans of its agent's time it could not see (_windows.Windows)
         self.windows = {}
 
@@ -99,16 +100,17 @@ class EventPoller(object):
         got = read_cluster_dags([(agent, agent.cluster) for agent in self.agents], read, self._prepare,
                                 recheck=[agent for agent in self.agents if agent.address in recheck])
         source = got.source
-        if source is not None and self.one_cluster_from != source.address:
-            # Once per source: every other CLUSTER AGENT of the list is of its cluster, or the other cluster's DAGs
-            # would never be seen; until the list is one cluster, its cluster DAGs are unreadable, said each poll.
+        others = [agent.cluster for agent in self.agents if agent is not source]
+        if source is not None and self.one_cluster != cluster_signature(source.cluster, others):
+            # Once per source and identities: every other CLUSTER AGENT of the list is of its cluster, or the other
+            # cluster's DAGs would never be seen; until the list is one cluster, its cluster DAGs are unreadable,
+            # said each poll. (An agent moving into a cluster is not judged: events say what they saw, no verdict.)
             try:
-                problem = other_clusters(source.cluster, [agent.cluster for agent in self.agents if agent is not source],
-                                         lambda client: client.address)
+                problem = other_clusters(source.cluster, others, lambda client: client.address)[0]
             except (ObshellError, ValueError) as exc:
                 problem = exc
             if problem is None:
-                self.one_cluster_from = source.address
+                self.one_cluster = cluster_signature(source.cluster, others)
             else:
                 got.source, got.records = None, None
                 reason = getattr(problem, 'message', problem)

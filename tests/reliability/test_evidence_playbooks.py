@@ -400,3 +400,54 @@ def test_hosts_of_two_clusters_are_never_called_idle_from_one(sim_cluster, tmp_p
     assert 'obs2 (%s) is a CLUSTER AGENT of another cluster than obs1' % beta.agents[0].address in waited['msg']
     assert out['auto'] is None and out['every'] is None, out
     assert result.output.count('of another cluster than 127.0.0.1:%d' % alpha.agents[0].port) >= 2, result.output
+
+
+def _two_cluster_wait(sim_cluster, tmp_path, mode, second_identity, flip=None):
+    import threading
+
+    alpha = sim_cluster(agents=1, password=PASSWORD, scenario='scale_out' if mode == 'wait' else 'idle',
+                        step_seconds=0.4)
+    beta = sim_cluster(agents=2, password=PASSWORD, scenario=held_scale_out(hold_at=3),
+                       identities={'1': second_identity})
+    assert wait_until(lambda: beta.find_dag('Cluster scale out') is not None)
+    obs2 = {'ansible_host': '127.0.0.1', 'obshell_port': beta.agents[1].port}
+    if second_identity == 'SCALING OUT':
+        obs2['obshell_password'] = ''     # not initialised yet: no root@sys password (§1.8)
+    hosts = {'obs1': {'ansible_host': '127.0.0.1', 'obshell_port': alpha.agents[0].port}, 'obs2': obs2}
+    playbook = """
+- hosts: obs1
+  gather_facts: false
+  tasks:
+    - name: Wait on both
+      oceanbase.obshell.dag_wait: {mode: %s, hosts: [obs1, obs2], timeout: 20, poll_interval: 0.5,
+                                   unreachable_timeout: 20}
+      register: waited
+      ignore_errors: true
+    - name: Save
+      ansible.builtin.copy: {content: "{{ waited | to_json }}", dest: "%s/out.json", mode: "0600"}
+""" % (mode, tmp_path)
+    if flip is not None:
+        def later():
+            time.sleep(2.5)
+            beta.agents[1].identity = flip
+        threading.Thread(target=later, daemon=True).start()
+    result = run_playbook(playbook, local_inventory(hosts, group='observers', obshell_password=PASSWORD),
+                          workdir=tmp_path)
+    assert result.rc == 0, result.output
+    return load(tmp_path, 'out.json'), beta
+
+
+def test_an_agent_that_becomes_a_cluster_agent_of_another_cluster_mid_wait_is_never_a_success(sim_cluster, tmp_path):
+    # obs2 is SINGLE at the start, then a CLUSTER AGENT of the second cluster, whose scale-out runs on: the first
+    # cluster's scale-out succeeding is not the batch's success (found by the red team: 'succeeded').
+    waited, beta = _two_cluster_wait(sim_cluster, tmp_path, 'wait', 'SINGLE', flip='CLUSTER AGENT')
+    assert waited['outcome'] not in ('succeeded', 'idle'), waited
+    assert 'another cluster' in waited['msg'], waited['msg']
+
+
+def test_an_agent_moving_into_another_cluster_is_never_called_idle(sim_cluster, tmp_path):
+    # obs2 is SCALING OUT into the second cluster, whose scale-out runs: its cluster's DAGs cannot be read through
+    # obs1 (found by the red team: 'idle').
+    waited, beta = _two_cluster_wait(sim_cluster, tmp_path, 'assert_idle', 'SCALING OUT')
+    assert waited['outcome'] not in ('succeeded', 'idle'), waited
+    assert 'cluster DAGs unknown' in waited['msg'] and 'obs2' in waited['msg'], waited['msg']

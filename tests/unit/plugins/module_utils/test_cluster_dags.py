@@ -16,6 +16,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
     no_cluster_agent,
     other_clusters,
+    pending_error,
     read_cluster_dags,
 )
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
@@ -129,19 +130,26 @@ class Member(object):
                 'obcluster_info': {'id': 1, 'name': 'same name for every cluster', 'topology': None}}
 
 
+def in_cluster(member):
+    return isinstance(member.identity_value, str) and member.identity_value not in NO_CLUSTER
+
+
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.tuples(st.sampled_from(IDENTITIES + ('down',)), st.integers(0, 2)), min_size=1, max_size=6))
 def test_a_group_over_two_clusters_is_always_said_and_one_cluster_never(group):
-    # The source is the first; the group is one cluster iff every other CLUSTER AGENT shares its cluster. Clusters
-    # here all carry the same name and id (the default 'obcluster', id 1, is common): membership decides.
+    # The source is the first; the group is one cluster iff every other agent in a cluster shares its cluster.
+    # Clusters here all carry the same name and id (the default 'obcluster', id 1, is common): membership decides.
+    # A CLUSTER AGENT of another cluster is an error; one moving into or out of a cluster (SCALING, TAKE OVER,
+    # UNIDENTIFIED) not a member is pending: the new agent of a scale-out, or another cluster's, not told apart yet.
     clusters = []
     for index, (identity, cluster) in enumerate(group):
         made = Member(index, ObshellConnectionError('down', agent='x') if identity == 'down' else identity, cluster,
                       clusters)
         clusters.append(made)
     source, others = clusters[0], clusters[1:]
-    problem = other_clusters(source, others, lambda client: 'host-%s' % client.address)
-    foreign = [other for other in others if other.identity_value == 'CLUSTER AGENT' and other.cluster != source.cluster]
+    problem, pending = other_clusters(source, others, lambda client: 'host-%s' % client.address)
+    strangers = [other for other in others if in_cluster(other) and other.cluster != source.cluster]
+    foreign = [other for other in strangers if other.identity_value == 'CLUSTER AGENT']
     if foreign:
         assert isinstance(problem, ObshellIdentityError), group
         for other in foreign:
@@ -149,5 +157,23 @@ def test_a_group_over_two_clusters_is_always_said_and_one_cluster_never(group):
         assert 'another cluster than host-%s' % source.address in str(problem)
     else:
         assert problem is None, (group, problem)
-    # The source's cluster is read only when another CLUSTER AGENT could be of another one.
-    assert bool(source.asked) == any(other.identity_value == 'CLUSTER AGENT' for other in others)
+    assert pending == [other for other in strangers if other.identity_value != 'CLUSTER AGENT']
+    if pending:
+        said = str(pending_error(source, pending, lambda client: 'host-%s' % client.address))
+        assert all('host-%s' % other.address in said for other in pending) and 'unknown' in said
+    # The source's cluster is read only when another agent is in a cluster.
+    assert bool(source.asked) == any(in_cluster(other) for other in others)
+
+
+def test_one_address_written_two_ways_is_one_member():
+    # An agent may report an IPv6 address in another spelling than /api/v1/ob/info lists (found by the red team).
+    members = []
+    source = Member(0, 'CLUSTER AGENT', 'c', members)
+    other = Member(1, 'CLUSTER AGENT', 'c', members)
+    members.extend([source, other])
+    source.address = source.agent = '[2001:db8::1]:2886'
+    other.agent = '[2001:DB8:0:0::2]:2886'
+    other.address = '[2001:db8::2]:2886'
+    source.get = lambda path: {'agent_info': [{'ip': '2001:db8::1', 'port': 2886}, {'ip': '2001:db8::2', 'port': 2886}],
+                               'obcluster_info': {'id': 1, 'name': 'c', 'topology': None}}
+    assert other_clusters(source, [other], str) == (None, [])
