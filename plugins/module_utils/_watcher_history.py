@@ -107,11 +107,15 @@ class HistoryReads(object):
                 answers = dict(zip([id(t) for t in targets], pool.map(reread, targets)))
         else:
             answers = dict((id(target), reread(target)) for target in targets)
+        asked = set(id(part.target) for part in parts)
         for part in parts:
             answer = answers.get(id(part.target))
             if isinstance(answer, Exception):
                 part.engine.main_failed(answer)
-        return all(answer is True for answer in answers.values())
+        # Another source of the cluster part that cannot be read now is only a fallback (its own part, if any, says
+        # it is down): only a change of its identity counts.
+        return all(answer is True or (isinstance(answer, Exception) and key not in asked)
+                   for key, answer in answers.items())
 
     def _pending_judged(self, parts):
         """Before a verdict that says nothing went wrong: no agent of the batch moving into or out of a cluster that
