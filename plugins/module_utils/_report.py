@@ -319,6 +319,18 @@ def lean_result(result):
 # One part of a wait: the lines and messages of the wait engine, from the facts it hands over
 
 
+def cut_short_text(result):
+    """A part still going when another part ended the wait (fail fast). One whose reads were failing then says so,
+    and why: what it last read is only what it knew before, never the state at the end."""
+    running = '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet'
+    info = result['unreachable_agent']
+    if not info:
+        return 'still running when the wait ended: ' + running
+    return 'not read at the end: when the wait ended the reads of agent %s had failed for %s: %s; last known: %s' % (
+        safe_text(info.get('agent') or '?', 80), format_elapsed(info.get('for_seconds')),
+        (info.get('error') or {}).get('message'), running)
+
+
 def agent_back_text(agent, down_seconds):
     return 'agent %s is answering again after %s' % (safe_text(agent or 'the agent', 80), format_elapsed(down_seconds))
 

@@ -418,8 +418,7 @@ class Watcher(HistoryReads):
         if never_reached:
             result['msg'] = _report.not_reached_text(part.target.client.address, result['unreachable_agent'])
         elif outcome == 'running' and not part.engine.read_once:
-            result['msg'] = 'still running when the wait ended: ' + (
-                '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet')
+            result['msg'] = _report.cut_short_text(result)
         result.update(host=part.host, part=part.kind, agent=part.target.client.address,
                       agent_info=part.target.described)
         if part.kind == 'cluster':

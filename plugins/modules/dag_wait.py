@@ -552,7 +552,10 @@ cluster:
   type: dict
   contains:
     outcome:
-      description: The part's outcome.
+      description:
+        - The part's outcome.
+        - C(running) when another part ended the wait first (fail fast). Its RV(cluster.msg) then says whether its last read
+          answered, or that its reads were failing at the end and what it read last before.
       type: str
     agent:
       description: The agent the cluster DAGs were last asked of (C(ip:port)).

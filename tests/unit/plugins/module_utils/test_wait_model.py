@@ -30,6 +30,8 @@ is one) is held to these invariants, each raised from its own function so that H
   ``idle``/``succeeded`` over a window in which a DAG in scope was unfinished at some moment and has not succeeded
   by the end, even if no poll saw it (it began and ended between polls, or while the agent or its observer could
   not be read). DAGs whose agent was re-deployed before anyone saw them are out of reach and not counted.
+- CUT_SHORT_TRUTH: a part still going when another part ended the wait says "still running when the wait ended" only
+  if the last read of its list answered; one whose reads were failing says so.
 
 A failure prints the claim, the evidence it lacked, the ground truth (each DAG's whole history), what happened, and
 every read of the wait with what the world was when it was answered, then Hypothesis' shrunk steps. The named
@@ -331,7 +333,7 @@ class WaitModel(RuleBasedStateMachine):
             return
         self.checked = True
         for check in (evidence_idle, evidence_succeeded, same_dag, latest_failure, vanished, poller_truth,
-                      history_truth):
+                      history_truth, cut_short_truth):
             if not ONLY or check.__name__.upper() in ONLY:
                 check(self)
 
@@ -398,6 +400,33 @@ class WaitModel(RuleBasedStateMachine):
 # ---------------------------------------------------------------------------------------------- invariants
 
 
+def _list_attempts(reads, part):
+    """The reads of the list a part (cluster or an agent's own) is settled by, and what would prove it read."""
+    if part['part'] == 'cluster':
+        # The aggregated list counts only from a CLUSTER AGENT whose observer is up: else it lacks them (§11.6).
+        attempts = [r for r in reads if r['path'] == '/api/v1/task/dag/ob/unfinish'
+                    or (r['path'] == '/api/v1/task/dag/unfinish' and r['identity'] == CLUSTER_AGENT
+                        and r['observer'])]
+        return attempts, 'a successful read of the cluster DAG list from a %s (as the last attempt)' % CLUSTER_AGENT
+    index = int(part['host'][3:]) - 1
+    attempts = [r for r in reads if r['agent'] == index and r['path'] in (
+        '/api/v1/task/dag/agent/unfinish', '/api/v1/task/dag/unfinish')]
+    return attempts, 'a successful read of agent %d\'s own DAG list (as the last attempt)' % index
+
+
+def cut_short_truth(model):
+    """A part another part's end cut short says "still running when the wait ended" only when its last read of its
+    list did answer; one whose reads were failing says so (CI: a role said it of an agent gone UNIDENTIFIED)."""
+    reads = model.wait_reads()
+    for part in model.result.get('parts') or []:
+        if part.get('part') == 'dag' or not str(part.get('msg')).startswith('still running when the wait ended'):
+            continue
+        attempts, need = _list_attempts(reads, part)
+        if attempts and not attempts[-1]['ok']:
+            claim = 'part %s of %s: %s' % (part['part'], part['host'], part['msg'][:200])
+            raise Violation(report(model, 'CUT_SHORT_TRUTH', claim, need + '; last attempt: %s' % _read_text(attempts[-1])))
+
+
 def evidence_idle(model):
     result = model.result
     reads = model.wait_reads()
@@ -408,17 +437,7 @@ def evidence_idle(model):
             raise Violation(report(model, 'EVIDENCE_IDLE', 'the wait for DAG %s said idle' % model.watcher.parts[0]
                                    .engine.dag_id, 'a DAG waited for by id is never idle: it succeeded, failed... '
                                    'or is missing'))
-        if part['part'] == 'cluster':
-            # The aggregated list counts only from a CLUSTER AGENT whose observer is up: else it lacks them (§11.6).
-            attempts = [r for r in reads if r['path'] == '/api/v1/task/dag/ob/unfinish'
-                        or (r['path'] == '/api/v1/task/dag/unfinish' and r['identity'] == CLUSTER_AGENT
-                            and r['observer'])]
-            need = 'a successful read of the cluster DAG list from a %s (as the last attempt)' % CLUSTER_AGENT
-        else:
-            index = int(part['host'][3:]) - 1
-            attempts = [r for r in reads if r['agent'] == index and r['path'] in (
-                '/api/v1/task/dag/agent/unfinish', '/api/v1/task/dag/unfinish')]
-            need = 'a successful read of agent %d\'s own DAG list (as the last attempt)' % index
+        attempts, need = _list_attempts(reads, part)
         if not attempts or not attempts[-1]['ok']:
             raise Violation(report(model, 'EVIDENCE_IDLE', 'part %s of %s said idle' % (part['part'], part['host']),
                                    need + '; last attempt: %s' % (_read_text(attempts[-1]) if attempts else 'none')))

@@ -628,6 +628,28 @@ def test_a_cluster_dag_that_fails_and_leaves_the_list_while_agent_dags_run_is_ca
     assert all(host['failed'] for host in result['per_host'].values())
 
 
+def test_a_part_cut_short_while_its_reads_fail_never_passes_its_last_read_off_as_the_end(clock):
+    # obs2's agent stops answering at 10 and ends the wait at 40 (unreachable_timeout 30); obs1's at 20, so its
+    # parts are 20 s into their own outage then. "still running when the wait ended" would claim a read at the end
+    # that never happened (CI, under load: the role said so of a cluster agent gone UNIDENTIFIED).
+    first, second = FakeAgent(clock), FakeAgent(clock, identity='SINGLE', address='10.0.0.2:2886')
+    scale_out(first, step=100.0)
+    local = '2016777216202886' + '7'
+    second.add(local, (0.0, dto(local, 'Start observer', stage=1, nodes=['a', 'b', 'c'], maintenance=1)))
+    second.outages = [(10.0, 1000.0, refused)]
+    first.outages = [(20.0, 1000.0, refused)]
+    result, dummy = wait([first, second], clock, poll_interval=5, unreachable_timeout=30)
+    assert result['outcome'] == 'unreachable'
+    assert result['elapsed'] == 40.0
+    cluster = result['cluster']
+    assert cluster['outcome'] == 'running'
+    assert cluster['unreachable_agent']['for_seconds'] == 20.0
+    assert cluster['msg'].startswith('not read at the end: when the wait ended the reads of agent 10.0.0.1:2886 had '
+                                     'failed for 0:20: '), cluster['msg']
+    assert "; last known: DAG 11 'Cluster scale out' still RUNNING" in cluster['msg'], cluster['msg']
+    assert 'still running when the wait ended' not in result['per_host']['obs1']['msg']
+
+
 def test_the_cluster_dags_move_to_another_cluster_agent_when_the_first_goes_away(clock):
     script = {}
     first = FakeAgent(clock, script=script)
