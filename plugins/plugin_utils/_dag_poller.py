@@ -13,11 +13,11 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import collections
-import time
 
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _query, _windows
+from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
     cluster_signature,
     no_cluster_agent,
@@ -32,6 +32,10 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils._dag_events import CLUSTER_PART, DagTracker
 
 MAX_WORKERS = 64
+# While a CLUSTER AGENT gives the cluster DAGs, how often the identities of the other agents of the list are read
+# again: one that became a CLUSTER AGENT of another cluster (a cluster deployed on hosts of the list) would otherwise
+# have its cluster's DAGs unseen for as long as the source runs. One /api/v1/info per agent per sweep.
+IDENTITY_SWEEP_SECONDS = 60.0
 
 
 class Agent(object):
@@ -49,13 +53,16 @@ class EventPoller(object):
     the cluster DAGs (scope auto/cluster) from the first CLUSTER AGENT of the list that can give them."""
 
     def __init__(self, agents, scope='auto', names=None, request_timeout=10.0, tracker=None,
-                 max_workers=MAX_WORKERS):
+                 max_workers=MAX_WORKERS, clock=None):
         self.agents = agents
         self.scope = scope
         self.name_filter = _dag_lists.compile_name_filter(names)
         self.request_timeout = float(request_timeout)
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers
+        self.clock = clock if clock is not None else Clock()
+        # The first poll reads every identity it needs; the sweeps start one period after it.
+        self.identities_read_at = self.clock.monotonic()
         self.polls = 0
         self.had_cluster_agent = False
         self.one_cluster = None     # the _cluster_dags.cluster_signature() last found one cluster
@@ -70,7 +77,7 @@ class EventPoller(object):
 
     def _prepare(self, agent, client):
         client.timeout = self.request_timeout
-        client.deadline = time.monotonic() + 3 * self.request_timeout
+        client.deadline = self.clock.monotonic() + 3 * self.request_timeout
         if client in agent.refresh:
             agent.refresh.discard(client)
             client.info(refresh=True)
@@ -100,6 +107,8 @@ class EventPoller(object):
         got = read_cluster_dags([(agent, agent.cluster) for agent in self.agents], read, self._prepare,
                                 recheck=[agent for agent in self.agents if agent.address in recheck])
         source = got.source
+        if source is not None:
+            self._sweep_identities(source)
         others = [agent.cluster for agent in self.agents if agent is not source]
         if source is not None and self.one_cluster != cluster_signature(source.cluster, others):
             # Once per source and identities: every other CLUSTER AGENT of the list is of its cluster, or the other
@@ -124,6 +133,24 @@ class EventPoller(object):
             for agent in self.agents:
                 agent.refresh.add(agent.cluster)
         return got
+
+    def _sweep_identities(self, source):
+        """Every IDENTITY_SWEEP_SECONDS, the identities of the agents other than ``source`` are read again (their
+        /api/v1/info), so that the one-cluster check above sees a change. An agent that cannot be read keeps its last
+        identity: its own reads say it is down."""
+        now = self.clock.monotonic()
+        if now - self.identities_read_at < IDENTITY_SWEEP_SECONDS:
+            return
+        self.identities_read_at = now
+
+        def refresh(agent):
+            agent.refresh.add(agent.cluster)
+            try:
+                self._prepare(agent, agent.cluster)
+            except (ObshellError, ValueError):
+                agent.refresh.add(agent.cluster)
+
+        self._map(refresh, [agent for agent in self.agents if agent is not source])
 
     def _settle(self, agent, client, wanted):
         """Reads of /dag/{id} with nodes: [(id, record or None, error or None, missing)]."""

@@ -39,8 +39,10 @@ description:
   - The agents are read at the same time (each its own DAGs); the cluster DAGs are read from the first
     C(CLUSTER AGENT) of O(agents) that can give them, and from the next one when it cannot. While none can,
     each agent's identity is read again every poll, so a cluster that forms, or a take-over or scale-out that
-    ends, after the source started is seen (one unauthenticated C(GET /api/v1/info) per agent). Final DAGs are
-    forgotten once reported, so the memory used stays flat however long the source runs.
+    ends, after the source started is seen (one unauthenticated C(GET /api/v1/info) per agent). While one can,
+    the other agents' identities are read again every minute, so an agent that becomes a C(CLUSTER AGENT) of
+    another cluster makes the cluster DAGs C(cluster_unknown) within a minute. Final DAGs are forgotten once
+    reported, so the memory used stays flat however long the source runs.
 options:
   agents:
     description:

@@ -25,6 +25,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
 from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_events, _dag_poller
 from tests.conftest import COLLECTION_LINK
 from tests.support.agents import AGENT_EPOCH, dto
+from tests.support.clock import FakeClock
 
 PLUGIN = os.path.join(COLLECTION_LINK, 'extensions', 'eda', 'plugins', 'event_source', 'dag_events.py')
 A0, A1 = '10.0.0.1:2886', '10.0.0.2:2886'
@@ -283,7 +284,7 @@ class FakeClient(object):
         pass
 
 
-def poller(count=2, scope='auto', names_=None):
+def poller(count=2, scope='auto', names_=None, clock=None):
     agents = []
     for index in range(count):
         address = '10.0.0.%d:2886' % (index + 1)
@@ -292,7 +293,7 @@ def poller(count=2, scope='auto', names_=None):
         agents.append(_dag_poller.Agent(address, client, client))
     for agent in agents:
         agent.own.members = [other.address for other in agents]
-    return _dag_poller.EventPoller(agents, scope=scope, names=names_), [agent.own for agent in agents]
+    return _dag_poller.EventPoller(agents, scope=scope, names=names_, clock=clock), [agent.own for agent in agents]
 
 
 def observer_down(address):
@@ -429,6 +430,26 @@ def test_a_cluster_agent_that_appears_later_is_read(first):
         client.dags['11'] = dto(state='FAILED', stage=3)
     seen = names(source.poll()) + names(source.poll())
     assert 'dag_failed' in seen, seen
+
+
+def test_an_agent_that_becomes_a_cluster_agent_of_another_cluster_is_noticed_within_a_sweep():
+    # A cluster deployed on hosts of the list while the source runs: the other agents' identities are read again
+    # every IDENTITY_SWEEP_SECONDS, or that cluster's DAGs (a failed scale-out there) would never be seen, for as
+    # long as the source runs.
+    clock = FakeClock()
+    source, clients = poller(3, clock=clock)
+    clients[2].identity_value = 'SINGLE'
+    clients[2].members = [clients[2].address]
+    for client in clients[:2]:
+        client.members = [client.address for client in clients[:2]]
+    source.poll()
+    clients[2].identity_value = 'CLUSTER AGENT'         # of its own cluster, not the source's
+    clock.sleep(_dag_poller.IDENTITY_SWEEP_SECONDS - 1)
+    assert 'cluster_unknown' not in names(source.poll())    # not yet read again: one /api/v1/info per sweep
+    clock.sleep(1)
+    events = source.poll()
+    unknown = [event for event in events if event['obshell']['event'] == 'cluster_unknown']
+    assert unknown and 'of another cluster than' in unknown[0]['obshell']['error']['message'], events
 
 
 # ------------------------------------------------------------------------------------------------ the arguments
