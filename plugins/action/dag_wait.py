@@ -183,6 +183,10 @@ class ActionModule(ObshellAction):
                 own, template = _options.host_scope(self._templar, hostvars, host, shared)
                 per_host.append((host, self._values(spec, own, environ, host, template, drop=('host', 'hosts'),
                                                     shared_vars=shared)))
+            problems = _options.one_agent_per_host([(host, (host_values['host'], host_values['port']))
+                                                    for host, host_values in per_host])
+            if problems:
+                self.fail(['hosts: %s' % problem for problem in problems])
         targets = []
         try:
             for host, host_values in per_host:

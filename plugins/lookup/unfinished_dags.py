@@ -34,7 +34,8 @@ options:
         else E(OBSHELL_<OPTION>), else C(ansible.cfg), else the default. Its address is its C(obshell_host),
         else E(OBSHELL_HOST), else its C(ansible_host), else its name (O(host) is not used for it). So
         C(query('oceanbase.obshell.unfinished_dags', *groups['observers'])) asks every observer's agent where, and
-        as, the inventory says.
+        as, the inventory says. Two inventory hosts that come out at one address and port fail the lookup (one
+        agent cannot answer for both).
       - The terms are the agents of one cluster; a C(CLUSTER AGENT) of another cluster among them fails the lookup
         (the cluster DAGs are read from one C(CLUSTER AGENT), and ids repeat across clusters).
       - An address term is asked with the lookup's own settings. A term with a scheme (C(http://...)), a path or
@@ -447,7 +448,7 @@ class LookupModule(LookupBase):
             configured = self._configured(variables, kwargs)
             given = dict((name, value) for name, value in kwargs.items()
                          if name != 'host' and name in _options.CONNECTION_SPEC)
-        settings, seen = [], set()
+        settings, seen, of_hosts = [], set(), []
         for index, term in enumerate(terms or [None]):
             if term is None:
                 values = own
@@ -466,6 +467,7 @@ class LookupModule(LookupBase):
                     raise AnsibleLookupError('unfinished_dags: the settings of the inventory host %s: %s'
                                              % (term, '; '.join(problems)))
                 agent = (str(values['host']).strip('[]'), values['port'])
+                of_hosts.append((term, agent))
             else:
                 values = own
                 try:
@@ -476,6 +478,9 @@ class LookupModule(LookupBase):
             if agent not in seen:
                 seen.add(agent)
                 settings.append((agent, values))
+        problems = _options.one_agent_per_host(of_hosts)
+        if problems:
+            raise AnsibleLookupError('unfinished_dags: %s' % '; '.join(problems))
         return settings
 
     def _filled_in(self, variables):

@@ -200,6 +200,27 @@ def resolve(task_args, host_vars, environ, spec, controller=True, host_name=None
     return resolved
 
 
+def one_agent_per_host(addresses):
+    """Problems for ``addresses`` ([(inventory host, (address, port))], a batch): each host of a batch is its own
+    agent, so two hosts resolved to one address (an OBSHELL_HOST or a play's obshell_host set for all of them) would
+    have one agent answer for both, and a busy host called idle (found by the red team). None when each is its own."""
+    first = {}
+    problems = []
+    for host, (address, port) in addresses:
+        text = str(address).strip('[]')
+        try:
+            text = ipaddress.ip_address(text).compressed
+        except ValueError:
+            text = text.lower()
+        key = (text, int(port))
+        if key in first and first[key] != host:
+            problems.append('%s and %s are both asked at %s:%s, but each host is its own agent: is obshell_host or '
+                            'OBSHELL_HOST set for all of them? (unset it, or give each host its own obshell_host)'
+                            % (first[key], host, '[%s]' % text if ':' in text else address, port))
+        first.setdefault(key, host)
+    return problems
+
+
 def validate(values, spec, check_files=True):
     """``values`` checked against ``spec`` (types, choices, defaults) and by the collection's own checks: (the
     validated values, [problems naming each bad option])."""

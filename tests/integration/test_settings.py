@@ -263,3 +263,44 @@ def test_a_play_variable_that_is_a_template_is_filled_in_for_each_host_it_serves
     assert out['mine'] == []
     for secret in ('Alpha-pass-1', 'Beta-pass-2'):
         assert secret not in result.stdout + result.stderr
+
+
+def test_one_address_for_every_host_of_a_batch_is_refused_not_read_as_one_agent(sim_cluster, tmp_path):
+    # OBSHELL_HOST exported on the controller (or a play's constant obshell_host) named one agent for every host of
+    # `hosts:` and of the lookup's host terms: both hosts were read at 127.0.0.1, the idle one answered for the busy
+    # one at 127.0.0.2, and the gate passed (found by the red team). Each host of a batch is its own agent.
+    sim = sim_cluster(agents=1, password=PASSWORD, scenario='idle')
+    port = sim.agents[0].port
+    hosts = {'obs_idle': {'ansible_host': '127.0.0.1', 'obshell_port': port},
+             'obs_busy': {'ansible_host': '127.0.0.2', 'obshell_port': port}}
+    playbook = """
+- hosts: obs_idle
+  gather_facts: false
+  tasks:
+    - name: The gate over both hosts
+      oceanbase.obshell.dag_wait:
+        mode: assert_idle
+        scope: agent
+        hosts: [obs_idle, obs_busy]
+      register: gate
+      ignore_errors: true
+    - name: The lookup over both hosts
+      ansible.builtin.set_fact:
+        listed: "{{ query('oceanbase.obshell.unfinished_dags', 'obs_idle', 'obs_busy', scope='agent', retries=0) }}"
+      ignore_errors: true
+      register: lookup
+    - name: Save
+      ansible.builtin.copy:
+        content: "{{ {'gate': gate, 'lookup': lookup} | to_json }}"
+        dest: "%s/out.json"
+        mode: "0600"
+""" % tmp_path
+    before = len(sim.requests)
+    result = run_playbook(playbook, local_inventory(hosts, obshell_password=PASSWORD), workdir=tmp_path,
+                          extra_env={'OBSHELL_HOST': '127.0.0.1'})
+    assert result.rc == 0, result.output
+    out = load(tmp_path, 'out.json')
+    reason = 'obs_idle and obs_busy are both asked at 127.0.0.1:%d, but each host is its own agent' % port
+    assert out['gate']['failed'] is True and reason in out['gate']['msg'], out['gate']
+    assert out['lookup']['failed'] is True and reason in out['lookup']['msg'], out['lookup']
+    assert len(sim.requests) == before, sim.requests[before:]       # refused before any agent was asked

@@ -207,3 +207,14 @@ def test_each_host_fills_in_the_plays_variables_on_its_own():
                                     template=template)
         seen[host] = (int(resolved['port']), resolved['password'])
     assert seen == {'h1': (1111, 'one'), 'h2': (2222, 'two-s')}
+
+
+def test_two_hosts_of_a_batch_at_one_agent_are_refused_however_the_address_is_written():
+    # One agent cannot answer for two hosts: the idle one would be read for the busy one (red team, OBSHELL_HOST).
+    assert _options.one_agent_per_host([('a', ('10.0.0.1', 2886)), ('b', ('10.0.0.2', 2886)),
+                                        ('c', ('10.0.0.1', 2887)), ('a', ('10.0.0.1', 2886))]) == []
+    problems = _options.one_agent_per_host([('a', ('[2001:db8::1]', 2886)), ('b', ('2001:DB8:0::1', '2886')),
+                                            ('c', ('Agent.Example', 2886)), ('d', ('agent.example', 2886))])
+    assert len(problems) == 2, problems
+    assert problems[0].startswith('a and b are both asked at [2001:db8::1]:2886, but each host is its own agent')
+    assert problems[1].startswith('c and d are both asked at agent.example:2886')
