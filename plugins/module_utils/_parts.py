@@ -42,6 +42,9 @@ class Part(object):
         self.pending = []
         self.switches = []          # [{'from', 'to', 'reason', 'at'}]
         self.remediations = []
+        # Quiet when another part ended the wait (fail fast), but the span since its last poll could not be read
+        # back: not a verdict (set as the wait ends, never carried over).
+        self.unverified_at_end = False
 
     @property
     def target(self):

@@ -331,6 +331,13 @@ def cut_short_text(result):
         (info.get('error') or {}).get('message'), running)
 
 
+def unverified_at_end_text():
+    """A part that was quiet when another part ended the wait, but whose span since its last poll could not be read
+    back: nothing it may have missed is known, so it is not called idle."""
+    return ("not verified when the wait ended: nothing unfinished at its last read, but what ran since could not be "
+            "read back from the agent's history")
+
+
 def agent_back_text(agent, down_seconds):
     return 'agent %s is answering again after %s' % (safe_text(agent or 'the agent', 80), format_elapsed(down_seconds))
 

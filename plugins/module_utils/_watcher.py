@@ -375,8 +375,21 @@ class Watcher(HistoryReads):
                         part.engine.unverified = True
                 return True
             return False
-        return any(outcome is not None and (outcome == 'error' or outcome in self.fail_on)
-                   for outcome in verdicts.values())
+        if any(outcome is not None and (outcome == 'error' or outcome in self.fail_on) for outcome in verdicts.values()):
+            self._verify_quiet(live, verdicts)
+            return True
+        return False
+
+    def _verify_quiet(self, live, verdicts):
+        """Fail fast: a part that says nothing went wrong has the span since its last poll read back first (a DAG
+        that began and failed in it joins, and says so); one whose span could not be read back is unverified, never
+        idle (found by the red team: a host whose DAG failed between two polls was called idle)."""
+        quiet = [part for part in live if verdicts[id(part)] in QUIET_VERDICTS]
+        if not quiet:
+            return
+        self._close_windows(quiet)
+        for part in quiet:
+            part.unverified_at_end = part.engine.verdict() in QUIET_VERDICTS and part.engine.closing_window() is not None
 
     def run(self, slice_seconds=None):
         """Poll until the wait is over (returns the combined result) or, with ``slice_seconds``, until a poll
@@ -409,7 +422,7 @@ class Watcher(HistoryReads):
     # ------------------------------------------------------------------ results
 
     def part_result(self, part):
-        outcome = part.engine.verdict()
+        outcome = None if part.unverified_at_end else part.engine.verdict()
         never_reached = outcome is None and part.engine.good_reads == 0 and part.engine.down_since is not None
         if outcome is None:
             # Still going when another part ended the wait (fail fast); an agent never reached is not "running".
@@ -417,6 +430,8 @@ class Watcher(HistoryReads):
         result = part.engine.result(outcome)
         if never_reached:
             result['msg'] = _report.not_reached_text(part.target.client.address, result['unreachable_agent'])
+        elif part.unverified_at_end:
+            result['msg'] = _report.unverified_at_end_text()
         elif outcome == 'running' and not part.engine.read_once:
             result['msg'] = _report.cut_short_text(result)
         result.update(host=part.host, part=part.kind, agent=part.target.client.address,

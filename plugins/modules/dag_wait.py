@@ -557,7 +557,9 @@ cluster:
       description:
         - The part's outcome.
         - C(running) when another part ended the wait first (fail fast). Its RV(cluster.msg) then says whether its last read
-          answered, or that its reads were failing at the end and what it read last before.
+          answered, or that its reads were failing at the end and what it read last before. A part with nothing
+          unfinished is read back from the agent's history first (a DAG that began and failed since its last poll
+          is reported); if that cannot be done it is C(running) too, never C(idle).
       type: str
     agent:
       description: The agent the cluster DAGs were last asked of (C(ip:port)).

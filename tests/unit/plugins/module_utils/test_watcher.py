@@ -650,6 +650,70 @@ def test_a_part_cut_short_while_its_reads_fail_never_passes_its_last_read_off_as
     assert 'still running when the wait ended' not in result['per_host']['obs1']['msg']
 
 
+def test_fail_fast_reads_back_what_a_quiet_host_did_between_its_last_two_polls(clock):
+    # The cluster scale-out fails at 10 and ends the wait; on obs2 a "Start observer" began at 6 and failed at 7,
+    # between the polls at 5 and 10, and left its list. obs2 was called idle: fail fast never read back the span
+    # since its last poll while obs1's own "Start observer" still ran (found by the red team). It is read back
+    # first, and obs2's failure is reported.
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
+    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    local = '2016777216202886' + '7'
+    second.add(local, (6.0, dto(local, 'Start observer', stage=1, nodes=['a', 'b'], maintenance=0)),
+               (7.0, dto(local, 'Start observer', state='FAILED', stage=2, nodes=['a', 'b'], maintenance=0)))
+    result, dummy = wait([first, second], clock, poll_interval=5)
+    assert result['outcome'] == 'failed'
+    assert result['elapsed'] == 10.0
+    assert result['per_host']['obs2']['outcome'] == 'failed', result['per_host']['obs2']
+    assert [(f['id'], f['host']) for f in result['failures']] == [('11', 'obs1'), (local, 'obs2')], result['failures']
+    assert part(result, 'agent', 'obs2')['outcome'] == 'failed'
+
+
+def test_fail_fast_never_calls_a_host_idle_whose_last_span_could_not_be_read_back(clock):
+    # The same, but obs2's history cannot be read at the end: what it did since its last poll is unknown, never idle.
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
+    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    original = second.dag_history
+
+    def history(scope, show_details=False):
+        if clock() >= 10.0:
+            raise ObshellApiError('history unavailable', agent=second.address, status=500)
+        return original(scope, show_details)
+
+    second.dag_history = history
+    result, dummy = wait([first, second], clock, poll_interval=5)
+    assert result['outcome'] == 'failed'
+    obs2 = part(result, 'agent', 'obs2')
+    assert obs2['outcome'] != 'idle', obs2
+    assert obs2['msg'].startswith('not read at the end: ') and 'history unavailable' in obs2['msg'], obs2['msg']
+    assert result['per_host']['obs2']['outcome'] != 'idle'
+
+
+def test_fail_fast_never_calls_a_host_idle_whose_identity_changed_before_its_span_was_read_back(clock):
+    # obs2's agent answers its list at 10 and is SINGLE when asked again before the read back: its last span is
+    # unverified: not idle, and the batch's verdict stays the failure.
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
+    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    listed = second.unfinished_dags
+
+    def unfinished_dags(scope, show_details=False):
+        answer = listed(scope, show_details)
+        if clock() >= 10.0:
+            second.identity_value = 'SINGLE'
+        return answer
+
+    second.unfinished_dags = unfinished_dags
+    result, dummy = wait([first, second], clock, poll_interval=5)
+    assert result['outcome'] == 'failed'
+    obs2 = part(result, 'agent', 'obs2')
+    assert obs2['outcome'] == 'running', obs2
+    assert obs2['msg'] == ("not verified when the wait ended: nothing unfinished at its last read, but what ran since "
+                           "could not be read back from the agent's history"), obs2['msg']
+    assert result['per_host']['obs2']['outcome'] != 'idle'
+
+
 def test_the_cluster_dags_move_to_another_cluster_agent_when_the_first_goes_away(clock):
     script = {}
     first = FakeAgent(clock, script=script)
