@@ -144,6 +144,12 @@ class ObshellClient(object):
         return self.info().get('identity')
 
     @property
+    def known_identity(self):
+        """The identity as last read, without a request (None: never read): for checks made every poll, which an
+        agent that does not answer must not hold up."""
+        return (self._info or {}).get('identity')
+
+    @property
     def version(self):
         return self.info().get('version')
 

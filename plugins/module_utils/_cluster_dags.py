@@ -134,11 +134,11 @@ def _address_key(address):
 
 def in_a_cluster(client):
     """Whether the agent, by its identity as last read, belongs to (or is moving into or out of) a cluster: anything
-    but SINGLE, MASTER and FOLLOWER. False when its identity cannot be read."""
-    try:
-        return client.identity not in NO_CLUSTER
-    except (ObshellError, ValueError):
-        return False
+    but SINGLE, MASTER and FOLLOWER. False when its identity was never read: no request is made here, so an agent
+    that does not answer cannot hold up a poll (found by the red team: the event source asked each such agent in
+    turn, a request_timeout each, every poll)."""
+    identity = client.known_identity
+    return identity is not None and identity not in NO_CLUSTER
 
 
 def cluster_signature(source, others):

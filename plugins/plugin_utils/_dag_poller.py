@@ -61,8 +61,8 @@ class EventPoller(object):
         self.tracker = tracker if tracker is not None else DagTracker()
         self.max_workers = max_workers
         self.clock = clock if clock is not None else Clock()
-        # The first poll reads every identity it needs; the sweeps start one period after it.
-        self.identities_read_at = self.clock.monotonic()
+        # Every identity is read at the first poll that has a source, then every IDENTITY_SWEEP_SECONDS.
+        self.identities_read_at = None
         self.polls = 0
         self.had_cluster_agent = False
         self.one_cluster = None     # the _cluster_dags.cluster_signature() last found one cluster
@@ -139,7 +139,7 @@ class EventPoller(object):
         /api/v1/info), so that the one-cluster check above sees a change. An agent that cannot be read keeps its last
         identity: its own reads say it is down."""
         now = self.clock.monotonic()
-        if now - self.identities_read_at < IDENTITY_SWEEP_SECONDS:
+        if self.identities_read_at is not None and now - self.identities_read_at < IDENTITY_SWEEP_SECONDS:
             return
         self.identities_read_at = now
 

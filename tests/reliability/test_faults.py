@@ -691,3 +691,37 @@ def test_the_event_source_sees_a_cluster_that_forms_after_it_started(sim_cluster
         assert 'dag_appeared' in seen and 'dag_failed' in seen, seen
     finally:
         source.close()
+
+
+def test_agents_that_never_answer_cost_the_event_source_one_request_timeout_not_one_each(sim_cluster, raw_server):
+    # Four agents of the list accept connections and never answer. The one-cluster check asked each one's identity
+    # in turn, a request_timeout each, every poll: 8 s a poll at request_timeout 2 (found by the red team). They are
+    # asked at once, and only in the identity sweep; the check itself uses identities as last read.
+    from ansible_collections.oceanbase.obshell.plugins.module_utils import _options
+    from ansible_collections.oceanbase.obshell.plugins.plugin_utils import _dag_poller
+    from tests.support.http_servers import stalls
+
+    sim = sim_cluster(agents=1, password='pw', scenario='idle')
+    holes = [raw_server(stalls) for dummy in range(4)]
+    agents = []
+    for address, port in [(sim.agents[0].address, sim.agents[0].port)] + [
+            ('127.0.0.1:%d' % hole.port, hole.port) for hole in holes]:
+        clients = [_options.client_from_options({'password': 'pw', 'request_timeout': 2.0}, host='127.0.0.1',
+                                                port=port, retries=0) for dummy in range(2)]
+        agents.append(_dag_poller.Agent(address, clients[0], clients[1]))
+    source = _dag_poller.EventPoller(agents, scope='auto', request_timeout=2.0)
+    took = []
+    try:
+        for dummy in range(3):
+            started = time.monotonic()
+            events = source.poll()
+            took.append(time.monotonic() - started)
+        unreachable = set(event['obshell']['agent'] for event in events + source.poll()
+                          if event['obshell']['event'] == 'agent_unreachable')
+    finally:
+        source.close()
+    figure('event source, 4 agents never answering (request_timeout 2 s)', 'seconds per poll (3 polls)',
+                  ' / '.join('%.1f' % seconds for seconds in took))
+    # Each poll: the agents' own lists at once (2 s), and the first one's sweep at once (2 s): never 4 x 2 s.
+    assert all(seconds < 6.0 for seconds in took), took
+    assert not unreachable or unreachable <= set(agent.address for agent in agents[1:])

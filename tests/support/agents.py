@@ -152,6 +152,10 @@ class FakeAgent(object):
         return self.identity_value
 
     @property
+    def known_identity(self):
+        return self.identity
+
+    @property
     def version(self):
         return self.version_value
 

@@ -123,6 +123,10 @@ class Member(object):
             raise self.identity_value
         return self.identity_value
 
+    @property
+    def known_identity(self):
+        return None if isinstance(self.identity_value, Exception) else self.identity_value
+
     def get(self, path):
         self.asked.append(path)
         return {'agent_info': [{'ip': member.address.split(':')[0], 'port': 2886, 'zone': 'z', 'identity': 'x'}

@@ -238,6 +238,10 @@ class FakeClient(object):
         return self.info()['identity']
 
     @property
+    def known_identity(self):
+        return (self._info or {}).get('identity')
+
+    @property
     def agent(self):
         return self.address
 
