@@ -721,7 +721,7 @@ def test_agents_that_never_answer_cost_the_event_source_one_request_timeout_not_
     finally:
         source.close()
     figure('event source, 4 agents never answering (request_timeout 2 s)', 'seconds per poll (3 polls)',
-                  ' / '.join('%.1f' % seconds for seconds in took))
+           ' / '.join('%.1f' % seconds for seconds in took))
     # Each poll: the agents' own lists at once (2 s), and the first one's sweep at once (2 s): never 4 x 2 s.
     assert all(seconds < 6.0 for seconds in took), took
     assert not unreachable or unreachable <= set(agent.address for agent in agents[1:])
