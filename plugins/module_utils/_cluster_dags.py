@@ -164,12 +164,8 @@ def other_clusters(source, others, names):
     candidates = [client for client in others if in_a_cluster(client)]
     if not candidates:
         return None, []
-    try:
-        dummy, agents, dummy_warnings = read_cluster(source.get(OB_INFO))
-    except ClusterAnswerError as exc:
-        raise ObshellProtocolError('GET %s did not describe a cluster: %s' % (OB_INFO, exc), agent=source.address)
-    members = set(_address_key(format_address(agent['ip'], agent['port'])) for agent in agents)
-    strangers = [client for client in candidates if _address_key(client.agent) not in members]
+    members, agents = cluster_members(source)
+    strangers = [client for client in candidates if not is_member(client, members)]
     foreign = [client for client in strangers if client.identity == CLUSTER_AGENT]
     pending = [client for client in strangers if client.identity != CLUSTER_AGENT]
     if not foreign:
@@ -182,6 +178,21 @@ def other_clusters(source, others, names):
            safe_text(names(source), 80),
            ', '.join(sorted(format_address(agent['ip'], agent['port']) for agent in agents)) or 'none'),
         agent=source.address), pending
+
+
+def cluster_members(source):
+    """(the address keys of the agents of ``source``'s cluster, those agents as /api/v1/ob/info describes them, §11.5).
+    Raises what reading it raises, or ObshellProtocolError for an answer that is not a cluster description."""
+    try:
+        dummy, agents, dummy_warnings = read_cluster(source.get(OB_INFO))
+    except ClusterAnswerError as exc:
+        raise ObshellProtocolError('GET %s did not describe a cluster: %s' % (OB_INFO, exc), agent=source.address)
+    return set(_address_key(format_address(agent['ip'], agent['port'])) for agent in agents), agents
+
+
+def is_member(client, members):
+    """Whether the agent, by the address it reports (read already), is one of ``members`` (cluster_members())."""
+    return _address_key(client.agent) in members
 
 
 def pending_error(source, pending, names):

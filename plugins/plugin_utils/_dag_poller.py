@@ -18,8 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils import _dag_lists, _query, _windows
 from ansible_collections.oceanbase.obshell.plugins.module_utils._clock import Clock
+from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import CLUSTER_AGENT
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster_dags import (
+    cluster_members,
     cluster_signature,
+    is_member,
     no_cluster_agent,
     other_clusters,
     read_cluster_dags,
@@ -66,6 +69,11 @@ class EventPoller(object):
         self.polls = 0
         self.had_cluster_agent = False
         self.one_cluster = None     # the _cluster_dags.cluster_signature() last found one cluster
+        # The agent the cluster DAGs were last read from, and the address keys of its cluster's agents.
+        self.cluster_source = None
+        self.members = None
+        # scope all: the cluster_signature() with which the CLUSTER AGENTs of the list were last found one cluster
+        self.all_one_cluster = None
         # part -> the spans of its agent's time it could not see (_windows.Windows)
         self.windows = {}
 
@@ -125,6 +133,8 @@ class EventPoller(object):
                 reason = getattr(problem, 'message', problem)
                 got.errors[source] = ObshellClusterUnknownError('cluster DAGs unknown: %s' % reason,
                                                                 agent=source.address)
+        if got.source is not None:
+            self._same_cluster_as_before(got)
         for agent in got.errors:
             agent.refresh.add(agent.cluster)
         if got.source is None:
@@ -133,6 +143,57 @@ class EventPoller(object):
             for agent in self.agents:
                 agent.refresh.add(agent.cluster)
         return got
+
+    def _same_cluster_as_before(self, got):
+        """The DAGs tracked so far are one cluster's; a DAG id of another cluster names another DAG. A new source
+        is read (/api/v1/ob/info) and taken only if it is of the previous source's cluster, or that source of its
+        (found by the red team: when the list's only CLUSTER AGENT left was another cluster's, a DAG that had failed
+        was settled by that cluster's DAG of the same id, and reported succeeded)."""
+        source = got.source
+        if source is self.cluster_source:
+            return
+        problem = None
+        try:
+            members, dummy = cluster_members(source.cluster)
+        except (ObshellError, ValueError) as exc:
+            members, problem = None, 'the cluster of %s could not be read: %s' % (
+                source.address, getattr(exc, 'message', exc))
+        if problem is None and self.cluster_source is not None and \
+                not is_member(source.cluster, self.members) and not is_member(self.cluster_source.cluster, members):
+            problem = ('%s is not of the cluster the cluster DAGs were read from until now (through %s); its DAG '
+                       'ids name other DAGs (run one source per cluster)' % (source.address, self.cluster_source.address))
+        if problem is not None:
+            got.errors[source] = ObshellClusterUnknownError('cluster DAGs unknown: %s' % problem, agent=source.address)
+            got.source, got.records = None, None
+            return
+        self.cluster_source, self.members = source, members
+
+    def _all_of_one_cluster(self, listed, errors):
+        """scope all: a CLUSTER AGENT's aggregated list holds its cluster's DAGs, and ids repeat across clusters.
+        The lists of CLUSTER AGENTs not of the first one's cluster are not taken, said cluster_unknown (found by the
+        red team: two clusters' DAG 11 were taken for one, and one's end was never reported)."""
+        readers = [agent for agent in self.agents
+                   if 'agent ' + agent.address in listed and agent.own.known_identity == CLUSTER_AGENT]
+        if len(readers) < 2:
+            return
+        first = readers[0]
+        signature = cluster_signature(first.own, [agent.own for agent in readers[1:]])
+        if self.all_one_cluster == signature:
+            return
+        try:
+            members, dummy = cluster_members(first.own)
+        except (ObshellError, ValueError):
+            # Which are of its cluster cannot be told now: none of the others' lists is taken (asked again).
+            foreign = [agent.address for agent in readers[1:]]
+        else:
+            foreign = [agent.address for agent in readers[1:] if not is_member(agent.own, members)]
+        # Found one cluster: checked again when an identity changes; until then, every poll.
+        self.all_one_cluster = None if foreign else signature
+        for address in foreign:
+            del listed['agent ' + address]
+            errors[address] = ObshellClusterUnknownError(
+                'cluster DAGs unknown: %s is not known to be a %s of the cluster of %s; its DAG ids may name other '
+                'DAGs (run one source per cluster)' % (address, CLUSTER_AGENT, first.address), agent=address)
 
     def _sweep_identities(self, source):
         """Every IDENTITY_SWEEP_SECONDS, the identities of the agents other than ``source`` are read again (their
@@ -203,6 +264,8 @@ class EventPoller(object):
                 listed['agent ' + agent.address] = (agent.address, records)
             else:
                 errors[agent.address] = error
+        if self.scope == 'all':
+            self._all_of_one_cluster(listed, errors)
         if self.scope in ('auto', 'cluster'):
             got = results[-1]
             cluster_source = got.source

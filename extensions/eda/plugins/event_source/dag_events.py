@@ -49,7 +49,10 @@ options:
       - The agents to watch, each V(host) or V(host:port) (V([ipv6]:port) for IPv6), for example all the agents
         of a cluster. A cluster DAG is reported once, not once per agent.
       - The agents of one cluster; while a C(CLUSTER AGENT) of another cluster is among them, the cluster DAGs are
-        C(cluster_unknown) (run one source per cluster).
+        C(cluster_unknown) (run one source per cluster). The same holds with O(scope=all), where the lists of the
+        C(CLUSTER AGENT)s not of the first one's cluster are not taken. The cluster DAGs are never read from an
+        agent of another cluster than the one they were read from so far, even when it is the only
+        C(CLUSTER AGENT) left (a DAG id there names another DAG).
     type: list
     elements: str
     required: true

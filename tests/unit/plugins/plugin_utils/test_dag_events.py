@@ -456,6 +456,48 @@ def test_an_agent_that_becomes_a_cluster_agent_of_another_cluster_is_noticed_wit
     assert unknown and 'of another cluster than' in unknown[0]['obshell']['error']['message'], events
 
 
+def test_another_clusters_agent_left_as_the_only_cluster_agent_never_settles_the_dags_tracked():
+    # The list's cluster agent (A) goes UNIDENTIFIED; the only CLUSTER AGENT left (B) is another cluster's, whose
+    # DAG 11 succeeded. A's DAG 11 had failed: it was settled by B's and reported succeeded (found by the red team).
+    source, clients = poller(2)
+    first, second = clients
+    first.members, second.members = [first.address], [second.address]
+    second.identity_value = 'SINGLE'
+    first.lists['cluster'] = [dto(state='FAILED', stage=3)]
+    first.dags['11'] = dto(state='FAILED', stage=3)
+    assert 'dag_failed' in names(source.poll() + source.poll())
+    first.identity_value = 'UNIDENTIFIED'
+    second.identity_value = 'CLUSTER AGENT'
+    second.lists['cluster'] = []
+    second.dags['11'] = dto(state='SUCCEED', stage=9)
+    events = []
+    for dummy in range(4):
+        events += source.poll()
+    assert not [name for name in names(events) if name.startswith('dag_')], events
+    unknown = [event for event in events if event['obshell']['event'] == 'cluster_unknown']
+    assert unknown and 'is not of the cluster the cluster DAGs were read from until now' in \
+        unknown[-1]['obshell']['error']['message'], events
+    assert ('dag', '11') not in second.calls
+
+
+def test_scope_all_never_takes_two_clusters_dags_of_one_id_for_one():
+    # scope all: each CLUSTER AGENT's aggregated list holds its own cluster's DAGs; DAG 11 of two clusters was one DAG
+    # to the source, and one cluster's was never reported (found by the red team).
+    source, clients = poller(2, scope='all')
+    first, second = clients
+    first.members, second.members = [first.address], [second.address]
+    first.lists['all'] = [dto(stage=2)]
+    second.lists['all'] = [dto(name='Start OB', stage=1)]
+    events = source.poll()
+    appeared = [event for event in events if event['obshell']['event'] == 'dag_appeared']
+    assert [(event['obshell']['agent'], event['obshell']['dag']['name']) for event in appeared] == [
+        (first.address, 'Cluster scale out')], events
+    unknown = [event for event in events if event['obshell']['event'] == 'cluster_unknown']
+    assert [event['obshell']['agent'] for event in unknown] == [second.address], events
+    first.members = second.members = [first.address, second.address]      # one cluster after all
+    assert 'agent_recovered' in names(source.poll())
+
+
 # ------------------------------------------------------------------------------------------------ the arguments
 
 
