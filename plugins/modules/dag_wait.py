@@ -78,7 +78,7 @@ options:
       - Each host's agent is asked at its C(obshell_host) variable, else its C(ansible_host), else its inventory
         name, and at its C(obshell_port); O(host) is not used. Settings that differ per host (port, passwords)
         belong in C(obshell_*) host variables. Two hosts that come out at one address and port (E(OBSHELL_HOST) or
-        a play's constant C(obshell_host) set for all of them) fail the task before any agent is asked: one agent
+        a play's constant C(obshell_host) set for all of them) fail the task before any agent is asked, as one agent
         cannot answer for two hosts.
       - The result has one part per host (RV(per_host)) besides the combined verdict.
       - Not with O(run_on=target).
