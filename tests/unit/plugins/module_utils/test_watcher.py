@@ -650,14 +650,20 @@ def test_a_part_cut_short_while_its_reads_fail_never_passes_its_last_read_off_as
     assert 'still running when the wait ended' not in result['per_host']['obs1']['msg']
 
 
+def failing_batch(clock):
+    """obs1: the cluster scale-out fails at 10 (fail fast) while obs1's own "Start observer" runs on; obs2: idle."""
+    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
+    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
+    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    return first, second
+
+
 def test_fail_fast_reads_back_what_a_quiet_host_did_between_its_last_two_polls(clock):
     # The cluster scale-out fails at 10 and ends the wait; on obs2 a "Start observer" began at 6 and failed at 7,
     # between the polls at 5 and 10, and left its list. obs2 was called idle: fail fast never read back the span
     # since its last poll while obs1's own "Start observer" still ran (found by the red team). It is read back
     # first, and obs2's failure is reported.
-    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
-    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
-    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    first, second = failing_batch(clock)
     local = '2016777216202886' + '7'
     second.add(local, (6.0, dto(local, 'Start observer', stage=1, nodes=['a', 'b'], maintenance=0)),
                (7.0, dto(local, 'Start observer', state='FAILED', stage=2, nodes=['a', 'b'], maintenance=0)))
@@ -671,9 +677,7 @@ def test_fail_fast_reads_back_what_a_quiet_host_did_between_its_last_two_polls(c
 
 def test_fail_fast_never_calls_a_host_idle_whose_last_span_could_not_be_read_back(clock):
     # The same, but obs2's history cannot be read at the end: what it did since its last poll is unknown, never idle.
-    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
-    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
-    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    first, second = failing_batch(clock)
     original = second.dag_history
 
     def history(scope, show_details=False):
@@ -693,9 +697,7 @@ def test_fail_fast_never_calls_a_host_idle_whose_last_span_could_not_be_read_bac
 def test_fail_fast_never_calls_a_host_idle_whose_identity_changed_before_its_span_was_read_back(clock):
     # obs2's agent answers its list at 10 and is SINGLE when asked again before the read back: its last span is
     # unverified: not idle, and the batch's verdict stays the failure.
-    first, second = FakeAgent(clock), FakeAgent(clock, address='10.0.0.2:2886')
-    first.add('11', (0.0, dto(state='RUNNING', stage=5)), (10.0, dto(state='FAILED', stage=6)))
-    first.add(LOCAL_ID, (0.0, dto(LOCAL_ID, 'Start observer', stage=1, nodes=['a', 'b'])))
+    first, second = failing_batch(clock)
     listed = second.unfinished_dags
 
     def unfinished_dags(scope, show_details=False):
