@@ -322,13 +322,15 @@ def lean_result(result):
 def cut_short_text(result):
     """A part still going when another part ended the wait (fail fast). One whose reads were failing then says so,
     and why: what it last read is only what it knew before, never the state at the end."""
-    running = '; '.join(r['summary'] for r in result['running']) or 'nothing seen yet'
+    running = [r['summary'] for r in result['running']]
     info = result['unreachable_agent']
     if not info:
-        return 'still running when the wait ended: ' + running
+        return 'still running when the wait ended: ' + ('; '.join(running) or 'nothing seen yet')
+    # What it last knew includes the DAGs it saw end (red team: "nothing seen yet" of a part that saw one succeed).
+    known = running + [ended_text(record) for record in result['dags'] if record.get('outcome') != 'running']
     return 'not read at the end: when the wait ended the reads of agent %s had failed for %s: %s; last known: %s' % (
         safe_text(info.get('agent') or '?', 80), format_elapsed(info.get('for_seconds')),
-        (info.get('error') or {}).get('message'), running)
+        (info.get('error') or {}).get('message'), '; '.join(known) or 'nothing seen yet')
 
 
 def unverified_at_end_text():

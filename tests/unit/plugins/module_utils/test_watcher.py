@@ -716,6 +716,20 @@ def test_fail_fast_never_calls_a_host_idle_whose_identity_changed_before_its_spa
     assert result['per_host']['obs2']['outcome'] != 'idle'
 
 
+def test_a_part_cut_short_mid_outage_names_the_dags_it_saw_end(clock):
+    # obs2's "Start observer" succeeded (seen at 5), then its agent stopped answering; the cluster DAG fails at 10.
+    # Its message said "last known: nothing seen yet" (red team).
+    first, second = failing_batch(clock)
+    local = '2016777216202886' + '7'
+    second.add(local, (0.0, dto(local, 'Start observer', stage=1, nodes=['a', 'b'], maintenance=0)),
+               (3.0, dto(local, 'Start observer', state='SUCCEED', stage=2, nodes=['a', 'b'], maintenance=0)))
+    second.outages = [(6.0, 1000.0, refused)]
+    result, dummy = wait([first, second], clock, poll_interval=5)
+    obs2 = part(result, 'agent', 'obs2')
+    assert obs2['msg'].startswith('not read at the end: '), obs2['msg']
+    assert obs2['msg'].endswith("; last known: DAG %s 'Start observer' succeeded in 0:30" % local), obs2['msg']
+
+
 def test_the_cluster_dags_move_to_another_cluster_agent_when_the_first_goes_away(clock):
     script = {}
     first = FakeAgent(clock, script=script)
