@@ -17,7 +17,6 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import collections
-import ipaddress
 
 from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import (
     CLUSTER_AGENT,
@@ -26,7 +25,7 @@ from ansible_collections.oceanbase.obshell.plugins.module_utils._cluster import 
     ClusterAnswerError,
     read_cluster,
 )
-from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import format_address
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import canonical_host, format_address
 from ansible_collections.oceanbase.obshell.plugins.module_utils._errors import (
     ObshellClusterUnknownError,
     ObshellError,
@@ -124,12 +123,7 @@ def _address_key(address):
     """(host, port) of an ``ip:port`` address, the IP in its one canonical spelling (agents and /api/v1/ob/info may
     write one IPv6 address differently)."""
     host, dummy, port = str(address).rpartition(':')
-    host = host.strip('[]')
-    try:
-        host = ipaddress.ip_address(host).compressed
-    except ValueError:
-        host = host.lower()
-    return host, port
+    return canonical_host(host), port
 
 
 def in_a_cluster(client):

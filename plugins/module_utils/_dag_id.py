@@ -16,6 +16,8 @@ to the protocol spec (obshell-api.md).
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import ipaddress
+
 from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_fields import INT64_MAX
 from ansible_collections.oceanbase.obshell.plugins.module_utils._text import short_repr
 
@@ -112,6 +114,16 @@ def id_is_obproxy(generic_id):
 def id_number(generic_id):
     """The table id embedded in a generic id (dag_id, node_id or task_id), e.g. '142' -> 42."""
     return decode_id(generic_id)[4]
+
+
+def canonical_host(host):
+    """One spelling of an agent's host, to compare addresses: an IP in its compressed form (IPv6 is written several
+    ways), a name in lower case; without brackets."""
+    host = str(host).strip('[]')
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return host.lower()
 
 
 def format_address(host, port):

@@ -43,6 +43,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
+from ansible_collections.oceanbase.obshell.plugins.module_utils._dag_id import canonical_host
 from ansible_collections.oceanbase.obshell.plugins.module_utils._tls_files import file_problem
 from ansible_collections.oceanbase.obshell.plugins.module_utils._verdict import DEFAULT_FAIL_ON
 from ansible_collections.oceanbase.obshell.plugins.module_utils._vocabulary import (
@@ -207,11 +208,7 @@ def one_agent_per_host(addresses):
     first = {}
     problems = []
     for host, (address, port) in addresses:
-        text = str(address).strip('[]')
-        try:
-            text = ipaddress.ip_address(text).compressed
-        except ValueError:
-            text = text.lower()
+        text = canonical_host(address)
         key = (text, int(port))
         if key in first and first[key] != host:
             problems.append('%s and %s are both asked at %s:%s, but each host is its own agent: is obshell_host or '

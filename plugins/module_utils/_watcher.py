@@ -295,7 +295,8 @@ class Watcher(HistoryReads):
         target = part.sources[got.source]
         client = target.client
         others = [source.client for source in part.sources if source.client is not client]
-        if others and part.one_cluster != cluster_signature(client, others):
+        signature = cluster_signature(client, others) if others else None
+        if others and part.one_cluster != signature:
             # At the first good read, and again when the source or an identity changed: every agent of the batch in
             # a cluster is of the source's cluster (a CLUSTER AGENT of another: error; one moving into a cluster
             # not the source's: no quiet verdict while it is, _watcher_history).
@@ -307,7 +308,7 @@ class Watcher(HistoryReads):
             if problem is not None:
                 engine.fail(problem.to_dict())
                 return
-            part.one_cluster = cluster_signature(client, others)
+            part.one_cluster = signature
             part.pending = [self._host_of(part)(made) for made in pending]
         if got.source != part.source:
             failed = part.sources[part.source]

@@ -118,7 +118,8 @@ class EventPoller(object):
         if source is not None:
             self._sweep_identities(source)
         others = [agent.cluster for agent in self.agents if agent is not source]
-        if source is not None and self.one_cluster != cluster_signature(source.cluster, others):
+        signature = cluster_signature(source.cluster, others) if source is not None else None
+        if source is not None and self.one_cluster != signature:
             # Once per source and identities: every other CLUSTER AGENT of the list is of its cluster, or the other
             # cluster's DAGs would never be seen; until the list is one cluster, its cluster DAGs are unreadable,
             # said each poll. (An agent moving into a cluster is not judged: events say what they saw, no verdict.)
@@ -127,7 +128,7 @@ class EventPoller(object):
             except (ObshellError, ValueError) as exc:
                 problem = exc
             if problem is None:
-                self.one_cluster = cluster_signature(source.cluster, others)
+                self.one_cluster = signature
             else:
                 got.source, got.records = None, None
                 reason = getattr(problem, 'message', problem)
